@@ -1,0 +1,42 @@
+"""kzgeo: Kazakhstan's critical-mineral deposits and the corridors that carry them west.
+
+The public API mirrors the ``kzgeo`` command: each command is one function.
+
+>>> import kzgeo
+>>> data = kzgeo.read_layers("layers")          # joined GeoDataFrames
+>>> problems = kzgeo.validate("layers")         # [] when valid
+>>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from kzgeo.build import build_maps as build
+from kzgeo.catalog import Catalog, read_catalog
+from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
+from kzgeo.errors import CatalogError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.render import render_map
+
+try:
+    __version__ = version("kzgeo")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Dataset",
+    "KzgeoError",
+    "KzgeoWarning",
+    "LayersInvalid",
+    "MapSpecError",
+    "OutputExistsError",
+    "Problem",
+    "build",
+    "list_layers",
+    "read_catalog",
+    "read_layers",
+    "render_map",
+    "validate",
+]

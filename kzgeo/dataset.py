@@ -1,0 +1,172 @@
+"""Load a layers directory into joined GeoDataFrames, or report why it cannot be.
+
+:func:`check_layers` reads every file named by the catalog, joins each
+geometry file with its attribute table on the key, resolves every reference
+(sources, corridor legs, agreement features) and returns *all* problems.
+:func:`read_layers` does the same and returns a :class:`Dataset`, raising
+:class:`~kzgeo.errors.LayersInvalid` if anything was wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from kzgeo import settings
+from kzgeo.catalog import Catalog, TableSpec, read_catalog
+from kzgeo.errors import LayersInvalid, Problem
+from kzgeo.io import Feature, read_features, read_rows, split_refs
+
+log = logging.getLogger(__name__)
+
+_DTYPES = {"int": "Int64", "float": "float64"}
+
+
+@dataclass
+class Dataset:
+    """The joined layers and tables of one layers directory.
+
+    ``layers`` maps a layer name to a GeoDataFrame in EPSG:4326 whose columns
+    are the catalog's fields plus ``geometry``; ``tables`` maps a table name
+    to a DataFrame. ``file_hashes`` holds the SHA-256 of every input file, so a
+    build can state exactly what it was made from.
+    """
+
+    catalog: Catalog
+    layers: dict[str, gpd.GeoDataFrame]
+    tables: dict[str, pd.DataFrame]
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> pd.DataFrame:
+        """The sources table, indexed by source id."""
+        return self.tables[self.catalog.sources_table].set_index("id", drop=False)
+
+    @property
+    def as_of(self) -> str:
+        """The date the data speaks for: the newest date among the sources."""
+        return str(self.sources["date"].max())
+
+    def cited(self, refs: Any) -> list[dict[str, Any]]:
+        """The source rows a ``sources`` cell cites, in the order cited."""
+        table = self.sources
+        return [table.loc[sid].to_dict() for sid in split_refs(refs)]
+
+    def feature_names(self) -> dict[str, str]:
+        """Every feature id across all layers, mapped to its display name."""
+        names = {}
+        for name, frame in self.layers.items():
+            field_name = self.catalog.layers[name].name_field
+            names.update(zip(frame["id"], frame[field_name]))
+        return names
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def _join_problems(spec, features: list[Feature], rows: list[dict]) -> list[Problem]:
+    """The join in both directions: rows with no feature, features with no row."""
+    feature_ids = {f.id for f in features}
+    row_ids = {r[spec.key] for r in rows}
+    problems = [
+        Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f"matches no feature in {spec.geometry}")
+        for r in rows
+        if r[spec.key] not in feature_ids
+    ]
+    problems += [
+        Problem(spec.geometry, f'feature "{f.id}"', f"has no attribute row in {spec.attributes}")
+        for f in features
+        if f.id not in row_ids
+    ]
+    return problems
+
+
+def _reference_problems(catalog: Catalog, rows: dict[str, list[dict]], unreadable: set[str]) -> list[Problem]:
+    """Every ref/refs cell must name ids that exist in its target tables."""
+    keys = {name: {r[catalog.all_tables[name].key] for r in table_rows} for name, table_rows in rows.items()}
+    problems = []
+    for name, spec in catalog.all_tables.items():
+        for f in spec.fields:
+            if f.type not in ("ref", "refs") or any(t in unreadable for t in f.to):
+                continue
+            valid = set().union(*(keys.get(t, set()) for t in f.to))
+            target = " or ".join(catalog.all_tables[t].attributes for t in f.to)
+            for r in rows.get(name, []):
+                for ref in split_refs(r.get(f.name)):
+                    if ref not in valid:
+                        problems.append(
+                            Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f'field {f.name}: "{ref}" is not an id in {target}')
+                        )
+    return problems
+
+
+def _read_all(catalog: Catalog):
+    problems: list[Problem] = []
+    features: dict[str, list[Feature]] = {}
+    rows: dict[str, list[dict]] = {}
+    unreadable: set[str] = set()
+    for name, spec in catalog.all_tables.items():
+        before = len(problems)
+        rows[name] = read_rows(catalog.path(spec.attributes), spec, problems)
+        if name in catalog.layers:
+            features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+            problems += _join_problems(spec, features[name], rows[name])
+        if len(problems) > before:
+            unreadable.add(name)
+    problems += _reference_problems(catalog, rows, unreadable)
+    return features, rows, problems
+
+
+def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
+    """Every problem in a layers directory, each naming its file and feature or row.
+
+    An empty list means the layers are valid. The catalog itself must parse;
+    if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
+    """
+    catalog = read_catalog(layers_dir or settings.layers_dir)
+    return _read_all(catalog)[2]
+
+
+def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=spec.field_names)
+    for f in spec.fields:
+        frame[f.name] = frame[f.name].astype(_DTYPES.get(f.type, "object"))
+    return frame
+
+
+def read_layers(layers_dir: str | Path | None = None) -> Dataset:
+    """Read, check and join a layers directory into a :class:`Dataset`.
+
+    Raises :class:`~kzgeo.errors.LayersInvalid` listing every problem when any
+    file is malformed, any join key is unmatched or any reference is unknown.
+    """
+    catalog = read_catalog(layers_dir or settings.layers_dir)
+    features, rows, problems = _read_all(catalog)
+    if problems:
+        raise LayersInvalid(problems)
+    layers = {}
+    for name, spec in catalog.layers.items():
+        geometry = {f.id: f.geometry for f in features[name]}
+        order = [f.id for f in features[name]]
+        frame = _frame(spec, rows[name]).set_index(spec.key, drop=False).loc[order].reset_index(drop=True)
+        layers[name] = gpd.GeoDataFrame(frame, geometry=[geometry[i] for i in order], crs="EPSG:4326")
+        log.debug("layer %s: %d features", name, len(frame))
+    tables = {name: _frame(spec, rows[name]) for name, spec in catalog.tables.items()}
+    files = sorted(
+        {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()} | {"catalog.toml"}
+    )
+    hashes = {f: _sha256(catalog.path(f)) for f in files}
+    return Dataset(catalog=catalog, layers=layers, tables=tables, file_hashes=hashes)
+
+
+def layer_counts(layers_dir: str | Path | None = None) -> dict[str, int]:
+    """Feature (or row) count of every layer and table, layers first."""
+    data = read_layers(layers_dir)
+    return {**{n: len(f) for n, f in data.layers.items()}, **{n: len(t) for n, t in data.tables.items()}}

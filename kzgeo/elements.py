@@ -1,0 +1,126 @@
+"""Custom map elements: the title block and per-layer legends (folium MacroElements).
+
+Each element keeps its template at class level and receives its data through
+``tojson``; the browser inserts text with ``textContent``, never as HTML, so
+nothing from the data can become markup here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+_CSS = """
+.kz-title{background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
+  box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif;max-width:420px}
+.kz-title h1{font-size:16px;margin:0 0 2px}
+.kz-title p{margin:0;color:#444;font-size:12px}
+.kz-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
+  box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.4 system-ui,sans-serif}
+.kz-legend h2{font-size:12px;margin:0 0 3px}
+.kz-legend div{display:flex;align-items:center;gap:6px}
+.kz-legend svg{flex:none}
+.kz-popup{font:12px/1.35 system-ui,sans-serif}
+.kz-popup h4{margin:0 0 4px;font-size:14px}
+.kz-popup h5{margin:6px 0 2px;font-size:12px}
+.kz-popup table{border-collapse:collapse}
+.kz-popup th{text-align:left;padding:1px 6px 1px 0;vertical-align:top;color:#555;font-weight:600}
+.kz-popup ul{margin:0;padding-left:16px}
+"""
+
+
+class MapTitle(MacroElement):
+    """A title block with the map's "as of" date, fixed at the top of the map."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function(){
+          var ctl = L.control({position: "topright"});
+          ctl.onAdd = function() {
+            var box = L.DomUtil.create("div", "kz-title");
+            var h = L.DomUtil.create("h1", "", box);
+            h.textContent = {{ this.title|tojson }};
+            var p = L.DomUtil.create("p", "", box);
+            p.textContent = {{ this.subtitle|tojson }};
+            return box;
+          };
+          ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, subtitle: str):
+        super().__init__()
+        self._name = "MapTitle"
+        self.title = title
+        self.subtitle = subtitle
+        self.css = _CSS
+
+
+class LayerLegend(MacroElement):
+    """A legend that belongs to one overlay: it shows and hides with its layer.
+
+    ``entries`` are :func:`kzgeo.style.legend_entries` rows.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var map = {{ this._parent.get_name() }};
+          var layer = {{ this.layer.get_name() }};
+          var entries = {{ this.entries|tojson }};
+          var ctl = L.control({position: "bottomright"});
+          ctl.onAdd = function() {
+            var box = L.DomUtil.create("div", "kz-legend");
+            box.setAttribute("data-layer", {{ this.title|tojson }});
+            var h = L.DomUtil.create("h2", "", box);
+            h.textContent = {{ this.title|tojson }};
+            entries.forEach(function(e) {
+              var row = L.DomUtil.create("div", "", box);
+              var ns = "http://www.w3.org/2000/svg";
+              var svg = document.createElementNS(ns, "svg");
+              svg.setAttribute("width", "22"); svg.setAttribute("height", "12");
+              var mark;
+              if (e.shape === "line") {
+                mark = document.createElementNS(ns, "line");
+                mark.setAttribute("x1", "1"); mark.setAttribute("y1", "6");
+                mark.setAttribute("x2", "21"); mark.setAttribute("y2", "6");
+                mark.setAttribute("stroke-width", "4");
+              } else {
+                mark = document.createElementNS(ns, "circle");
+                mark.setAttribute("cx", "11"); mark.setAttribute("cy", "6"); mark.setAttribute("r", "5");
+                mark.setAttribute("fill", e.shape === "hollow" ? "#ffffff" : e.color);
+                mark.setAttribute("stroke-width", "1.5");
+              }
+              mark.setAttribute("stroke", e.color);
+              if (e.dash) { mark.setAttribute("stroke-dasharray", e.dash); }
+              svg.appendChild(mark);
+              row.appendChild(svg);
+              var span = document.createElement("span");
+              span.textContent = e.label;
+              row.appendChild(span);
+            });
+            return box;
+          };
+          function sync() {
+            if (map.hasLayer(layer)) { ctl.addTo(map); } else { ctl.remove(); }
+          }
+          map.on("overlayadd overlayremove", sync);
+          sync();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer, title: str, entries: list[dict[str, Any]]):
+        super().__init__()
+        self._name = "LayerLegend"
+        self.layer = layer
+        self.title = title
+        self.entries = entries

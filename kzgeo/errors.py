@@ -1,0 +1,52 @@
+"""One error family for kzgeo (after rasterio's ``errors.py``).
+
+Every error kzgeo raises derives from :class:`KzgeoError`, and each also
+inherits the built-in it resembles, so callers may catch either. The CLI turns
+any ``KzgeoError`` into a single ``Error: ...`` line and exit code 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KzgeoError(Exception):
+    """Root of every error kzgeo raises on purpose."""
+
+
+class CatalogError(KzgeoError, ValueError):
+    """The layer catalog is missing, unreadable or inconsistent."""
+
+
+class OutputExistsError(KzgeoError, FileExistsError):
+    """An output exists and ``overwrite`` was not asked for."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the layers: which file, which feature or row, what."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}: {self.where}" if self.where else self.file
+        return f"{place}: {self.message}"
+
+
+class LayersInvalid(KzgeoError, ValueError):
+    """The layers failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the layers:\n{lines}")
+
+
+class MapSpecError(KzgeoError, ValueError):
+    """A map spec names something the layers do not have."""
+
+
+class KzgeoWarning(UserWarning):
+    """Root of kzgeo's warnings: an oddity that does not stop the work."""

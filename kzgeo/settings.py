@@ -1,0 +1,22 @@
+"""Typed defaults kzgeo uses when a caller does not say otherwise (after osmnx).
+
+Change them at run time (``kzgeo.settings.layers_dir = Path(...)``) or pass
+the matching keyword to each function.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Where the shipped layers live, relative to the working directory.
+layers_dir: Path = Path("layers")
+
+#: Where ``kzgeo build`` writes maps (and finds map specs).
+maps_dir: Path = Path("maps")
+
+#: Decimal places kept for coordinates in generated outputs (~1 cm at 7).
+coordinate_precision: int = 6
+
+#: Online tiles drawn under the layers. Esri's grey canvas needs no API key
+#: and, unlike OpenStreetMap's servers, serves pages opened from disk.
+basemap: str = "Esri.WorldGrayCanvas"

@@ -1,0 +1,77 @@
+"""Style specs to Leaflet path options and legend entries -- pure functions.
+
+The same :class:`~kzgeo.catalog.StyleSpec` drives the HTML map and the QGIS
+styles, so a deposit has one colour wherever it is shown. Nothing here touches
+HTML or files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kzgeo.catalog import LayerSpec
+
+FALLBACK_COLOR = "#777777"
+#: Dash pattern marking a location that is not known exactly.
+APPROXIMATE_DASH = "4 4"
+
+
+def color_for(spec: LayerSpec, props: dict[str, Any]) -> str:
+    """The colour of a feature, from the layer's ``style.by`` field."""
+    if spec.style is None:
+        return FALLBACK_COLOR
+    return spec.style.colors.get(str(props.get(spec.style.by)), FALLBACK_COLOR)
+
+
+def is_approximate(props: dict[str, Any]) -> bool:
+    """True when the feature's location is not published exactly."""
+    return props.get("location_accuracy") == "approximate"
+
+
+def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path options for one feature.
+
+    Lines are coloured by ``style.by`` and dashed by ``style.dash_by``; points
+    are filled when exact and hollow with a dashed outline when approximate.
+    """
+    color = color_for(spec, props)
+    if spec.geometry_type in ("LineString", "MultiLineString"):
+        dash = spec.style.dashes.get(str(props.get(spec.style.dash_by)), "") if spec.style and spec.style.dash_by else ""
+        return {"color": color, "weight": 4, "opacity": 0.9, "dashArray": dash or None}
+    if is_approximate(props):
+        return {"color": color, "weight": 2, "fillColor": "#ffffff", "fillOpacity": 0.9, "dashArray": "3 3", "radius": 7}
+    return {"color": "#222222", "weight": 1, "fillColor": color, "fillOpacity": 0.95, "radius": 7}
+
+
+def uncertainty_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
+    """Style of the circle drawn around an approximate location."""
+    color = color_for(spec, props)
+    return {"color": color, "weight": 1.5, "dashArray": APPROXIMATE_DASH, "fillColor": color, "fillOpacity": 0.08}
+
+
+def legend_entries(spec: LayerSpec, values_present: set[str], translate=lambda s: s) -> list[dict[str, Any]]:
+    """Legend rows for a layer: one per category present, plus what the marks mean.
+
+    Each row is ``{"label", "color", "shape", "dash"}`` where shape is
+    ``"point"``, ``"hollow"``, ``"line"`` or ``"area"``.
+    """
+    if spec.style is None:
+        return []
+    line = spec.geometry_type in ("LineString", "MultiLineString")
+    rows = [
+        {"label": translate(value), "color": color, "shape": "line" if line else "point", "dash": ""}
+        for value, color in spec.style.colors.items()
+        if value in values_present
+    ]
+    if line and spec.style.dash_by:
+        rows += [
+            {"label": translate(value), "color": "#444444", "shape": "line", "dash": dash}
+            for value, dash in spec.style.dashes.items()
+            if value in values_present
+        ]
+    if not line and "approximate" in values_present:
+        rows += [
+            {"label": translate("exact location"), "color": "#444444", "shape": "point", "dash": ""},
+            {"label": translate("approximate location (circle: uncertainty radius)"), "color": "#444444", "shape": "hollow", "dash": APPROXIMATE_DASH},
+        ]
+    return rows

@@ -1,0 +1,111 @@
+"""The overview map: content, legends, popups and escaping, checked in real Chromium."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+import kzgeo
+
+from conftest import ROOT
+
+HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
+
+# Finds the folium map object and every GeoJSON feature layer on it.
+FEATURES_JS = """() => {
+  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
+  const out = [];
+  map.eachLayer(l => { if (l.feature) out.push({id: l.feature.id}); });
+  return out;
+}"""
+OPEN_POPUP_JS = """(id) => {
+  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
+  let found = null;
+  map.eachLayer(l => { if (l.feature && l.feature.id === id) found = l; });
+  map.closePopup();
+  found.openPopup();
+  return found.getPopup().getElement().querySelector('.leaflet-popup-content').innerText;
+}"""
+
+
+@pytest.fixture
+def built_map(layers_dir, tmp_path) -> Path:
+    (path,) = [p for p in kzgeo.build(layers_dir, tmp_path / "maps") if p.name == "overview.html"]
+    return path
+
+
+def test_build_writes_overview(built_map):
+    assert built_map.exists() and built_map.stat().st_size > 10_000
+
+
+def test_map_names_layers_deposits_and_date(built_map):
+    text = built_map.read_text(encoding="utf-8")
+    for title in ("Critical-mineral deposits", "Transport corridors", "Ports, border crossings and junctions"):
+        assert title in text
+    for name in ("Upper Kairakty", "North Katpar"):
+        assert name in text
+    assert "Data as of 2026-02-23" in text
+
+
+def test_hostile_value_never_reaches_markup_raw(built_map):
+    text = built_map.read_text(encoding="utf-8")
+    assert "<script>window.__pwned" not in text
+    assert "onerror=\"window" not in text
+
+
+def test_map_in_browser(built_map, offline_page):
+    page = offline_page
+    page.goto(built_map.as_uri())
+    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0")
+    assert page.errors == []
+    artifacts = ROOT / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "overview-fixture.png"))
+
+    layer_names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [n.strip() for n in layer_names] == [
+        "Transport corridors (2)",
+        "Ports, border crossings and junctions (3)",
+        "Critical-mineral deposits (3)",
+    ]
+    features = page.evaluate(FEATURES_JS)
+    assert {f["id"] for f in features} == {"upper-kairakty", "north-katpar", "hostile", "aktau", "beyneu", "alat", "kz-beyneu-aktau", "casp-aktau-alat"}
+
+    legend = page.locator('.kz-legend[data-layer="Critical-mineral deposits"]')
+    assert "tungsten" in legend.inner_text() and "rare earths" in legend.inner_text()
+    assert "approximate location" in legend.inner_text()
+    corridors_legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
+    for entry in ("rail", "sea", "operating", "planned"):
+        assert entry in corridors_legend
+
+    # Unticking a layer hides its features and its legend.
+    page.get_by_label("Critical-mineral deposits (3)").uncheck()
+    assert legend.count() == 0
+    on_map = {f["id"] for f in page.evaluate(FEATURES_JS)}
+    assert "upper-kairakty" not in on_map and "aktau" in on_map
+    page.get_by_label("Critical-mineral deposits (3)").check()
+    assert legend.count() == 1
+
+    popup = page.evaluate(OPEN_POPUP_JS, "hostile")
+    assert HOSTILE_NAME in popup
+    assert "<b>bold</b> & 'quoted'" in popup
+    assert "Hostile <script>window.__pwned=3</script>" in popup
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator(".leaflet-popup-content img").count() == 0
+
+    popup = page.evaluate(OPEN_POPUP_JS, "north-katpar")
+    assert "Not published; within 30 km of Upper Kairakty" in popup
+    assert "142 kt WO3 (JORC)" in popup
+    link = page.locator(".leaflet-popup-content a").last
+    assert link.get_attribute("href") == "https://example.org/a?x=1&y=2"
+    assert "(2025-11-07)" in link.inner_text()
+
+
+
+def test_approximate_locations_get_uncertainty_circles(built_map):
+    text = built_map.read_text(encoding="utf-8")
+    # North Katpar (30 km) and the hostile test site (50 km) are approximate.
+    assert '"radius": 30000.0' in text and '"radius": 50000.0' in text
+    assert html.escape("Upper Kairakty") in text
