@@ -74,7 +74,11 @@ def _coordinates(value: Any) -> list[tuple[float, float]]:
 
 
 def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, problems: list[Problem]):
-    """Return a shapely geometry from a raw GeoJSON geometry, or None after noting why not."""
+    """Return a shapely geometry from a raw GeoJSON geometry, or None after noting why not.
+
+    A point is returned as its checked ``(x, y)`` pair; :func:`read_features`
+    turns them all into geometries in one vectorised call.
+    """
     if raw is None:
         problems.append(Problem(name, label, "geometry is null"))
         return None
@@ -112,6 +116,8 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
                 )
             )
             return None
+    if gtype == "Point":
+        return pairs[0]  # a finite point is always valid: read_features builds them all at once
     if gtype in ("Polygon", "MultiPolygon"):
         rings = raw["coordinates"] if gtype == "Polygon" else [r for p in raw["coordinates"] for r in p]
         for ring in rings:
@@ -175,6 +181,9 @@ def read_features(path: Path, expected_type: str, bounds, problems: list[Problem
         geom = _check_geometry(raw.get("geometry"), expected_type, bounds, label, name, problems)
         if geom is not None and fid is not None:
             features.append(Feature(fid, geom, index))
+    if expected_type == "Point" and features:
+        points = shapely.points([f.geometry for f in features])
+        features = [Feature(f.id, point, f.index) for f, point in zip(features, points)]
     return features
 
 
@@ -254,22 +263,23 @@ def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict
         if len(set(header)) != len(header):
             problems.append(Problem(name, "header", "a column name appears twice"))
             return []
-        fields = {f.name: f for f in spec.fields}
+        by_name = {f.name: f for f in spec.fields}
+        fields = [by_name[column] for column in header]
+        key_at = header.index(spec.key)
         rows = []
         seen: dict[str, int] = {}
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            key_value = cells[header.index(spec.key)] if len(cells) > header.index(spec.key) else ""
+            key_value = cells[key_at] if len(cells) > key_at else ""
             where = f'row {line} ({spec.key} "{key_value}")' if key_value else f"row {line}"
             if len(cells) != len(header):
                 problems.append(Problem(name, where, f"has {len(cells)} cells, the header has {len(header)}"))
                 continue
             row: dict[str, Any] = {}
             ok = True
-            for column, cell in zip(header, cells):
-                field = fields[column]
+            for column, field, cell in zip(header, fields, cells):
                 cell = cell.strip()
                 if cell == "":
                     if field.required:

@@ -29,7 +29,8 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A cell as readers see it: whole floats with thousands separators, others to two places."""
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}"
     if isinstance(value, float):
@@ -41,13 +42,18 @@ def tooltip_html(name: Any) -> str:
     return esc(name)
 
 
+def is_web_url(url: Any) -> bool:
+    """True for an http(s) address: the only kind a map links to."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+
+
 def source_items(cited: list[dict[str, Any]]) -> str:
     """``<li>`` items for cited sources: a link where the address is http(s), the date always."""
     items = []
     for src in cited:
         text = f"{esc(src['publisher'])}: {esc(src['title'])} ({esc(src['date'])})"
         url = src.get("url")
-        if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+        if is_web_url(url):
             text = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{text}</a>'
         items.append(f"<li>{text}</li>")
     return "".join(items)
@@ -67,7 +73,7 @@ def popup_html(
     escaped here like every other value.
     """
     cells = [
-        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(_fmt(value))}</td></tr>"
+        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(format_value(value))}</td></tr>"
         for key, value in row.items()
         if key not in _SKIP and key != name_field and not _is_missing(value) and not key.startswith("_")
     ]

@@ -55,10 +55,15 @@ def _resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
         return [], []
     lines, refs = [], []
     for row in table[table["deposit"] == fid].to_dict("records"):
-        note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-        lines.append(f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})")
+        lines.append(resource_line(row))
         refs += split_refs(row["sources"])
     return lines, refs
+
+
+def resource_line(row: dict[str, Any]) -> str:
+    """One resource figure as a plain-text popup line."""
+    note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
+    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
 
 
 def _agreement_lines(data: Dataset, fid: str) -> list[str]:
@@ -92,6 +97,11 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
     frame = data.layers[layer]
     names = names if names is not None else data.feature_names()
     group = folium.FeatureGroup(name=f"{spec.title} ({len(frame)})", show=True)
+    if len(frame) >= settings.fast_layer_min_features:
+        from kzgeo.fastlayer import FastLayer  # imported here: fastlayer builds on this module
+
+        FastLayer(data, layer, lang=lang, names=names).add_to(group)
+        return _add_group(fmap, group, spec, frame)
     style_fields = {spec.name_field, "location_accuracy"}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
@@ -119,6 +129,11 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
         on_each_feature=_BIND,
         control=False,
     ).add_to(group)
+    return _add_group(fmap, group, spec, frame)
+
+
+def _add_group(fmap: folium.Map, group: folium.FeatureGroup, spec, frame) -> folium.FeatureGroup:
+    """Put a layer's group on the map with a legend of the categories it contains."""
     group.add_to(fmap)
     values = set()
     if spec.style:

@@ -20,3 +20,15 @@ coordinate_precision: int = 6
 #: Online tiles drawn under the layers. Esri's grey canvas needs no API key
 #: and, unlike OpenStreetMap's servers, serves pages opened from disk.
 basemap: str = "Esri.WorldGrayCanvas"
+
+#: Layers with at least this many features are drawn by :mod:`kzgeo.fastlayer`
+#: (columnar data, canvas drawing, popups built on click) instead of one SVG
+#: element and one popup per feature.
+fast_layer_min_features: int = 2000
+
+#: Bytes of coordinates a large line or polygon layer may take in a page;
+#: above it the shapes are simplified step by step until they fit.
+fast_layer_path_budget: int = 1_000_000
+
+#: Below this zoom, large point layers are drawn as small dots.
+fast_point_full_zoom: int = 8

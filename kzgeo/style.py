@@ -31,13 +31,16 @@ def is_approximate(props: dict[str, Any]) -> bool:
 def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
     """Leaflet path options for one feature.
 
-    Lines are coloured by ``style.by`` and dashed by ``style.dash_by``; points
+    Lines are coloured by ``style.by`` and dashed by ``style.dash_by``; areas
+    are outlined and lightly filled in that colour; points
     are filled when exact and hollow with a dashed outline when approximate.
     """
     color = color_for(spec, props)
     if spec.geometry_type in ("LineString", "MultiLineString"):
         dash = spec.style.dashes.get(str(props.get(spec.style.dash_by)), "") if spec.style and spec.style.dash_by else ""
         return {"color": color, "weight": 4, "opacity": 0.9, "dashArray": dash or None}
+    if spec.geometry_type in ("Polygon", "MultiPolygon"):
+        return {"color": color, "weight": 1, "fillColor": color, "fillOpacity": 0.25}
     if is_approximate(props):
         return {"color": color, "weight": 2, "fillColor": "#ffffff", "fillOpacity": 0.9, "dashArray": "3 3", "radius": 7}
     return {"color": "#222222", "weight": 1, "fillColor": color, "fillOpacity": 0.95, "radius": 7}

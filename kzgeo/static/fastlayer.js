@@ -1,0 +1,322 @@
+/* kzgeo fast layer: draws a large layer from columnar data (see kzgeo/fastlayer.py).
+ *
+ * Points are painted on canvas tiles, shapes on one Leaflet canvas; a click is
+ * resolved to a feature here and its popup is built with textContent, so no
+ * data value is ever parsed as HTML. window.kzgeoDrawn[title] holds how many
+ * features the layer has painted once a frame with all of them has been drawn.
+ */
+(function () {
+  "use strict";
+  var CSS = ".kz-note{background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;" +
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.35 system-ui,sans-serif;max-width:360px}";
+  var TILE = 512;
+  var CLICK_SLOP = 3;
+
+  function el(tag, cls, parent, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  var CODE_BASE = 0x100;
+
+  /* Code k of a code string (kzgeo.fastlayer.code_string); -1 when missing. */
+  function code(codes, i) { return codes.charCodeAt(i) - CODE_BASE - 1; }
+
+  function cell(column, i) {
+    if (column.codes !== undefined) {
+      var k = code(column.codes, i);
+      return k < 0 ? null : column.dict[k];
+    }
+    return column.values[i];
+  }
+
+  function popupContent(d, i) {
+    var box = el("div", "kz-popup");
+    box.setAttribute("data-id", d.ids[i]);
+    el("h4", "", box, cell(d.heading, i));
+    var table = el("table", "", box);
+    d.columns.forEach(function (column) {
+      var value = cell(column, i);
+      if (value === null || value === "") { return; }
+      var row = el("tr", "", table);
+      el("th", "", row, column.label);
+      el("td", "", row, value);
+    });
+    d.sections.forEach(function (section) {
+      var lines = section.lines[i];
+      if (!lines) { return; }
+      el("h5", "", box, section.label);
+      var list = el("ul", "", box);
+      lines.forEach(function (line) { el("li", "", list, line); });
+    });
+    el("h5", "", box, d.sourcesLabel);
+    var sources = el("ul", "kz-sources", box);
+    d.cite.dict[code(d.cite.codes, i)].forEach(function (k) {
+      var src = d.sources[k];
+      var item = el("li", "", sources);
+      if (src.url && /^https?:\/\//i.test(src.url)) {
+        var link = el("a", "", item, src.text);
+        link.href = src.url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+      } else {
+        item.textContent = src.text;
+      }
+    });
+    return box;
+  }
+
+  function markDrawn(title, count) {
+    window.kzgeoDrawn = window.kzgeoDrawn || {};
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        window.kzgeoDrawn[title] = count;
+        document.dispatchEvent(new CustomEvent("kzgeo:drawn", {detail: {layer: title, count: count}}));
+      });
+    });
+  }
+
+  function ensurePane(map, name, zIndex) {
+    var pane = map.getPane(name) || map.createPane(name);
+    pane.style.zIndex = zIndex;
+    pane.style.pointerEvents = "none";
+    return name;
+  }
+
+  /* Web Mercator pixel coordinates of every point at one zoom, cached for a few zooms. */
+  function pixelsAt(d, zoom) {
+    d._pixels = d._pixels || {};
+    if (d._pixels[zoom]) { return d._pixels[zoom]; }
+    if (Object.keys(d._pixels).length > 3) { d._pixels = {}; }
+    var g = d.geometry, n = d.n;
+    var size = 256 * Math.pow(2, zoom), unit = Math.pow(10, -g.digits);
+    var xs = new Float64Array(n), ys = new Float64Array(n);
+    for (var i = 0; i < n; i++) {
+      var lat = Math.max(Math.min(g.y[i] * unit, 85.0511), -85.0511) * Math.PI / 180;
+      xs[i] = size * (g.x[i] * unit / 360 + 0.5);
+      ys[i] = size * (0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI));
+    }
+    d._pixels[zoom] = {x: xs, y: ys};
+    return d._pixels[zoom];
+  }
+
+  function metresPerPixel(latDeg, zoom) {
+    return 40075016.686 * Math.cos(latDeg * Math.PI / 180) / (256 * Math.pow(2, zoom));
+  }
+
+  var PointTiles = L.GridLayer.extend({
+    initialize: function (d, options) {
+      L.GridLayer.prototype.initialize.call(this, options);
+      this._d = d;
+      this._byStyle = d.styles.map(function () { return []; });
+      for (var i = 0; i < d.n; i++) { this._byStyle[code(d.style, i)].push(i); }
+      this._counts = {};
+      this.on("load", this._loaded, this);
+    },
+
+    createTile: function (coords) {
+      var d = this._d, ratio = window.devicePixelRatio || 1;
+      var tile = L.DomUtil.create("canvas", "leaflet-tile");
+      tile.width = tile.height = TILE * ratio;
+      tile.style.width = tile.style.height = TILE + "px";
+      var ctx = tile.getContext("2d");
+      ctx.scale(ratio, ratio);
+      var px = pixelsAt(d, coords.z), x0 = coords.x * TILE, y0 = coords.y * TILE;
+      var dots = coords.z < d.fullZoom;
+      this._drawUncertainty(ctx, px, x0, y0, coords.z, dots);
+      var inside = 0;
+      for (var s = 0; s < d.styles.length; s++) {
+        var style = d.styles[s], members = this._byStyle[s];
+        var r = dots ? 2 : style.radius, margin = r + (style.weight || 0);
+        ctx.beginPath();
+        for (var k = 0; k < members.length; k++) {
+          var i = members[k], x = px.x[i] - x0, y = px.y[i] - y0;
+          if (x < -margin || y < -margin || x > TILE + margin || y > TILE + margin) { continue; }
+          if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+        }
+        if (dots) {
+          ctx.fillStyle = style.dot;
+          ctx.globalAlpha = 0.85;
+          ctx.fill();
+          ctx.globalAlpha = 1;
+          continue;
+        }
+        ctx.fillStyle = style.fillColor;
+        ctx.globalAlpha = style.fillOpacity;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.setLineDash(style.dashArray ? style.dashArray.split(" ").map(Number) : []);
+        ctx.lineWidth = style.weight;
+        ctx.strokeStyle = style.color;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      this._counts[this._tileCoordsToKey(coords)] = inside;
+      return tile;
+    },
+
+    _drawUncertainty: function (ctx, px, x0, y0, zoom, dots) {
+      var d = this._d, u = d.uncertainty, unit = Math.pow(10, -d.geometry.digits);
+      if (dots || !u.index.length) { return; }
+      for (var k = 0; k < u.index.length; k++) {
+        var i = u.index[k], style = d.styles[code(d.style, i)].uncertainty;
+        var r = u.km[k] * 1000 / metresPerPixel(d.geometry.y[i] * unit, zoom);
+        var x = px.x[i] - x0, y = px.y[i] - y0;
+        if (x < -r || y < -r || x > TILE + r || y > TILE + r) { continue; }
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.globalAlpha = style.fillOpacity;
+        ctx.fillStyle = style.fillColor;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.setLineDash(style.dashArray.split(" ").map(Number));
+        ctx.lineWidth = style.weight;
+        ctx.strokeStyle = style.color;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    },
+
+    _loaded: function () {
+      var total = 0, zoom = this._tileZoom;
+      for (var key in this._tiles) {
+        var t = this._tiles[key];
+        if (t.current && t.coords.z === zoom && this._counts[key] !== undefined) { total += this._counts[key]; }
+      }
+      markDrawn(this._d.title, total);
+    },
+
+    /* The feature nearest a map position, within its marker, or -1. */
+    hit: function (latlng) {
+      var d = this._d, map = this._map, zoom = map.getZoom();
+      var p = map.project(latlng, zoom), px = pixelsAt(d, zoom);
+      var best = -1, bestDist = Infinity;
+      for (var i = 0; i < d.n; i++) {
+        var dx = px.x[i] - p.x, dy = px.y[i] - p.y, dist = dx * dx + dy * dy;
+        if (dist < bestDist) { bestDist = dist; best = i; }
+      }
+      if (best < 0) { return -1; }
+      var reach = (zoom < d.fullZoom ? 2 : d.styles[code(d.style, best)].radius) + CLICK_SLOP;
+      return bestDist <= reach * reach ? best : -1;
+    },
+
+    anchor: function (i) {
+      var g = this._d.geometry, unit = Math.pow(10, -g.digits);
+      return L.latLng(g.y[i] * unit, g.x[i] * unit);
+    }
+  });
+
+  function decodeLine(flat, unit) {
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < flat.length; i += 2) {
+      x += flat[i];
+      y += flat[i + 1];
+      out.push([y * unit, x * unit]);
+    }
+    return out;
+  }
+
+  function decodeShape(shape, unit) {
+    if (typeof shape[0] === "number") { return decodeLine(shape, unit); }
+    return shape.map(function (part) { return decodeShape(part, unit); });
+  }
+
+  var Shapes = L.Layer.extend({
+    initialize: function (d) {
+      this._d = d;
+      var unit = Math.pow(10, -d.geometry.digits);
+      this._renderer = null;
+      this._shapes = d.geometry.shapes.map(function (shape, i) {
+        var latlngs = decodeShape(shape, unit);
+        var style = L.extend({}, d.styles[code(d.style, i)], {interactive: false});
+        return d.geometry.lines ? L.polyline(latlngs, style) : L.polygon(latlngs, style);
+      });
+    },
+
+    onAdd: function (map) {
+      this._renderer = this._renderer || L.canvas({pane: ensurePane(map, "kzFastShapes", 350), padding: 0.5});
+      var renderer = this._renderer;
+      this._group = L.layerGroup(this._shapes.map(function (s) {
+        s.options.renderer = renderer;
+        return s;
+      })).addTo(map);
+      markDrawn(this._d.title, this._shapes.length);
+    },
+
+    onRemove: function () { this._group.remove(); },
+
+    hit: function (latlng) {
+      var map = this._map, p = map.latLngToLayerPoint(latlng);
+      for (var i = this._shapes.length - 1; i >= 0; i--) {
+        var shape = this._shapes[i];
+        if (shape.getBounds().pad(0.05).contains(latlng) && shape._containsPoint(p)) { return i; }
+      }
+      return -1;
+    },
+
+    anchor: function (i, latlng) { return latlng; }
+  });
+
+  /* One click handler per map: points first, then shapes, topmost layer first. */
+  function dispatcher(map) {
+    if (map._kzFast) { return map._kzFast; }
+    var layers = map._kzFast = [];
+    map.on("click", function (e) {
+      var ordered = layers.filter(function (l) { return l.isPoints; }).concat(layers.filter(function (l) { return !l.isPoints; }));
+      for (var k = 0; k < ordered.length; k++) {
+        var i = ordered[k].inner.hit(e.latlng);
+        if (i >= 0) {
+          L.popup({maxWidth: 380}).setLatLng(ordered[k].inner.anchor(i, e.latlng))
+            .setContent(popupContent(ordered[k].data, i)).openOn(map);
+          return;
+        }
+      }
+    });
+    map.on("mousemove", function (e) {
+      var over = layers.some(function (l) { return l.isPoints && l.inner.hit(e.latlng) >= 0; });
+      map.getContainer().style.cursor = over ? "pointer" : "";
+    });
+    return layers;
+  }
+
+  var FastLayer = L.Layer.extend({
+    initialize: function (d) {
+      this.data = d;
+      this.isPoints = d.geometry.kind === "point";
+      this.inner = this.isPoints ? new PointTiles(d, {tileSize: TILE, updateWhenZooming: false}) : new Shapes(d);
+    },
+
+    onAdd: function (map) {
+      if (this.isPoints) { this.inner.options.pane = ensurePane(map, "kzFastPoints", 450); }
+      this.inner.addTo(map);
+      dispatcher(map).push(this);
+      if (!document.getElementById("kz-note-css")) {
+        var css = el("style", "", document.head, CSS);
+        css.id = "kz-note-css";
+      }
+      var note = this.data.note;
+      this._note = L.control({position: "bottomleft"});
+      this._note.onAdd = function () {
+        var box = L.DomUtil.create("div", "kz-note");
+        box.textContent = note;
+        return box;
+      };
+      this._note.addTo(map);
+    },
+
+    onRemove: function (map) {
+      this.inner.remove();
+      this._note.remove();
+      var layers = dispatcher(map);
+      layers.splice(layers.indexOf(this), 1);
+      map.closePopup();
+    }
+  });
+
+  window.kzgeoFastLayer = function (d) { return new FastLayer(d); };
+})();
