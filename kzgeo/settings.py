@@ -24,7 +24,7 @@ basemap: str = "Esri.WorldGrayCanvas"
 #: Layers with at least this many features are drawn by :mod:`kzgeo.fastlayer`
 #: (columnar data, canvas drawing, popups built on click) instead of one SVG
 #: element and one popup per feature.
-fast_layer_min_features: int = 2000
+fast_layer_min_features: int = 1000
 
 #: Bytes of coordinates a large line or polygon layer may take in a page;
 #: above it the shapes are simplified step by step until they fit.

@@ -11,6 +11,8 @@
     "box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.35 system-ui,sans-serif;max-width:360px}";
   var TILE = 512;
   var CLICK_SLOP = 3;
+  /* Side of the square drawn for a point below the full-marker zoom, in CSS pixels. */
+  var DOT = 3;
 
   function el(tag, cls, parent, text) {
     var node = document.createElement(tag);
@@ -130,22 +132,20 @@
       var inside = 0;
       for (var s = 0; s < d.styles.length; s++) {
         var style = d.styles[s], members = this._byStyle[s];
-        var r = dots ? 2 : style.radius, margin = r + (style.weight || 0);
-        ctx.beginPath();
+        var r = dots ? DOT / 2 : style.radius, margin = r + (style.weight || 0);
+        if (dots) { ctx.fillStyle = style.dot; } else { ctx.beginPath(); }
         for (var k = 0; k < members.length; k++) {
           var i = members[k], x = px.x[i] - x0, y = px.y[i] - y0;
           if (x < -margin || y < -margin || x > TILE + margin || y > TILE + margin) { continue; }
           if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          if (dots) {
+            ctx.fillRect(x - r, y - r, DOT, DOT);
+          } else {
+            ctx.moveTo(x + r, y);
+            ctx.arc(x, y, r, 0, 2 * Math.PI);
+          }
         }
-        if (dots) {
-          ctx.fillStyle = style.dot;
-          ctx.globalAlpha = 0.85;
-          ctx.fill();
-          ctx.globalAlpha = 1;
-          continue;
-        }
+        if (dots) { continue; }
         ctx.fillStyle = style.fillColor;
         ctx.globalAlpha = style.fillOpacity;
         ctx.fill();
@@ -201,7 +201,7 @@
         if (dist < bestDist) { bestDist = dist; best = i; }
       }
       if (best < 0) { return -1; }
-      var reach = (zoom < d.fullZoom ? 2 : d.styles[code(d.style, best)].radius) + CLICK_SLOP;
+      var reach = (zoom < d.fullZoom ? DOT / 2 : d.styles[code(d.style, best)].radius) + CLICK_SLOP;
       return bestDist <= reach * reach ? best : -1;
     },
 
@@ -293,7 +293,9 @@
 
     onAdd: function (map) {
       if (this.isPoints) { this.inner.options.pane = ensurePane(map, "kzFastPoints", 450); }
-      this.inner.addTo(map);
+      /* Drawn once the page's script has finished, so only at the view it fits the map to. */
+      var inner = this.inner;
+      this._pending = setTimeout(function () { inner.addTo(map); }, 0);
       dispatcher(map).push(this);
       if (!document.getElementById("kz-note-css")) {
         var css = el("style", "", document.head, CSS);
@@ -310,6 +312,7 @@
     },
 
     onRemove: function (map) {
+      clearTimeout(this._pending);
       this.inner.remove();
       this._note.remove();
       var layers = dispatcher(map);

@@ -1,0 +1,183 @@
+"""kzgeo against GeoDataFrame.explore() on national-scale synthetic layers.
+
+    python benchmarks/run.py --sizes 1000,10000,100000
+    python benchmarks/run.py --sizes 1000 --smoke --out /tmp/bench   # CI smoke run
+
+For each size it writes a layers directory (``synthetic.py``: n deposits plus
+3,000 licence polygons), builds one map per tool, each in its own process
+(``build_map.py``: build time, peak memory), and opens every map in headless
+Chromium with the network blocked. explore()'s pages link Leaflet from a CDN;
+that one address is answered from the XStatic-Leaflet package (the same
+build kzgeo inlines), so both tools draw with the same Leaflet and nothing is
+downloaded.
+
+"Drawn" is the same test for both tools, checked on every animation frame:
+the page counts as drawn once every feature of both layers is on the map --
+an SVG element of class ``leaflet-interactive`` for folium's GeoJSON layers
+(explore, and kzgeo's small layers), or counted in ``window.kzgeoDrawn`` by
+kzgeo's canvas layers once a frame containing all of their features has been
+painted. ``draw_s`` is the page's ``performance.now()`` at that frame (time
+since navigation started), or null if that did not happen within
+``--draw-timeout`` seconds.
+
+Writes ``results.json`` (a list of {n, tool, build_s, peak_mb, html_bytes,
+draw_s}) and ``results.txt`` (the printed table) to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+import xstatic.pkg.leaflet as xs_leaflet  # noqa: E402
+
+TOOLS = ("kzgeo", "explore")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DRAWN_JS = """(expected) => {
+  const svg = document.getElementsByClassName('leaflet-interactive').length;
+  const canvas = Object.values(window.kzgeoDrawn || {}).reduce((a, b) => a + b, 0);
+  return svg + canvas >= expected ? performance.now() : false;
+}"""
+
+
+def build(tool: str, layers: Path, html: Path) -> dict:
+    """Run one build in a fresh Python process; its JSON line has build_s and peak_mb."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "build_map.py"), tool, str(layers), str(html)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _route(r) -> None:
+    """Nothing leaves the machine: local files load, Leaflet's CDN address is served from
+    XStatic-Leaflet (the same 1.9.3 build), every other request is refused."""
+    url = r.request.url
+    if url.startswith(("file:", "data:", "blob:")):
+        r.continue_()
+    elif "leaflet@1.9.3/dist/leaflet." in url and url.endswith((".js", ".css")):
+        name = url.rsplit("/", 1)[1]
+        r.fulfill(path=str(Path(xs_leaflet.BASE_DIR) / name))
+    else:
+        r.abort()
+
+
+def draw_seconds(browser, html: Path, expected: int, timeout_s: float) -> float | None:
+    """Seconds from navigation start until all ``expected`` features are drawn, or None."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.route("**/*", _route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: print(f"  {html.name}: page error: {exc}", flush=True))
+    try:
+        page.goto(html.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
+        handle = page.wait_for_function(DRAWN_JS, arg=expected, polling="raf", timeout=timeout_s * 1000)
+        return round(handle.json_value() / 1000, 3)
+    except Exception as exc:  # Playwright's TimeoutError, or a page that crashed under the load
+        print(f"  {html.name}: not drawn within {timeout_s:g} s ({type(exc).__name__})", flush=True)
+        return None
+    finally:
+        context.close()
+
+
+def machine() -> str:
+    mem = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    gib = int(mem.split()[1]) / 1024**2
+    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    import folium
+    import geopandas
+
+    return (
+        f"{os.cpu_count()} cores, {gib:.1f} GiB RAM, {platform.platform()}, Python {platform.python_version()}, "
+        f"geopandas {geopandas.__version__}, folium {folium.__version__}, {chromium}"
+    )
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table(results: list[dict]) -> str:
+    lines = [f"{'n':>8} {'tool':<8} {'build_s':>8} {'peak_mb':>8} {'html_MB':>8} {'draw_s':>7}"]
+    for r in results:
+        lines.append(
+            f"{r['n']:>8} {r['tool']:<8} {r['build_s']:>8.2f} {r['peak_mb']:>8.0f} "
+            f"{r['html_bytes'] / 1e6:>8.2f} {_fmt(r['draw_s'], '>7.2f')}"
+        )
+    lines += ["", "kzgeo / explore", f"{'n':>8} {'build':>7} {'peak':>7} {'html':>7} {'draw':>7}"]
+    for n in sorted({r["n"] for r in results}):
+        k, e = ({r["tool"]: r for r in results if r["n"] == n}[t] for t in TOOLS)
+        ratio = {key: k[key] / e[key] for key in ("build_s", "peak_mb", "html_bytes")}
+        draw = (
+            f"{k['draw_s'] / e['draw_s']:>7.3f}" if k["draw_s"] is not None and e["draw_s"] is not None
+            else f"{'-':>7}  (explore: not drawn)" if k["draw_s"] is not None else f"{'-':>7}  (kzgeo: not drawn)"
+        )
+        lines.append(f"{n:>8} {ratio['build_s']:>7.3f} {ratio['peak_mb']:>7.3f} {ratio['html_bytes']:>7.3f} {draw}")
+    return "\n".join(lines)
+
+
+def run(sizes: list[int], out: Path, *, licences: int, draw_timeout: float) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="kzgeo-bench-") as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n in sizes:
+            start = time.perf_counter()
+            layers = synthetic.write_layers(Path(tmp) / f"layers-{n}", n, n_licences=licences)
+            print(f"n={n}: layers written in {time.perf_counter() - start:.1f} s", flush=True)
+            for tool in TOOLS:
+                html = Path(tmp) / f"{tool}-{n}.html"
+                row = {"n": n, "tool": tool, **build(tool, layers, html), "html_bytes": html.stat().st_size}
+                row["draw_s"] = draw_seconds(browser, html, n + licences, draw_timeout)
+                print(f"  {tool}: {row}", flush=True)
+                results.append(row)
+                html.unlink()
+        browser.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated point counts")
+    parser.add_argument("--smoke", action="store_true", help="a quick run: 200 licences, 30 s draw limit")
+    parser.add_argument("--out", type=Path, default=HERE, help="where results.json and results.txt go")
+    parser.add_argument("--draw-timeout", type=float, default=None, help="seconds a page may take to draw (default 60)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    licences = 200 if args.smoke else 3000
+    timeout = args.draw_timeout or (30.0 if args.smoke else 60.0)
+    start = time.perf_counter()
+    results = run(sizes, args.out, licences=licences, draw_timeout=timeout)
+    report = (
+        f"machine: {machine()}\n"
+        f"command: python benchmarks/run.py {' '.join(argv if argv is not None else sys.argv[1:])}\n"
+        f"layers: n deposits + {licences} licence polygons; draw limit {timeout:g} s\n\n"
+        f"{table(results)}\n\ntotal {time.perf_counter() - start:.0f} s\n"
+    )
+    print("\n" + report)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (args.out / "results.txt").write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
