@@ -108,7 +108,8 @@ def encode_shapes(geoms: np.ndarray, digits: int) -> list:
 
     Integers in units of 10**-digits degrees, each ring or line starting
     absolute and continuing as differences: small numbers, few bytes. The
-    nesting follows GeoJSON (polygon: rings; multipolygon: polygons of rings).
+    nesting follows GeoJSON (polygon: rings; multipolygon: polygons of rings;
+    a layer that mixes the two is sent as multipolygons throughout).
     """
     _, coords, offsets = shapely.to_ragged_array(geoms)
     scaled = _scaled(coords[:, :2], digits)

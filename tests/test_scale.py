@@ -1,0 +1,232 @@
+"""Large layers: the compact encoding, the switch by size, escaping, and real clicks in Chromium."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import kzgeo
+from kzgeo import settings
+from kzgeo.fastlayer import CODE_BASE, code_string, compact_json, encode_column, encode_paths, encode_shapes
+
+from conftest import ROOT
+
+HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
+MAP_JS = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0]"
+# Centre the map on feature i of the fast layer titled `title` (so no control
+# covers it) and return its container pixel.
+FEATURE_XY_JS = f"""([title, i]) => {{
+  const map = {MAP_JS};
+  const layer = map._kzFast.find(l => l.data.title === title);
+  map.setView(layer.inner.anchor(i), map.getZoom(), {{animate: false}});
+  const p = map.latLngToContainerPoint(layer.inner.anchor(i));
+  return [p.x, p.y];
+}}"""
+LATLNG_XY_JS = f"""([lat, lng]) => {{
+  const map = {MAP_JS};
+  map.setView([lat, lng], map.getZoom(), {{animate: false}});
+  const p = map.latLngToContainerPoint([lat, lng]);
+  return [p.x, p.y];
+}}"""
+DRAWN_JS = "() => Object.values(window.kzgeoDrawn || {}).reduce((a, b) => a + b, 0)"
+
+
+def _decode_codes(text: str) -> list[int]:
+    return [ord(c) - CODE_BASE - 1 for c in text]
+
+
+def _undelta(flat: list[int], digits: int) -> np.ndarray:
+    return np.cumsum(np.asarray(flat).reshape(-1, 2), axis=0) / 10**digits
+
+
+def _click(page, xy) -> None:
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    # The popup replaced by this click fades out for 200 ms; wait until it has gone.
+    page.wait_for_function("document.querySelectorAll('.leaflet-popup-content .kz-popup').length === 1")
+
+
+# ---------------------------------------------------------------- encoding (pure)
+
+
+def test_code_string_round_trips_codes_and_missing():
+    codes = np.array([0, 2, -1, 1, 1700])
+    text = code_string(codes)
+    assert len(text) == len(codes)
+    assert _decode_codes(text) == codes.tolist()
+    assert not set(text) & set("<>&'\"\\")
+
+
+def test_encode_column_uses_a_dictionary_only_when_values_repeat():
+    repeated = encode_column(pd.Series(["a", "b", "a", None, "a", "b"], dtype=object))
+    assert repeated["dict"] == ["a", "b"]
+    assert _decode_codes(repeated["codes"]) == [0, 1, 0, -1, 0, 1]
+    unique = encode_column(pd.Series(["x", "y", None], dtype=object))
+    assert unique == {"values": ["x", "y", None]}
+
+
+def test_encode_column_formats_numbers_like_the_popups():
+    column = encode_column(pd.Series([1100.0, 2.5, 1100.0, np.nan]))
+    assert column["dict"] == ["1,100", "2.5"]
+    assert _decode_codes(column["codes"]) == [0, 1, 0, -1]
+
+
+def test_encode_shapes_delta_encodes_every_ring_and_part():
+    square = shapely.Polygon([(50, 40), (51, 40), (51, 41), (50, 41), (50, 40)], [[(50.2, 40.2), (50.4, 40.2), (50.4, 40.4), (50.2, 40.2)]])
+    other = shapely.Polygon([(60, 45), (60.5, 45), (60.5, 45.5), (60, 45)])
+    multi = shapely.MultiPolygon([other, shapely.Polygon([(61, 45), (61.5, 45), (61.5, 45.5), (61, 45)])])
+    shapes = encode_shapes(np.array([square, multi]), 6)
+    assert len(shapes) == 2
+    # A layer mixing polygons and multipolygons is sent as multipolygons throughout.
+    ((outer, hole),), (first, second) = shapes[0], shapes[1]
+    np.testing.assert_allclose(_undelta(outer, 6), shapely.get_coordinates(square.exterior))
+    np.testing.assert_allclose(_undelta(hole, 6), shapely.get_coordinates(square.interiors[0]))
+    np.testing.assert_allclose(_undelta(first[0], 6), shapely.get_coordinates(other.exterior))
+    np.testing.assert_allclose(_undelta(second[0], 6), shapely.get_coordinates(multi.geoms[1].exterior))
+    (line,) = encode_shapes(np.array([shapely.LineString([(55.2, 45.31667), (51.16667, 43.65)])]), 5)
+    assert line == [5520000, 4531667, -403333, -166667]
+
+
+def test_encode_paths_simplifies_only_over_budget_and_says_how_much():
+    wiggly = shapely.segmentize(shapely.Polygon([(50, 40), (52, 40), (52, 42), (50, 42), (50, 40)]), 0.001)
+    geoms = np.array([wiggly] * 20)
+    full = encode_paths(geoms, budget=10**9, precision=6)
+    assert full["tolerance"] == 0 and full["digits"] == 6
+    assert full["bytes"] == len(json.dumps(full["shapes"], separators=(",", ":")))
+    small = encode_paths(geoms, budget=full["bytes"] // 20, precision=6)
+    assert 0 < small["tolerance"] and small["bytes"] <= full["bytes"] // 20
+    np.testing.assert_allclose(_undelta(small["shapes"][0][0], small["digits"]), shapely.get_coordinates(wiggly.exterior)[::2000])
+
+
+def test_compact_json_cannot_close_its_script():
+    text = compact_json({"name": "</script><script>alert(1)</script>", "q": "it's & <b>"})
+    assert "<" not in text and ">" not in text and "'" not in text
+    assert json.loads(text) == {"name": "</script><script>alert(1)</script>", "q": "it's & <b>"}
+
+
+# ---------------------------------------------------------------- the switch and the page
+
+
+@pytest.fixture
+def all_fast(monkeypatch):
+    """Every layer, however small, drawn by the fast layer."""
+    monkeypatch.setattr(settings, "fast_layer_min_features", 1)
+
+
+def test_small_layers_keep_the_geojson_path(layers_dir, tmp_path):
+    path = tmp_path / "map.html"
+    kzgeo.render_map(kzgeo.read_layers(layers_dir)).save(str(path))
+    assert "kzgeoFastLayer(" not in path.read_text(encoding="utf-8")
+
+
+def test_large_layers_switch_to_the_fast_layer(layers_dir, tmp_path, all_fast):
+    path = tmp_path / "map.html"
+    kzgeo.render_map(kzgeo.read_layers(layers_dir)).save(str(path))
+    text = path.read_text(encoding="utf-8")
+    assert text.count("kzgeoFastLayer(") == 3  # one call per layer
+    assert "L.geoJson(" not in text
+    assert "<script>window.__pwned" not in text and 'onerror="window' not in text
+
+
+def test_template_syntax_in_data_is_not_evaluated(layers_dir, tmp_path, all_fast):
+    csv = layers_dir / "deposits.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("Covers both deposits", "{{ 7 * 7 }} {% if 1 %}x{% endif %}"), encoding="utf-8")
+    path = tmp_path / "map.html"
+    kzgeo.render_map(kzgeo.read_layers(layers_dir)).save(str(path))
+    assert "{{ 7 * 7 }} {% if 1 %}x{% endif %}" in path.read_text(encoding="utf-8")
+
+
+def test_fast_popups_escape_and_cite_on_a_real_click(layers_dir, tmp_path, all_fast, offline_page):
+    page = offline_page
+    path = tmp_path / "map.html"
+    kzgeo.render_map(kzgeo.read_layers(layers_dir)).save(str(path))
+    page.goto(path.as_uri())
+    page.wait_for_function(f"({DRAWN_JS})() >= 8")
+    assert page.evaluate("window.kzgeoDrawn") == {"Critical-mineral deposits": 3, "Transport corridors": 2, "Ports, border crossings and junctions": 3}
+
+    _click(page, page.evaluate(FEATURE_XY_JS, ["Critical-mineral deposits", 2]))  # the hostile site
+    popup = page.locator(".leaflet-popup-content")
+    text = popup.inner_text()
+    assert HOSTILE_NAME in text
+    assert "<b>bold</b> & 'quoted'" in text
+    assert "Hostile <script>window.__pwned=3</script>" in text
+    assert popup.locator("img, script, b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+    _click(page, page.evaluate(FEATURE_XY_JS, ["Critical-mineral deposits", 0]))  # Upper Kairakty
+    text = popup.inner_text()
+    assert "Upper Kairakty" in text and "Critical minerals MOU" in text
+    link = popup.locator("a")
+    assert link.get_attribute("href") == "https://example.org/a?x=1&y=2"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+
+    # A corridor: halfway along its first leg, away from any node.
+    _click(page, page.evaluate(LATLNG_XY_JS, [(45.31667 + 43.65) / 2, (55.2 + 51.16667) / 2]))
+    assert popup.locator("h4").inner_text() == "Beyneu – Aktau"
+    assert "From" in popup.inner_text() and "Beyneu" in popup.inner_text()
+    notes = page.locator(".kz-note").all_inner_texts()
+    assert any("Critical-mineral deposits: all 3 points" in n for n in notes)
+    assert page.errors == []
+
+
+# ---------------------------------------------------------------- national scale in the browser
+
+
+@pytest.fixture(scope="module")
+def national_map(tmp_path_factory):
+    """100,000 synthetic deposits and 1,000 licences, read and rendered through the public API."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    root = tmp_path_factory.mktemp("national")
+    layers = synthetic.write_layers(root / "layers", 100_000, n_licences=1000)
+    data = kzgeo.read_layers(layers)
+    path = root / "national.html"
+    kzgeo.render_map(data).save(str(path))
+    return path, data
+
+
+def test_100k_points_draw_and_open_popups(national_map, offline_page):
+    path, data = national_map
+    page = offline_page
+    page.goto(path.as_uri())
+    page.wait_for_function(f"({DRAWN_JS})() >= 101000", timeout=30_000)
+    assert page.evaluate("window.kzgeoDrawn") == {"Deposits": 100_000, "Licences": 1000}
+    assert page.evaluate(f"{MAP_JS}._kzFast.map(l => l.data.ids.length)") == [1000, 100_000]
+    notes = " ".join(page.locator(".kz-note").all_inner_texts())
+    assert "all 100,000 points" in notes and "small dots" in notes
+
+    deposits = data.layers["deposits"]
+    _click(page, page.evaluate(FEATURE_XY_JS, ["Deposits", 54_321]))
+    popup = page.locator(".leaflet-popup-content .kz-popup")
+    clicked = popup.get_attribute("data-id")
+    row = deposits.set_index("id").loc[clicked]
+    assert popup.locator("h4").inner_text() == row["name_en"]
+    assert row["region"] in popup.inner_text()
+    # Several points can share a pixel at this zoom; the popup belongs to one under the cursor.
+    assert deposits.geometry[54_321].distance(row.geometry) < 0.05
+
+    # Licences: hide the deposits, click inside one outline.
+    page.get_by_label("Deposits (100000)").uncheck()
+    licences = data.layers["licences"]
+    inside = licences.geometry[7].representative_point()
+    _click(page, page.evaluate(LATLNG_XY_JS, [inside.y, inside.x]))
+    clicked = page.locator(".leaflet-popup-content .kz-popup").get_attribute("data-id")
+    assert clicked in set(licences.loc[licences.geometry.contains(inside), "id"])
+    assert page.errors == []
+
+
+# ---------------------------------------------------------------- the benchmark itself
+
+
+def test_benchmark_catalog_declares_the_shipped_deposit_fields():
+    shipped = tomllib.loads((ROOT / "layers" / "catalog.toml").read_text(encoding="utf-8"))
+    bench = tomllib.loads((ROOT / "benchmarks" / "catalog.toml").read_text(encoding="utf-8"))
+    assert bench["layers"]["deposits"]["fields"] == shipped["layers"]["deposits"]["fields"]
+    assert bench["tables"]["sources"]["fields"] == shipped["tables"]["sources"]["fields"]

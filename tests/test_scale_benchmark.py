@@ -1,0 +1,27 @@
+"""The benchmark's smoke run: both tools build and draw at a small size (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_benchmark_smoke_run(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "1000", "--smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert [(r["n"], r["tool"]) for r in results] == [(1000, "kzgeo"), (1000, "explore")]
+    for row in results:
+        assert set(row) == {"n", "tool", "build_s", "peak_mb", "html_bytes", "draw_s"}
+        assert row["build_s"] > 0 and row["peak_mb"] > 0 and row["html_bytes"] > 0
+    # kzgeo's page is self-contained and must draw; explore's may or may not within the limit.
+    assert results[0]["draw_s"] is not None
+    table = (tmp_path / "results.txt").read_text(encoding="utf-8")
+    assert "kzgeo / explore" in table and "cores" in table
+    assert "kzgeo / explore" in done.stdout
