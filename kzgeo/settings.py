@@ -20,3 +20,9 @@ coordinate_precision: int = 6
 #: Online tiles drawn under the layers. Esri's grey canvas needs no API key
 #: and, unlike OpenStreetMap's servers, serves pages opened from disk.
 basemap: str = "Esri.WorldGrayCanvas"
+
+#: Licence stated in the QGIS metadata of every exported layer and table.
+data_licence: str = "CC BY 4.0 for the compilation; each cited source keeps its own terms."
+
+#: Rights statement in the same metadata.
+data_rights: str = "Positions and figures are as published by the cited sources; approximate locations are marked as such."
