@@ -6,6 +6,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> data = kzgeo.read_layers("layers")          # joined GeoDataFrames
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
+>>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from importlib.metadata import PackageNotFoundError, version
 from kzgeo.build import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.export import export
 from kzgeo.render import render_map
 
 try:
@@ -27,6 +29,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Dataset",
+    "ExportError",
     "KzgeoError",
     "KzgeoWarning",
     "LayersInvalid",
@@ -34,6 +37,7 @@ __all__ = [
     "OutputExistsError",
     "Problem",
     "build",
+    "export",
     "list_layers",
     "read_catalog",
     "read_layers",

@@ -78,3 +78,15 @@ def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
         typer.echo(f"{name}\t{count}")
+
+
+@app.command()
+@clean_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.", file_okay=False)],
+    layers: LayersOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing export in --out.")] = False,
+) -> None:
+    """Write the QGIS hand-off: a styled GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
+    for path in kzgeo.export(layers, out, overwrite=overwrite):
+        typer.echo(f"wrote {path}")

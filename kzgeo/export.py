@@ -27,6 +27,7 @@ import pyogrio
 from kzgeo import settings
 from kzgeo.atomic import replaced_directory
 from kzgeo.dataset import Dataset, read_layers
+from kzgeo.errors import ExportError, KzgeoError
 from kzgeo.metadata import metadata_document
 from kzgeo.qgs import GEOPACKAGE_NAME, project_document
 from kzgeo.qml import style_document
@@ -126,25 +127,31 @@ def write_geojson(data: Dataset, name: str, path: Path) -> Path:
     return path
 
 
-def export(layers_dir: str | Path | None = None, out_dir: str | Path = "qgis", *, overwrite: bool = False) -> list[Path]:
+def export(layers_dir: str | Path | None = None, out_dir: str | Path | None = None, *, overwrite: bool = False) -> list[Path]:
     """Write the QGIS hand-off for a layers directory into ``out_dir``; return the files written.
 
-    Raises :class:`~kzgeo.errors.OutputExistsError` if ``out_dir`` already
-    holds an export and ``overwrite`` is false, and
-    :class:`~kzgeo.errors.LayersInvalid` if the layers do not validate; in
-    either case nothing is written.
+    ``out_dir`` defaults to ``settings.qgis_dir``. Raises
+    :class:`~kzgeo.errors.OutputExistsError` if it already holds an export and
+    ``overwrite`` is false, :class:`~kzgeo.errors.LayersInvalid` if the layers
+    do not validate and :class:`~kzgeo.errors.ExportError` if a file cannot be
+    written; in every case the previous export, if any, is left as it was.
     """
     data = read_layers(layers_dir)
-    out = Path(out_dir)
-    with replaced_directory(out, overwrite=overwrite, marker=GEOPACKAGE_NAME) as stage:
-        names = [GEOPACKAGE_NAME]
-        write_geopackage(data, stage / GEOPACKAGE_NAME)
-        for name, spec in data.catalog.layers.items():
-            write_geojson(data, name, stage / f"{name}.geojson")
-            (stage / f"{name}.qml").write_text(style_document(spec), encoding="utf-8")
-            (stage / f"{name}.qmd").write_text(metadata_document(data, name), encoding="utf-8")
-            names += [f"{name}.geojson", f"{name}.qml", f"{name}.qmd"]
-        (stage / PROJECT_NAME).write_text(project_document(data), encoding="utf-8")
-        names.append(PROJECT_NAME)
+    out = Path(out_dir or settings.qgis_dir)
+    names = [GEOPACKAGE_NAME]
+    try:
+        with replaced_directory(out, overwrite=overwrite, marker=GEOPACKAGE_NAME) as stage:
+            write_geopackage(data, stage / GEOPACKAGE_NAME)
+            for name, spec in data.catalog.layers.items():
+                write_geojson(data, name, stage / f"{name}.geojson")
+                (stage / f"{name}.qml").write_text(style_document(spec), encoding="utf-8")
+                (stage / f"{name}.qmd").write_text(metadata_document(data, name), encoding="utf-8")
+                names += [f"{name}.geojson", f"{name}.qml", f"{name}.qmd"]
+            (stage / PROJECT_NAME).write_text(project_document(data), encoding="utf-8")
+            names.append(PROJECT_NAME)
+    except KzgeoError:
+        raise
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        raise ExportError(f"{out}: the export could not be written ({exc}); nothing was changed there") from exc
     log.info("exported %d files to %s", len(names), out)
     return [out / name for name in names]

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from kzgeo import __version__, settings
+from kzgeo import settings
 from kzgeo.dataset import Dataset
 from kzgeo.io import split_refs
 from kzgeo.qgisxml import QGIS_VERSION, document, spatialrefsys, sub
@@ -57,6 +57,8 @@ def metadata_element(data: Dataset, name: str, tag: str = "qgis") -> ET.Element:
             links, "link", name=f"{_text(row['publisher'])}: {_text(row['title'])} ({_text(row['date'])})", type="WWW:LINK",
             url=_text(row.get("url")), description=f"source {sid}", format="", mimeType="", size="",
         )
+    from kzgeo import __version__  # the package is initialised by the time metadata is written
+
     sub(root, "history", f"Data as of {data.as_of} (the newest source date); exported by kzgeo {__version__}.")
     sub(root, "fees", "")
     sub(root, "rights", settings.data_rights)

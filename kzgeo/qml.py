@@ -52,9 +52,9 @@ def _marker(style: dict) -> dict[str, str]:
         "name": "circle",
         "color": qgis_color(style["fillColor"], style["fillOpacity"]),
         "outline_color": qgis_color(style["color"]),
-        "outline_width": str(style["weight"]),
+        "outline_width": f'{style["weight"]:g}',
         "outline_style": "dash" if style.get("dashArray") else "solid",
-        "size": str(2 * style["radius"]),
+        "size": f'{2 * style["radius"]:g}',
         "scale_method": "diameter",
         **_PIXELS,
     }
@@ -64,7 +64,7 @@ def _line(style: dict) -> dict[str, str]:
     """SimpleLine options equivalent to a Leaflet polyline style (dash set per feature)."""
     return {
         "line_color": qgis_color(style["color"]),
-        "line_width": str(style["weight"]),
+        "line_width": f'{style["weight"]:g}',
         "line_width_unit": "Pixel",
         "line_style": "solid",
         "use_custom_dash": "1",

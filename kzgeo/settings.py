@@ -14,6 +14,9 @@ layers_dir: Path = Path("layers")
 #: Where ``kzgeo build`` writes maps (and finds map specs).
 maps_dir: Path = Path("maps")
 
+#: Where ``kzgeo.export`` writes the QGIS hand-off when no folder is given.
+qgis_dir: Path = Path("qgis")
+
 #: Decimal places kept for coordinates in generated outputs (~1 cm at 7).
 coordinate_precision: int = 6
 

@@ -24,7 +24,10 @@ from qgis.core import (
     QgsApplication,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
     QgsProject,
+    QgsRenderContext,
     QgsSymbolLayer,
     QgsVectorLayer,
 )
@@ -77,6 +80,29 @@ def renderer_report(layer) -> dict | None:
     return report
 
 
+def feature_styles(layer) -> dict:
+    """Per feature id: the data-defined symbol values QGIS computes when drawing it."""
+    renderer = layer.renderer()
+    context = QgsRenderContext()
+    context.setExpressionContext(QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer)))
+    renderer.startRender(context, layer.fields())
+    styles = {}
+    for feature in layer.getFeatures():
+        context.expressionContext().setFeature(feature)
+        symbol = renderer.symbolForFeature(feature, context)
+        props = symbol.symbolLayer(0).dataDefinedProperties()
+        styles[str(feature["id"])] = {
+            "category_color": symbol.color().name(),
+            **{
+                QgsSymbolLayer.propertyDefinitions()[key].name(): plain(props.property(key).value(context.expressionContext())[0])
+                for key in props.propertyKeys()
+                if props.isActive(key)
+            },
+        }
+    renderer.stopRender(context)
+    return styles
+
+
 def metadata_report(layer) -> dict:
     md = layer.metadata()
     return {
@@ -110,6 +136,7 @@ def layer_report(layer) -> dict:
             for feature in layer.getFeatures()
         ],
         "renderer": renderer_report(layer),
+        "feature_styles": feature_styles(layer) if layer.isSpatial() else None,
         "metadata": metadata_report(layer),
     }
     return report
