@@ -70,10 +70,8 @@ def _map_layer(parent: ET.Element, data: Dataset, name: str) -> None:
         layer.append(aliases(spec))
 
 
-def _extent(parent: ET.Element, tag: str, box: tuple[float, float, float, float]) -> None:
-    node = sub(parent, tag)
-    for key, value in zip(("xmin", "ymin", "xmax", "ymax"), box):
-        sub(node, key, repr(float(value)))
+def _corners(box: tuple[float, float, float, float]) -> dict[str, str]:
+    return dict(zip(("xmin", "ymin", "xmax", "ymax"), (repr(float(v)) for v in box), strict=True))
 
 
 def project_document(data: Dataset, title: str | None = None) -> str:
@@ -89,10 +87,12 @@ def project_document(data: Dataset, title: str | None = None) -> str:
     group = sub(tree, "layer-tree-group", name=TABLES_GROUP, checked="Qt::Checked", expanded="0")
     for name in data.tables:
         _tree_layer(group, data, name)
-    box = initial_extent(data)
+    corners = _corners(initial_extent(data))
     canvas = sub(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
     sub(canvas, "units", "degrees")
-    _extent(canvas, "extent", box)
+    extent = sub(canvas, "extent")
+    for key, value in corners.items():
+        sub(extent, key, value)
     sub(canvas, "rotation", "0")
     spatialrefsys(sub(canvas, "destinationsrs"))
     layers = sub(root, "projectlayers")
@@ -100,8 +100,7 @@ def project_document(data: Dataset, title: str | None = None) -> str:
         _map_layer(layers, data, name)
     view = sub(root, "ProjectViewSettings", UseProjectScales="0")
     sub(view, "Scales")
-    default = sub(view, "DefaultViewExtent", **dict(zip(("xmin", "ymin", "xmax", "ymax"), map(repr, map(float, box)))))
-    spatialrefsys(default)
+    spatialrefsys(sub(view, "DefaultViewExtent", **corners))
     properties = sub(root, "properties")
     paths = sub(properties, "Paths")
     sub(paths, "Absolute", "false", type="bool")

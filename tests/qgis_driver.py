@@ -21,6 +21,7 @@ import sys
 from collections import Counter
 
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
@@ -130,7 +131,7 @@ def layer_report(layer) -> dict:
         "aliases": {f: layer.attributeAlias(i) for i, f in enumerate(fields) if layer.attributeAlias(i)},
         "features": [
             {
-                "attributes": {name: plain(value) for name, value in zip(fields, feature.attributes())},
+                "attributes": {name: plain(value) for name, value in zip(fields, feature.attributes(), strict=True)},
                 "wkt": feature.geometry().asWkt(7) if layer.isSpatial() else None,
             }
             for feature in layer.getFeatures()
@@ -210,7 +211,7 @@ def project_report(folder: str, png: str) -> dict:
 
 def main(export_dir: str, moved_dir: str, png: str) -> dict:
     return {
-        "qgis_version": QgsApplication.instance().applicationVersion() if QgsApplication.instance() else "",
+        "qgis_version": Qgis.QGIS_VERSION,
         "geopackage": geopackage_report(export_dir),
         "geojson": geojson_report(export_dir),
         "project": project_report(moved_dir, png),
