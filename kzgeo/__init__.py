@@ -6,6 +6,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> data = kzgeo.read_layers("layers")          # joined GeoDataFrames
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
+>>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from kzgeo.build import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo import geodesy
 from kzgeo.render import render_map
+from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
 
 try:
     __version__ = version("kzgeo")
@@ -34,9 +37,15 @@ __all__ = [
     "OutputExistsError",
     "Problem",
     "build",
+    "deposit_proximity",
+    "deposits_near",
+    "geodesy",
+    "leg_lengths",
     "list_layers",
     "read_catalog",
     "read_layers",
     "render_map",
+    "report",
+    "route_lengths",
     "validate",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,6 +16,7 @@ import typer
 
 import kzgeo
 from kzgeo.errors import KzgeoError, LayersInvalid
+from kzgeo.report import DEFAULT_WITHIN_KM
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -78,3 +80,25 @@ def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
         typer.echo(f"{name}\t{count}")
+
+
+class ReportFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+@clean_errors
+def report(
+    layers: LayersOpt = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), csv (one stacked table) or json (documented in the README).")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    within: Annotated[float, typer.Option("--within", help="Radius in km for the deposits-near-a-corridor table.", min=0)] = DEFAULT_WITHIN_KM,
+) -> None:
+    """Route and leg lengths against published figures, and each deposit's nearest leg and node (WGS84 geodesics)."""
+    text = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)
