@@ -66,11 +66,12 @@ def validate(layers: LayersOpt = None) -> None:
 @app.command()
 @clean_errors
 def build(
+    spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory (default: ./maps).", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Maps directory: where specs are read and pages written (default: ./maps; with SPEC, the spec's directory).", file_okay=False)] = None,
 ) -> None:
-    """Build the default map (maps/overview.html) and every other map the repository defines."""
-    for path in kzgeo.build(layers, out):
+    """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC)."""
+    for path in kzgeo.build(layers, out, spec=spec):
         typer.echo(f"wrote {path}")
 
 
