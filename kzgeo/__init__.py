@@ -18,6 +18,7 @@ from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo import geodesy
+from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
 from kzgeo.render import render_map
 from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
 
@@ -33,6 +34,7 @@ __all__ = [
     "KzgeoError",
     "KzgeoWarning",
     "LayersInvalid",
+    "MapSpec",
     "MapSpecError",
     "OutputExistsError",
     "Problem",
@@ -44,7 +46,9 @@ __all__ = [
     "list_layers",
     "read_catalog",
     "read_layers",
+    "read_map_spec",
     "render_map",
+    "render_spec",
     "report",
     "route_lengths",
     "validate",

@@ -154,10 +154,11 @@ def densify(lines: Any, spacing: float = DEFAULT_SPACING) -> tuple[np.ndarray, n
     seg = np.repeat(np.arange(len(start)), steps)
     k = np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)
     lon, lat, _ = WGS84.fwd(x0[seg], y0[seg], az[seg], dist[seg] * k / steps[seg])
+    # The line's own vertices are kept exactly as given, not recomputed.
+    lon, lat = np.where(k == 0, x0[seg], lon), np.where(k == 0, y0[seg], lat)
     # Each part's last vertex ends its final segment; it was not generated above.
     last = np.flatnonzero(np.r_[part[1:] != part[:-1], True])
-    lon = np.r_[np.asarray(lon, dtype=float), coords[last, 0]]
-    lat = np.r_[np.asarray(lat, dtype=float), coords[last, 1]]
+    lon, lat = np.r_[lon, coords[last, 0]], np.r_[lat, coords[last, 1]]
     own = present[np.r_[owner[seg_part[seg]], owner[part[last]]]]
     order = np.argsort(own, kind="stable")
     return lon[order], lat[order], own[order]
