@@ -74,15 +74,16 @@ def test_tungsten_map(built, offline_page):
     assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-moyynty", "casp-aktau-alat"}
     assert legs <= ids
     assert "Tungsten" in page.locator(".kz-title").inner_text()
+    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-tungsten.png"))
     popup = page.evaluate(POPUP_JS, "upper-kairakty")
     # The processing plans come from the agreements table.
     assert "What the agreements say" in popup and "processing plants" in popup
-    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-tungsten.png"))
 
 
 def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     page = offline_page
     _open(page, built["corridors"])
+    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-corridors.png"))
     ids = set(page.evaluate(FEATURES_JS))
     assert {"tripp-armenia", "kz-dostyk-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}
@@ -93,7 +94,6 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     assert "published 43 km" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
     assert "TRIPP" in legend and "Baku–Tbilisi–Kars" in legend and "Dostyk entry" in legend
-    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-corridors.png"))
 
 
 def test_rare_earths_map_keeps_its_view(built, offline_page):
