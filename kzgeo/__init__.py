@@ -7,6 +7,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
+>>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo.export import export
+from kzgeo import geodesy
+from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
 from kzgeo.render import render_map
+from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
 
 try:
     __version__ = version("kzgeo")
@@ -33,14 +37,23 @@ __all__ = [
     "KzgeoError",
     "KzgeoWarning",
     "LayersInvalid",
+    "MapSpec",
     "MapSpecError",
     "OutputExistsError",
     "Problem",
     "build",
+    "deposit_proximity",
+    "deposits_near",
     "export",
+    "geodesy",
+    "leg_lengths",
     "list_layers",
     "read_catalog",
     "read_layers",
+    "read_map_spec",
     "render_map",
+    "render_spec",
+    "report",
+    "route_lengths",
     "validate",
 ]
