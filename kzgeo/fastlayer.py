@@ -165,10 +165,12 @@ def _style_codes(spec, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, 
     return codes, styles
 
 
-def _extra_sections(data: Dataset, ids: pd.Series, lang: str) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
-    """Resource and agreement lines of the few features that have any, keyed by feature index.
+def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict | None) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
+    """Resource, agreement and map-spec lines of the few features that have any, keyed by feature index.
 
-    Also returns the source ids those lines cite, per feature index.
+    ``popup_extras`` maps a feature id to ``(heading key, lines)`` pairs, as
+    :func:`kzgeo.render.add_layer` takes them. Also returns the source ids the
+    resource lines cite, per feature index.
     """
     index = pd.Index(ids)
     resource_lines: dict[int, list[str]] = {}
@@ -186,11 +188,13 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str) -> tuple[list[dict
         for fid, at in zip(named, index.get_indexer(named)):
             if at >= 0:
                 agreement_lines[int(at)] = _agreement_lines(data, fid)
-    sections = [
-        {"label": label(key, lang), "lines": lines}
-        for key, lines in (("resources", resource_lines), ("agreements", agreement_lines))
-        if lines
-    ]
+    by_heading = {"resources": resource_lines, "agreements": agreement_lines}
+    for fid, extras in (popup_extras or {}).items():
+        at = int(index.get_indexer([fid])[0])
+        for heading, lines in extras if at >= 0 else ():
+            if lines:
+                by_heading.setdefault(heading, {})[at] = list(lines)
+    sections = [{"label": label(key, lang), "lines": lines} for key, lines in by_heading.items() if lines]
     return sections, extra_refs
 
 
@@ -228,7 +232,9 @@ def _note(spec, n: int, geometry: dict[str, Any]) -> str:
     return f"{spec.title}: {n:,} shapes at full precision ({size}); click a shape for its details."
 
 
-def layer_payload(data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None) -> dict[str, Any]:
+def layer_payload(
+    data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+) -> dict[str, Any]:
     """Everything the browser needs to draw ``layer`` and build its popups, as plain JSON values."""
     spec = data.catalog.layers[layer]
     frame = data.layers[layer].reset_index(drop=True)
@@ -246,7 +252,7 @@ def layer_payload(data: Dataset, layer: str, *, lang: str = "en", names: dict[st
             continue
         values = frame[f.name].map(lambda v: names.get(v, v)) if f.name in refs else frame[f.name]
         columns.append({"label": label(f.name, lang), **encode_column(values)})
-    sections, extra_refs = _extra_sections(data, frame["id"], lang)
+    sections, extra_refs = _extra_sections(data, frame["id"], lang, popup_extras)
     cite, sources = _citations(data, frame, extra_refs)
     style_codes, styles = _style_codes(spec, frame)
     approximate = np.flatnonzero(np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])).tolist()
@@ -289,10 +295,12 @@ class FastLayer(Layer):
         """
     )
 
-    def __init__(self, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None):
+    def __init__(
+        self, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+    ):
         super().__init__(name=data.catalog.layers[layer].title, control=False)
         self._name = "FastLayer"
-        payload = layer_payload(data, layer, lang=lang, names=names)
+        payload = layer_payload(data, layer, lang=lang, names=names, popup_extras=popup_extras)
         self.payload = compact_json(payload)
         geometry = payload["geometry"]
         self.report = {

@@ -103,7 +103,7 @@ def add_layer(
     if len(frame) >= settings.fast_layer_min_features:
         from kzgeo.fastlayer import FastLayer  # imported here: fastlayer builds on this module
 
-        FastLayer(data, layer, lang=lang, names=names).add_to(group)
+        FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, spec, frame)
     style_fields = {spec.name_field, "location_accuracy"}
     if spec.style:

@@ -230,3 +230,20 @@ def test_benchmark_catalog_declares_the_shipped_deposit_fields():
     bench = tomllib.loads((ROOT / "benchmarks" / "catalog.toml").read_text(encoding="utf-8"))
     assert bench["layers"]["deposits"]["fields"] == shipped["layers"]["deposits"]["fields"]
     assert bench["tables"]["sources"]["fields"] == shipped["tables"]["sources"]["fields"]
+
+
+def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_dir):
+    from kzgeo.fastlayer import layer_payload
+    from kzgeo.labels import label
+
+    data = kzgeo.read_layers(layers_dir)
+    payload = layer_payload(data, "deposits", popup_extras={"north-katpar": [("agreements", ["Offtake signed"]), ("lengths", ["12.5 km to rail"])]})
+    at = {fid: i for i, fid in enumerate(payload["ids"])}
+    sections = {s["label"]: {int(k): v for k, v in s["lines"].items()} for s in payload["sections"]}
+    assert sections["Resource figures"] == {at["north-katpar"]: ["142 kt WO3 (JORC)"]}
+    assert sections["Agreements"][at["north-katpar"]] == ["Offtake signed"]
+    assert "Critical minerals MOU" in sections["Agreements"][at["upper-kairakty"]][0]
+    assert sections[label("lengths")] == {at["north-katpar"]: ["12.5 km to rail"]}
+    cited = payload["cite"]["dict"][_decode_codes(payload["cite"]["codes"])[at["north-katpar"]]]
+    assert [payload["sources"][k]["text"].split(":")[0] for k in cited] == ["Example Agency", "Hostile <script>window.__pwned=3</script>"]
+    assert payload["sources"][cited[1]]["url"] is None
