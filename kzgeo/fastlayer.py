@@ -40,7 +40,7 @@ from markupsafe import Markup
 
 from kzgeo import settings
 from kzgeo.dataset import Dataset
-from kzgeo.io import split_refs
+from kzgeo.io import split_refs, without_gc
 from kzgeo.labels import label
 from kzgeo.popup import format_value, is_web_url
 from kzgeo.render import _agreement_lines, resource_line
@@ -62,6 +62,7 @@ def fastlayer_js() -> str:
     return resources.files("kzgeo").joinpath("static/fastlayer.js").read_text(encoding="utf-8")
 
 
+@without_gc
 def compact_json(value: Any) -> Markup:
     """JSON without spaces, safe inside ``<script>`` (``<``, ``>``, ``&``, ``'`` as escapes)."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -232,6 +233,7 @@ def _note(spec, n: int, geometry: dict[str, Any]) -> str:
     return f"{spec.title}: {n:,} shapes at full precision ({size}); click a shape for its details."
 
 
+@without_gc
 def layer_payload(
     data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
 ) -> dict[str, Any]:

@@ -247,3 +247,60 @@ def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_d
     cited = payload["cite"]["dict"][_decode_codes(payload["cite"]["codes"])[at["north-katpar"]]]
     assert [payload["sources"][k]["text"].split(":")[0] for k in cited] == ["Example Agency", "Hostile <script>window.__pwned=3</script>"]
     assert payload["sources"][cited[1]]["url"] is None
+
+
+# ---------------------------------------------------------------- reading at scale keeps every check
+
+
+def test_valid_table_reads_the_same_through_the_fast_path(layers_dir):
+    from kzgeo.catalog import read_catalog
+    from kzgeo.io import read_rows
+
+    spec = read_catalog(layers_dir).layers["nodes"]
+    path = layers_dir / "nodes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\ufeff" + lines[0] + "\n\n" + "\n".join(f" {line} " for line in lines[1:]) + "\n\n", encoding="utf-8")
+    problems = []
+    rows = read_rows(path, spec, problems)
+    assert problems == []
+    assert [r["id"] for r in rows] == ["aktau", "beyneu", "alat"]
+    assert rows[0]["uncertainty_km"] == 3.0 and rows[0]["sources"] == "src-b"
+    assert list(rows[0]) == spec.field_names
+
+
+def test_bad_cells_are_still_named_row_by_row(layers_dir):
+    from kzgeo.catalog import read_catalog
+    from kzgeo.io import read_rows
+
+    spec = read_catalog(layers_dir).layers["nodes"]
+    path = layers_dir / "nodes.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("beyneu,Beyneu,Бейнеу,Бейнеу,junction", "beyneu,Beyneu,Бейнеу,Бейнеу,harbour")
+    text += "aktau,Dup,Д,Д,port,KZ,exact,3,x,src-b\nshort,row\n"
+    path.write_text(text, encoding="utf-8")
+    problems = []
+    rows = read_rows(path, spec, problems)
+    said = [f"{p.where}: {p.message}" for p in problems]
+    assert any(s.startswith('row 3 (id "beyneu"): field kind') and "harbour" in s for s in said), said
+    assert any(s.startswith('row 5 (id "aktau"): duplicate id') for s in said), said
+    assert any(s.startswith('row 6 (id "short"): has 2 cells') for s in said), said
+    assert [r["id"] for r in rows] == ["aktau", "alat"]
+
+
+@pytest.mark.parametrize(
+    "coordinates, message",
+    [
+        ([[[70, 48], [72, True], [72, 50], [70, 48]]], "must be arrays of numbers"),
+        ([[[70, 48], [72], [72, 50], [70, 48]]], "a position needs at least two numbers"),
+        ([[[70, 48], "72,48", [72, 50], [70, 48]]], "found str"),
+    ],
+)
+def test_junk_coordinates_are_refused(tmp_path, coordinates, message):
+    from kzgeo.io import read_features
+
+    path = tmp_path / "areas.geojson"
+    feature = {"type": "Feature", "id": "a", "properties": {}, "geometry": {"type": "Polygon", "coordinates": coordinates}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    problems = []
+    assert read_features(path, "Polygon", (26, 36, 88, 56), problems) == []
+    assert len(problems) == 1 and message in problems[0].message
