@@ -218,6 +218,7 @@ def _citations(data: Dataset, frame: pd.DataFrame, extra_refs: dict[int, list[st
 
 
 def _note(spec, n: int, geometry: dict[str, Any]) -> str:
+    """The sentence the map shows about what was done to a large layer."""
     if spec.geometry_type == "Point":
         return (
             f"{spec.title}: all {n:,} points are drawn on canvas, as small dots below zoom "
@@ -225,10 +226,11 @@ def _note(spec, n: int, geometry: dict[str, Any]) -> str:
         )
     size = f"{geometry['bytes'] / 1e6:.1f} MB"
     if geometry["tolerance"]:
+        degrees = f"{geometry['tolerance']:.6f}".rstrip("0")
         metres = geometry["tolerance"] * 111_320
         return (
-            f"{spec.title}: {n:,} shapes, simplified to within {geometry['tolerance']:g}° "
-            f"(about {metres:,.0f} m) so their outlines fit in {size}; click a shape for its details."
+            f"{spec.title}: {n:,} shapes, simplified to within {degrees}° (about {metres:,.0f} m) "
+            f"so their outlines fit in {size}; click a shape for its details."
         )
     return f"{spec.title}: {n:,} shapes at full precision ({size}); click a shape for its details."
 

@@ -200,7 +200,7 @@ def test_100k_points_draw_and_open_popups(national_map, offline_page):
     assert page.evaluate("window.kzgeoDrawn") == {"Deposits": 100_000, "Licences": 1000}
     assert page.evaluate(f"{MAP_JS}._kzFast.map(l => l.data.ids.length)") == [1000, 100_000]
     notes = " ".join(page.locator(".kz-note").all_inner_texts())
-    assert "all 100,000 points" in notes and "small dots" in notes
+    assert "all 100,000 points" in notes and "small dots" in notes and "Licences: 1,000 shapes" in notes
 
     deposits = data.layers["deposits"]
     _click(page, page.evaluate(FEATURE_XY_JS, ["Deposits", 54_321]))
