@@ -85,9 +85,13 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed in JSON numbers")
 
 
+#: The types ``json.loads`` gives numbers (``bool`` is not among them, by exact type).
+_JSON_NUMBERS = frozenset({int, float})
+
+
 def _is_position(value: Any) -> bool:
-    """A non-empty array of JSON numbers (``bool`` is not a number here)."""
-    return isinstance(value, list) and bool(value) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    """A non-empty array of JSON numbers (``true``/``false`` are not numbers here)."""
+    return isinstance(value, list) and bool(value) and _JSON_NUMBERS.issuperset(map(type, value))
 
 
 def _coordinates(value: Any) -> list[tuple[float, float]]:
@@ -271,14 +275,16 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
     table that way to report each problem.
     """
     body = [cells for cells in body if any(c.strip() for c in cells)]
+    if not body:
+        return []
     if any(len(cells) != len(header) for cells in body):
         return None
     keys = [cells[key_at] for cells in body]
     if len(set(keys)) != len(keys):
         return None
     columns = {}
-    for at, (column, field) in enumerate(zip(header, fields)):
-        cells = [row[at].strip() for row in body]
+    for column, field, raw in zip(header, fields, zip(*body)):
+        cells = list(map(str.strip, raw))
         parsed: dict[str, Any] = {}
         for cell in set(cells):
             if cell == "":

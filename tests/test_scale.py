@@ -266,6 +266,8 @@ def test_valid_table_reads_the_same_through_the_fast_path(layers_dir):
     assert [r["id"] for r in rows] == ["aktau", "beyneu", "alat"]
     assert rows[0]["uncertainty_km"] == 3.0 and rows[0]["sources"] == "src-b"
     assert list(rows[0]) == spec.field_names
+    path.write_text(lines[0] + "\n\n", encoding="utf-8")
+    assert read_rows(path, spec, problems) == [] and problems == []
 
 
 def test_bad_cells_are_still_named_row_by_row(layers_dir):
