@@ -306,3 +306,19 @@ def test_junk_coordinates_are_refused(tmp_path, coordinates, message):
     problems = []
     assert read_features(path, "Polygon", (26, 36, 88, 56), problems) == []
     assert len(problems) == 1 and message in problems[0].message
+
+
+def test_hovering_a_point_shows_its_name_as_text(layers_dir, tmp_path, all_fast, offline_page):
+    page = offline_page
+    path = tmp_path / "map.html"
+    kzgeo.render_map(kzgeo.read_layers(layers_dir)).save(str(path))
+    page.goto(path.as_uri())
+    page.wait_for_function(f"({DRAWN_JS})() >= 8")
+    xy = page.evaluate(FEATURE_XY_JS, ["Critical-mineral deposits", 2])
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert tooltip.inner_text() == HOSTILE_NAME
+    assert tooltip.locator("img, script").count() == 0
+    assert page.evaluate("window.__pwned") is None

@@ -262,24 +262,33 @@
     anchor: function (i, latlng) { return latlng; }
   });
 
-  /* One click handler per map: points first, then shapes, topmost layer first. */
+  /* One click and one hover handler per map: points first, then shapes, topmost layer first. */
   function dispatcher(map) {
     if (map._kzFast) { return map._kzFast; }
     var layers = map._kzFast = [];
-    map.on("click", function (e) {
+    var tooltip = L.tooltip({direction: "top", offset: [0, -6]});
+    function find(latlng) {
       var ordered = layers.filter(function (l) { return l.isPoints; }).concat(layers.filter(function (l) { return !l.isPoints; }));
       for (var k = 0; k < ordered.length; k++) {
-        var i = ordered[k].inner.hit(e.latlng);
-        if (i >= 0) {
-          L.popup({maxWidth: 380}).setLatLng(ordered[k].inner.anchor(i, e.latlng))
-            .setContent(popupContent(ordered[k].data, i)).openOn(map);
-          return;
-        }
+        var i = ordered[k].inner.hit(latlng);
+        if (i >= 0) { return {layer: ordered[k], i: i}; }
       }
+      return null;
+    }
+    map.on("click", function (e) {
+      var found = find(e.latlng);
+      if (!found) { return; }
+      L.popup({maxWidth: 380}).setLatLng(found.layer.inner.anchor(found.i, e.latlng))
+        .setContent(popupContent(found.layer.data, found.i)).openOn(map);
     });
     map.on("mousemove", function (e) {
-      var over = layers.some(function (l) { return l.isPoints && l.inner.hit(e.latlng) >= 0; });
-      map.getContainer().style.cursor = over ? "pointer" : "";
+      var found = find(e.latlng);
+      map.getContainer().style.cursor = found ? "pointer" : "";
+      if (!found) { map.closeTooltip(tooltip); return; }
+      var name = document.createElement("span");
+      name.textContent = cell(found.layer.data.heading, found.i);
+      tooltip.setLatLng(found.layer.inner.anchor(found.i, e.latlng)).setContent(name);
+      map.openTooltip(tooltip);
     });
     return layers;
   }
