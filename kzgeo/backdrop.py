@@ -81,3 +81,10 @@ def backdrop_text() -> str:
 def backdrop_geojson() -> dict:
     """The committed backdrop as a GeoJSON FeatureCollection (a fresh copy each call)."""
     return json.loads(backdrop_text())
+
+
+def backdrop_frame():
+    """The committed backdrop as a GeoDataFrame (EPSG:4326), for static maps."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame.from_features(backdrop_geojson()["features"], crs="EPSG:4326")
