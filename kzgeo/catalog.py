@@ -37,6 +37,7 @@ class StyleSpec:
     colors: dict[str, str]
     dash_by: str | None = None
     dashes: dict[str, str] = field(default_factory=dict)
+    radius: float = 6
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
                 colors=dict(style.get("colors", {})),
                 dash_by=style.get("dash_by"),
                 dashes=dict(style.get("dashes", {})),
+                radius=float(style.get("radius", 6)),
             )
             if style
             else None,

@@ -117,7 +117,8 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     features = []
-    for row in frame.to_dict("records"):
+    # Exact points first, so approximate ones (smaller) are drawn above them.
+    for row in sorted(frame.to_dict("records"), key=is_approximate):
         props = {k: _clean(row.get(k)) for k in sorted(style_fields) if k in row}
         props.update(
             id=row["id"],

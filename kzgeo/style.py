@@ -14,6 +14,9 @@ from kzgeo.catalog import LayerSpec
 FALLBACK_COLOR = "#777777"
 #: Dash pattern marking a location that is not known exactly.
 APPROXIMATE_DASH = "4 4"
+#: Approximate points are drawn smaller and on top, so a point placed on an
+#: exact neighbour's coordinate (North Katpar on Upper Kairakty) stays clickable.
+APPROXIMATE_SCALE = 0.6
 
 
 def color_for(spec: LayerSpec, props: dict[str, Any]) -> str:
@@ -32,15 +35,17 @@ def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
     """Leaflet path options for one feature.
 
     Lines are coloured by ``style.by`` and dashed by ``style.dash_by``; points
-    are filled when exact and hollow with a dashed outline when approximate.
+    are filled when exact, and smaller and hollow with a dashed outline when
+    approximate.
     """
     color = color_for(spec, props)
+    radius = spec.style.radius if spec.style else 6
     if spec.geometry_type in ("LineString", "MultiLineString"):
         dash = spec.style.dashes.get(str(props.get(spec.style.dash_by)), "") if spec.style and spec.style.dash_by else ""
         return {"color": color, "weight": 4, "opacity": 0.9, "dashArray": dash or None}
     if is_approximate(props):
-        return {"color": color, "weight": 2, "fillColor": "#ffffff", "fillOpacity": 0.9, "dashArray": "3 3", "radius": 7}
-    return {"color": "#222222", "weight": 1, "fillColor": color, "fillOpacity": 0.95, "radius": 7}
+        return {"color": color, "weight": 2, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.9, "dashArray": "3 3", "radius": radius * APPROXIMATE_SCALE}
+    return {"color": "#222222", "weight": 1, "fill": True, "fillColor": color, "fillOpacity": 0.95, "radius": radius}
 
 
 def uncertainty_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
