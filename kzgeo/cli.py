@@ -11,9 +11,17 @@ import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
+from enum import Enum
+
 import typer
 
 import kzgeo
+from kzgeo.build import OUTPUT_FORMATS
+from kzgeo.labels import LANGUAGES
+
+# Choices offered by ``build``, taken from the library so the two never drift.
+Format = Enum("Format", {name: name for name in OUTPUT_FORMATS}, type=str)
+Language = Enum("Language", {name: name for name in LANGUAGES}, type=str)
 from kzgeo.errors import KzgeoError, LayersInvalid
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -66,9 +74,15 @@ def validate(layers: LayersOpt = None) -> None:
 def build(
     layers: LayersOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output directory (default: ./maps).", file_okay=False)] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
+    lang: Annotated[Language, typer.Option("--lang", help="Language of names, legend, popups and controls.")] = Language.en,
+    cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,
 ) -> None:
-    """Build the default map (maps/overview.html) and every other map the repository defines."""
-    for path in kzgeo.build(layers, out):
+    """Build the default map (maps/overview.html) and every other map the repository defines.
+
+    The HTML is self-contained by default: it opens with no network, offline basemap included.
+    """
+    for path in kzgeo.build(layers, out, fmt=fmt.value, lang=lang.value, self_contained=not cdn):
         typer.echo(f"wrote {path}")
 
 
