@@ -67,7 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "summary_layer": "{title}: {count}",
         "summary_shows": "The map shows {parts}.",
         "summary_approx": "{approx} of {total} point locations are approximate and are drawn with a circle of uncertainty.",
-        "summary_agreements": "{count} agreements are listed, from {first} to {last}.",
+        "summary_agreements": "Agreements in the timeline: {count}, from {first} to {last}.",
         "summary_as_of": "Data as of {as_of}; {sources} sources are cited.",
         "north": "N",
         "scale": "Scale",

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 _BIND = JsCode(
     """function(feature, layer) {
         layer.bindTooltip(feature.properties._tooltip);
-        layer.bindPopup(feature.properties._popup, {maxWidth: 380});
+        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [20, 20]});
     }"""
 )
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
@@ -246,7 +246,7 @@ def render_map(
     # Keep the features clear of the controls: tools on the left, title, layers and legends on the right.
     fmap.fit_bounds(
         [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],
-        padding_top_left=(50, 20),
-        padding_bottom_right=(340, 20),
+        padding_top_left=(175, 20),
+        padding_bottom_right=(350, 20),
     )
     return fmap
