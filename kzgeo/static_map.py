@@ -17,6 +17,7 @@ import textwrap
 from typing import Any
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -61,7 +62,23 @@ def _extent(data: Dataset, layers: list[str], box_aspect: float) -> tuple[float,
     return west, south, east, north
 
 
-def _draw_layer(ax, data: Dataset, layer: str, lang: str) -> None:
+#: Where a label may go relative to its point (points), tried in order until it overlaps no other label.
+_LABEL_SLOTS = (((5, 4), "left"), ((5, -12), "left"), ((-5, 4), "right"), ((-5, -12), "right"), ((5, 14), "left"), ((5, -22), "left"))
+
+
+def _place_label(ax, annotation, placed: list) -> None:
+    """Move ``annotation`` to the first slot where it overlaps no label already placed."""
+    renderer = ax.figure.canvas.get_renderer()
+    for offset, align in _LABEL_SLOTS:
+        annotation.set_position(offset)
+        annotation.set_horizontalalignment(align)
+        box = annotation.get_window_extent(renderer)
+        if not any(box.overlaps(other) for other in placed):
+            break
+    placed.append(annotation.get_window_extent(renderer))
+
+
+def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
     for row in frame.to_dict("records"):
@@ -79,10 +96,10 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str) -> None:
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
         ax.scatter([geom.x], [geom.y], s=46 if layer == "deposits" else 22, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=1.2, linestyle="--" if is_approximate(row) else "-", zorder=4)
         if layer == "deposits" or row.get("kind") == "port":
-            ax.annotate(
+            annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
-                xytext=(5, 4),
+                xytext=_LABEL_SLOTS[0][0],
                 textcoords="offset points",
                 fontsize=7.5 if layer == "deposits" else 6.5,
                 fontweight="bold" if layer == "deposits" else "normal",
@@ -91,6 +108,7 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str) -> None:
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
                 **_LITERAL,
             )
+            _place_label(ax, annotation, placed)
 
 
 def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[Any, str]]:
@@ -120,7 +138,8 @@ def _scale_bar(ax, extent: tuple[float, float, float, float], lang: str) -> None
     km_per_deg_lon = _KM_PER_DEGREE * math.cos(math.radians(mid_lat))
     span_km = (east - west) * km_per_deg_lon
     step = next(s for s in (1000, 500, 250, 200, 100, 50, 20, 10, 5, 2, 1) if s <= span_km / 5)
-    x0, y0 = west + (east - west) * 0.03, south + (north - south) * 0.05
+    # Bottom right: the corner this region's maps leave empty (south of the Tian Shan railway).
+    x0, y0 = east - (east - west) * 0.03 - step / km_per_deg_lon - (east - west) * 0.05, south + (north - south) * 0.06
     width = step / km_per_deg_lon
     height = (north - south) * 0.008
     for i in range(2):
@@ -131,7 +150,8 @@ def _scale_bar(ax, extent: tuple[float, float, float, float], lang: str) -> None
 
 def _north_arrow(ax, extent: tuple[float, float, float, float], lang: str) -> None:
     west, south, east, north = extent
-    x = east - (east - west) * 0.03
+    # Top left: the steppe north of the Caspian, empty on this region's maps.
+    x = west + (east - west) * 0.03
     y = north - (north - south) * 0.16
     length = (north - south) * 0.08
     ax.add_patch(FancyArrow(x, y, 0, length, width=(east - west) * 0.004, head_width=(east - west) * 0.014, head_length=length * 0.4, length_includes_head=True, color="#222222", zorder=6))
@@ -144,6 +164,7 @@ def _shorten(line: str, width: int) -> str:
 
 def _map_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
+    FigureCanvasAgg(fig)  # a renderer, to measure labels while placing them
     fig.text(0.03, 0.955, title, fontsize=16, fontweight="bold", va="top", **_LITERAL)
     fig.text(0.03, 0.915, f"{label('as_of', lang)} {data.as_of}", fontsize=10, color="#444444", va="top", **_LITERAL)
     box = (0.03, 0.3, 0.72, 0.6)
@@ -153,19 +174,23 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure
     ax.set_facecolor(bd.WATER)
     land = bd.backdrop_frame()
     land.plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
-    for layer in sorted(layers, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -layers.index(n))):
-        _draw_layer(ax, data, layer, lang)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     # Equirectangular with the true scale at the middle latitude; the box shrinks, the extent stays.
     ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)), adjustable="box", anchor="NW")
+    ax.apply_aspect()
+    placed: list = []
+    for layer in sorted(layers, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -layers.index(n))):
+        _draw_layer(ax, data, layer, lang, placed)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
     _scale_bar(ax, extent, lang)
     _north_arrow(ax, extent, lang)
-    ax.text(0.995, 0.005, bd.ATTRIBUTION, transform=ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555", **_LITERAL)
+    ax.text(0.995, 0.008, bd.ATTRIBUTION, transform=ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555", **_LITERAL)
     handles = _legend_handles(data, layers, lang)
     legend = fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper left", bbox_to_anchor=(0.765, 0.9), fontsize=7.5, frameon=False, handlelength=2.4)
     for text, (handle, _) in zip(legend.get_texts(), handles):
