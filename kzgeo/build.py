@@ -11,7 +11,6 @@ from kzgeo.dataset import read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.labels import check_language
 from kzgeo.render import render_map
-from kzgeo.static_map import render_static
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")
@@ -44,6 +43,8 @@ def build_maps(
     if fmt == "html":
         payload: str | bytes = render_map(data, lang=lang, self_contained=self_contained).get_root().render()
     else:
+        from kzgeo.static_map import render_static  # matplotlib loads only when printing
+
         payload = render_static(data, fmt=fmt, lang=lang)
     name = "overview" if lang == "en" else f"overview.{lang}"
     path = write_atomic(out / f"{name}.{fmt}", payload)
