@@ -195,7 +195,8 @@
         bounds.extend(x.layer.getLatLng ? x.layer.getLatLng() : x.layer.getBounds());
         lit.push(x);
       });
-      if (bounds.isValid()) { map.flyToBounds(bounds, {padding: [60, 60], maxZoom: 7, duration: 0.6}); }
+      /* Keep clear of the timeline on the left and the legends on the right. */
+      if (bounds.isValid()) { map.flyToBounds(bounds, {paddingTopLeft: [330, 60], paddingBottomRight: [360, 60], maxZoom: 7, duration: 0.6}); }
     }
     var ctl = L.control({position: "topleft"});
     ctl.onAdd = function () {
