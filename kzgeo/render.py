@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 _BIND = JsCode(
     """function(feature, layer) {
         layer.bindTooltip(feature.properties._tooltip);
-        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [20, 20]});
+        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [360, 20]});
     }"""
 )
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).

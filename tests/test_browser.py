@@ -80,6 +80,8 @@ def open_offline(page, path: Path) -> dict[str, list]:
 
 
 def shot(page, name: str) -> None:
+    """Save a screenshot for a person to review, once pans and fades have finished."""
+    page.wait_for_timeout(600)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
 
