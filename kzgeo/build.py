@@ -1,52 +1,81 @@
-"""Build the repository's maps from a layers directory into HTML files."""
+"""Build the repository's maps from a layers directory into HTML, PNG or PDF files.
+
+A maps directory holds map specs (``NAME.toml``, see :mod:`kzgeo.mapspec`)
+and the pages built from them (``NAME.html``, beside each spec). The
+overview is always built: from ``overview.toml`` when there is one, else
+from every layer with the catalog's title.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 from kzgeo import settings
 from kzgeo.atomic import write_atomic
-from kzgeo.dataset import read_layers
+from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.labels import check_language
-from kzgeo.render import render_map
+from kzgeo.mapspec import MapSpec, kept_ids, read_map_spec, render_spec
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")
 
 log = logging.getLogger(__name__)
 
+OVERVIEW = "overview"
+
+
+def _render(spec: MapSpec, data: Dataset, fmt: str, self_contained: bool) -> str | bytes:
+    if fmt == "html":
+        return render_spec(spec, data, self_contained=self_contained).get_root().render()
+    from kzgeo.static_map import render_static  # matplotlib loads only when printing
+
+    filters = {layer: kept_ids(spec, data, layer) for layer in spec.filters}
+    return render_static(data, fmt=fmt, title=spec.title, layers=list(spec.layers) or None, lang=spec.lang, filters=filters, view=spec.view)
+
 
 def build_maps(
     layers_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     *,
+    spec: str | Path | None = None,
     fmt: str = "html",
-    lang: str = "en",
+    lang: str | None = None,
     self_contained: bool = True,
 ) -> list[Path]:
-    """Build every map the repository defines and return the files written.
+    """Build maps and return the files written.
 
-    ``fmt`` is ``"html"`` (interactive; self-contained unless
-    ``self_contained=False``), ``"png"`` or ``"pdf"`` (print-ready). ``lang``
-    is ``"en"``, ``"ru"`` or ``"kk"``; a map in another language than English
-    is written as ``<name>.<lang>.<fmt>``. The layers are read and checked
-    once; each map is rendered in memory and written atomically, so a failure
-    leaves the previous maps in place.
+    With ``spec``, build that one map into ``out_dir`` (default: the spec's
+    own directory). Without, build every ``*.toml`` spec in ``out_dir``
+    (default ``maps/``) plus the overview. ``fmt`` is ``"html"``
+    (interactive; self-contained unless ``self_contained=False``), ``"png"``
+    or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
+    overrides each spec's language and is added to the file name
+    (``NAME.ru.html``). The layers are read once and every spec is checked
+    before anything is written; each page is then written atomically, so a
+    failure leaves the previous maps in place.
     """
     if fmt not in OUTPUT_FORMATS:
         raise KzgeoError(f'unknown output format "{fmt}"; choose one of: {", ".join(OUTPUT_FORMATS)}')
-    check_language(lang)
+    if lang is not None:
+        check_language(lang)
     data = read_layers(layers_dir)
-    out = Path(out_dir or settings.maps_dir)
-    if fmt == "html":
-        payload: str | bytes = render_map(data, lang=lang, self_contained=self_contained).get_root().render()
+    if spec is not None:
+        specs = [read_map_spec(spec)]
+        out = Path(out_dir) if out_dir is not None else Path(spec).parent
     else:
-        from kzgeo.static_map import render_static  # matplotlib loads only when printing
-
-        payload = render_static(data, fmt=fmt, lang=lang)
-    name = "overview" if lang == "en" else f"overview.{lang}"
-    path = write_atomic(out / f"{name}.{fmt}", payload)
-    log.info("wrote %s", path)
-    return [path]
+        out = Path(out_dir or settings.maps_dir)
+        specs = [read_map_spec(p) for p in sorted(out.glob("*.toml"))]
+        if not any(s.name == OVERVIEW for s in specs):
+            specs.insert(0, MapSpec(path=out / f"{OVERVIEW}.toml"))
+    if lang is not None:
+        specs = [dataclasses.replace(s, lang=lang) for s in specs]
+    suffix = f".{lang}" if lang not in (None, "en") else ""
+    pages = [(out / f"{s.name}{suffix}.{fmt}", _render(s, data, fmt, self_contained)) for s in specs]
+    written = []
+    for path, payload in pages:
+        written.append(write_atomic(path, payload))
+        log.info("wrote %s", path)
+    return written

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import functools
 import logging
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
-
-from enum import Enum
 
 import typer
 
 import kzgeo
 from kzgeo.build import OUTPUT_FORMATS
+from kzgeo.errors import KzgeoError, LayersInvalid
 from kzgeo.labels import LANGUAGES
+from kzgeo.report import DEFAULT_WITHIN_KM
+
+app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 # Choices offered by ``build``, taken from the library so the two never drift.
 Format = Enum("Format", {name: name for name in OUTPUT_FORMATS}, type=str)
 Language = Enum("Language", {name: name for name in LANGUAGES}, type=str)
-from kzgeo.errors import KzgeoError, LayersInvalid
-
-app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers directory (default: ./layers).", file_okay=False)]
 
@@ -72,17 +72,18 @@ def validate(layers: LayersOpt = None) -> None:
 @app.command()
 @clean_errors
 def build(
+    spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory (default: ./maps).", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Maps directory: where specs are read and pages written (default: ./maps; with SPEC, the spec's directory).", file_okay=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
-    lang: Annotated[Language, typer.Option("--lang", help="Language of names, legend, popups and controls.")] = Language.en,
+    lang: Annotated[Optional[Language], typer.Option("--lang", help="Language of names, legend, popups and controls (default: each spec's); adds .LANG to the file name.", show_default=False)] = None,
     cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,
 ) -> None:
-    """Build the default map (maps/overview.html) and every other map the repository defines.
+    """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC).
 
     The HTML is self-contained by default: it opens with no network, offline basemap included.
     """
-    for path in kzgeo.build(layers, out, fmt=fmt.value, lang=lang.value, self_contained=not cdn):
+    for path in kzgeo.build(layers, out, spec=spec, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
         typer.echo(f"wrote {path}")
 
 
@@ -92,3 +93,37 @@ def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
         typer.echo(f"{name}\t{count}")
+
+
+@app.command()
+@clean_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.", file_okay=False)],
+    layers: LayersOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing export in --out.")] = False,
+) -> None:
+    """Write the QGIS hand-off: a styled GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
+    for path in kzgeo.export(layers, out, overwrite=overwrite):
+        typer.echo(f"wrote {path}")
+
+
+class ReportFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+@clean_errors
+def report(
+    layers: LayersOpt = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), csv (one stacked table) or json (documented in the README).")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    within: Annotated[float, typer.Option("--within", help="Radius in km for the deposits-near-a-corridor table.", min=0)] = DEFAULT_WITHIN_KM,
+) -> None:
+    """Route and leg lengths against published figures, and each deposit's nearest leg and node (WGS84 geodesics)."""
+    text = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)

@@ -22,6 +22,10 @@ class OutputExistsError(KzgeoError, FileExistsError):
     """An output exists and ``overwrite`` was not asked for."""
 
 
+class ExportError(KzgeoError, OSError):
+    """An export could not be written (the previous export, if any, is untouched)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the layers: which file, which feature or row, what."""

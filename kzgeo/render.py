@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import dataclasses
 from importlib.metadata import PackageNotFoundError, version
 
 import folium
@@ -80,7 +81,7 @@ def _agreement_lines(data: Dataset, fid: str) -> list[str]:
     return [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in sorted(rows, key=lambda r: r["date"])]
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str) -> str:
+def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, extras=()) -> str:
     enums = enum_fields(data, layer)
     shown = {k: _clean(v) for k, v in row.items() if k != "geometry"}
     for key in enums:
@@ -95,12 +96,14 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
         shown,
         name_field=name_field(data, layer, lang),
         cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"]))],
+        extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"])), *extras],
         lang=lang,
     )
 
 
-def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None) -> folium.FeatureGroup:
+def add_layer(
+    fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+) -> folium.FeatureGroup:
     """Add one layer to ``fmap`` as a toggleable group with its own legend.
 
     Every drawn feature carries the class ``kz-layer-<layer>``, so a page (or
@@ -123,7 +126,7 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
         props.update(
             id=row["id"],
             _tooltip=tooltip_html(row[label_field]),
-            _popup=_popup_for(data, layer, row, names, lang),
+            _popup=_popup_for(data, layer, row, names, lang, (popup_extras or {}).get(row["id"], ())),
         )
         features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and is_approximate(row):
@@ -151,6 +154,14 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
                 values |= set(frame[col].dropna().astype(str))
     LayerLegend(group, title, legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
     return group
+
+
+def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
+    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
+    if not filters:
+        return data
+    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
+    return dataclasses.replace(data, layers=kept)
 
 
 def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
@@ -207,12 +218,21 @@ def render_map(
     title: str | None = None,
     layers: list[str] | None = None,
     lang: str = "en",
+    filters: dict[str, Any] | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    basemap: str | None = None,
+    popup_extras: dict[str, dict[str, list[tuple[str, list[str]]]]] | None = None,
     self_contained: bool = True,
 ) -> folium.Map:
     """A folium map of ``layers`` (default: all), fitted to their extent.
 
     Lines draw under points, and among layers of one kind the catalog's
-    first is drawn on top. Names, legend, popups and controls are in ``lang``
+    first is drawn on top. ``filters`` maps a layer to the ids it keeps;
+    ``view`` is ``(lon_min, lat_min, lon_max, lat_max)`` to show instead of
+    the extent; ``basemap`` names a tile provider (``"none"`` for no tiles);
+    ``popup_extras`` maps layer -> feature id -> extra ``(heading, lines)``
+    popup sections (escaped in :mod:`kzgeo.popup` like everything else).
+    Names, legend, popups and controls are in ``lang``
     (``"en"``, ``"ru"`` or ``"kk"``). With ``self_contained`` (the default)
     the page needs no network: every script and style is inline and the
     minimap, measure and full-screen controls are kzgeo's own; otherwise
@@ -225,6 +245,8 @@ def render_map(
     unknown = [n for n in names if n not in data.layers]
     if unknown:
         raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    all_names = feature_names(data, lang)
+    data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)
     page = Page(lang=lang, title=esc(map_title))
     fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25)
@@ -232,17 +254,18 @@ def render_map(
     OwnControlsCode().add_to(fmap)
     backdrop = Backdrop(backdrop_geojson(), _BACKDROP_STYLE)
     backdrop.add_to(fmap)
-    folium.TileLayer(settings.basemap, name="Basemap", control=False, error_tile_url=_BLANK_TILE).add_to(fmap)
+    tiles = basemap or settings.basemap
+    if tiles != "none":
+        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE).add_to(fmap)
     MapTitle(map_title, f"{label('as_of', lang)} {data.as_of}").add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
-    all_names = feature_names(data, lang)
-    groups = [add_layer(fmap, data, name, lang=lang, names=all_names) for name in order]
+    groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained)
     _add_text_panel(fmap, data, names, lang)
     Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(_manifest(data, names, lang)).add_to(fmap)
-    bounds = np.array([data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
+    bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
     # Keep the features clear of the controls: tools on the left, title, layers and legends on the right.
     fmap.fit_bounds(
         [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],

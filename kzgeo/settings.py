@@ -14,6 +14,9 @@ layers_dir: Path = Path("layers")
 #: Where ``kzgeo build`` writes maps (and finds map specs).
 maps_dir: Path = Path("maps")
 
+#: Where ``kzgeo.export`` writes the QGIS hand-off when no folder is given.
+qgis_dir: Path = Path("qgis")
+
 #: Decimal places kept for coordinates in generated outputs (~1 cm at 7).
 coordinate_precision: int = 6
 
@@ -24,3 +27,9 @@ coordinate_precision: int = 6
 #: service in "mature support" (no new updates), so the map never depends on
 #: it: the committed Natural Earth backdrop is always drawn underneath.
 basemap: str = "Esri.WorldGrayCanvas"
+
+#: Licence stated in the QGIS metadata of every exported layer and table.
+data_licence: str = "CC BY 4.0 for the compilation; each cited source keeps its own terms."
+
+#: Rights statement in the same metadata.
+data_rights: str = "Positions and figures are as published by the cited sources; approximate locations are marked as such."

@@ -26,6 +26,7 @@ from matplotlib.patches import Ellipse, FancyArrow, Rectangle
 from kzgeo import backdrop as bd
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
+from kzgeo.render import keep_features
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines
 
@@ -45,12 +46,15 @@ def _dash(pattern: str | None):
     return (0, tuple(float(x) / 2 for x in pattern.split()))
 
 
-def _extent(data: Dataset, layers: list[str], box_aspect: float) -> tuple[float, float, float, float]:
-    """The layers' bounds, padded, then widened or heightened to fill a box of ``box_aspect`` (width/height)."""
-    bounds = np.array([data.layers[n].total_bounds for n in layers])
-    west, south, east, north = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
-    pad_x, pad_y = max((east - west) * 0.05, 0.5), max((north - south) * 0.12, 0.5)
-    west, south, east, north = west - pad_x, south - pad_y, east + pad_x, north + pad_y
+def _extent(data: Dataset, layers: list[str], box_aspect: float, view=None) -> tuple[float, float, float, float]:
+    """``view`` or the layers' padded bounds, widened or heightened to fill a box of ``box_aspect`` (width/height)."""
+    if view:
+        west, south, east, north = view
+    else:
+        bounds = np.array([data.layers[n].total_bounds for n in layers])
+        west, south, east, north = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
+        pad_x, pad_y = max((east - west) * 0.05, 0.5), max((north - south) * 0.12, 0.5)
+        west, south, east, north = west - pad_x, south - pad_y, east + pad_x, north + pad_y
     shrink = math.cos(math.radians((south + north) / 2))
     width, height = (east - west) * shrink, north - south
     if width / height > box_aspect:
@@ -162,14 +166,14 @@ def _shorten(line: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "\u2026"
 
 
-def _map_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
+def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     FigureCanvasAgg(fig)  # a renderer, to measure labels while placing them
     fig.text(0.03, 0.955, title, fontsize=16, fontweight="bold", va="top", **_LITERAL)
     fig.text(0.03, 0.915, f"{label('as_of', lang)} {data.as_of}", fontsize=10, color="#444444", va="top", **_LITERAL)
     box = (0.03, 0.3, 0.72, 0.6)
     ax = fig.add_axes(box)
-    extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]))
+    extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]), view)
     west, south, east, north = extent
     ax.set_facecolor(bd.WATER)
     land = bd.backdrop_frame()
@@ -224,11 +228,15 @@ def render_static(
     title: str | None = None,
     layers: list[str] | None = None,
     lang: str = "en",
+    filters: dict[str, Any] | None = None,
+    view: tuple[float, float, float, float] | None = None,
 ) -> bytes:
     """A print-ready map of ``layers`` as PNG or PDF bytes (A4 landscape).
 
-    The PDF has two pages: the map, then every source in full. Both carry no
-    timestamp, so the same inputs give the same bytes.
+    ``filters`` and ``view`` mean what they mean for
+    :func:`kzgeo.render.render_map`. The PDF has two pages: the map, then
+    every source in full. Both carry no timestamp, so the same inputs give
+    the same bytes.
     """
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
@@ -237,12 +245,13 @@ def render_static(
     unknown = [n for n in names if n not in data.layers]
     if unknown:
         raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)
     buffer = io.BytesIO()
     if fmt == "png":
-        _map_page(data, names, map_title, lang).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        _map_page(data, names, map_title, lang, view).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     else:
         with PdfPages(buffer, metadata={"Title": map_title, "Creator": "kzgeo", "CreationDate": None}) as pdf:
-            pdf.savefig(_map_page(data, names, map_title, lang))
+            pdf.savefig(_map_page(data, names, map_title, lang, view))
             pdf.savefig(_sources_page(data, names, map_title, lang))
     return buffer.getvalue()
