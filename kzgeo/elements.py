@@ -258,3 +258,21 @@ class BuildManifest(MacroElement):
         super().__init__()
         self._name = "BuildManifest"
         self.manifest = manifest
+
+
+class ZoomControl(MacroElement):
+    """Leaflet's zoom buttons with their titles (tooltips, accessible names) in the map's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.zoom({position: "topleft", zoomInTitle: {{ this.zoom_in|tojson }}, zoomOutTitle: {{ this.zoom_out|tojson }}}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom_in: str, zoom_out: str):
+        super().__init__()
+        self._name = "ZoomControl"
+        self.zoom_in = zoom_in
+        self.zoom_out = zoom_out

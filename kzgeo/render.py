@@ -24,7 +24,7 @@ from kzgeo import backdrop as bd, settings
 from kzgeo.assets import CdnMap, Page, SelfContainedMap
 from kzgeo.backdrop import backdrop_geojson
 from kzgeo.dataset import Dataset
-from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline
+from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.io import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
@@ -249,8 +249,9 @@ def render_map(
     data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)
     page = Page(lang=lang, title=esc(map_title))
-    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25)
+    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25, zoom_control=False)
     page.add_child(fmap)
+    ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
     backdrop = Backdrop(backdrop_geojson(), _BACKDROP_STYLE)
     backdrop.add_to(fmap)

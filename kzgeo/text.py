@@ -33,6 +33,7 @@ def feature_names(data: Dataset, lang: str) -> dict[str, str]:
 
 
 def layer_title(data: Dataset, layer: str, lang: str) -> str:
+    """The layer's catalog title in ``lang``."""
     return term(data.catalog.layers[layer].title, lang)
 
 

@@ -300,6 +300,7 @@ def test_russian_page(pages, offline_page):
     assert "Статус" in popup.inner_text() and "освоение" in popup.inner_text()
     assert page.get_by_role("button", name="Таблица объектов").count() == 1
     assert page.get_by_role("button", name="Измерить расстояние").count() == 1
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Приблизить"
     assert "Данные на 2026-02-23" in page.locator(".kz-title").inner_text()
     shot(page, "popup-ru.png")
 
