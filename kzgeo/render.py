@@ -185,14 +185,15 @@ def _kzgeo_version() -> str:
         return "0.0.0"
 
 
-def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_contained: bool) -> None:
+def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_contained: bool, tiles: str) -> None:
     """Full screen, measure and minimap: kzgeo's own (inline) or folium's plugins (CDN)."""
     if self_contained:
         OwnControls(backdrop, labels_for(_CONTROL_LABELS, lang)).add_to(fmap)
         return
     plugins.Fullscreen(title=label("fullscreen", lang), title_cancel=label("exit_fullscreen", lang)).add_to(fmap)
     plugins.MeasureControl(primary_length_unit="kilometers", secondary_length_unit=None, primary_area_unit="sqkilometers", secondary_area_unit=None).add_to(fmap)
-    plugins.MiniMap(tile_layer=folium.TileLayer(settings.basemap), position="bottomleft", width=150, height=120, zoom_level_offset=-4).add_to(fmap)
+    minimap_tiles = tiles if tiles != "none" else settings.basemap
+    plugins.MiniMap(tile_layer=folium.TileLayer(minimap_tiles), position="bottomleft", width=150, height=120, zoom_level_offset=-4).add_to(fmap)
 
 
 def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str) -> None:
@@ -262,7 +263,7 @@ def render_map(
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
     groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _add_controls(fmap, backdrop, lang, self_contained)
+    _add_controls(fmap, backdrop, lang, self_contained, tiles)
     _add_text_panel(fmap, data, names, lang)
     Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(_manifest(data, names, lang)).add_to(fmap)

@@ -264,6 +264,7 @@ def test_measure_fullscreen_and_minimap(pages, offline_page):
     )
     assert out == f"Distance: {expected} km"
     assert float(expected) > 100
+    shot(page, "measure-en.png")
     page.get_by_role("button", name="Measure a distance").click()
 
     page.get_by_role("button", name="Full screen").click()
