@@ -59,7 +59,6 @@ class Dataset:
         return [table.loc[sid].to_dict() for sid in split_refs(refs)]
 
 
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
