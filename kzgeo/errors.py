@@ -18,6 +18,19 @@ class CatalogError(KzgeoError, ValueError):
     """The layer catalog is missing, unreadable or inconsistent."""
 
 
+class KzgeoIOError(KzgeoError, OSError):
+    """A file could not be read or written; the message names the file and why.
+
+    Raised instead of a bare ``OSError`` (permission denied, a directory where
+    a file should be, a disk that filled up) so the CLI can report it cleanly.
+    """
+
+    def __init__(self, path: object, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
 class OutputExistsError(KzgeoError, FileExistsError):
     """An output exists and ``overwrite`` was not asked for."""
 
