@@ -57,20 +57,19 @@ def _read(path: Path, problems: list[Problem]) -> bytes | None:
         return None
 
 
-def _json_kind(value: Any) -> str:
-    """How a JSON value reads in a message: "a string", "null", "an object" ..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return {str: "a string", list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+def _show(value: Any, limit: int = 60) -> str:
+    """A JSON value as compact text for a message, cut short if long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except RecursionError:
+        return "a deeply nested array or object"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from \ud800 escapes
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _position(value: Any) -> tuple[float, float]:
     if not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) or not value:
-        raise ValueError(f"a position must be an array of two numbers [longitude, latitude], found {_json_kind(value)}")
+        raise ValueError(f"a position must be an array of two numbers [longitude, latitude], found {_show(value)}")
     if len(value) != 2:
         hint = "; kzgeo layers are 2D, so drop the altitude" if len(value) == 3 else ""
         raise ValueError(f"a position must have two numbers [longitude, latitude], found {len(value)}{hint}")
@@ -85,7 +84,7 @@ def _positions(value: Any, depth: int, gtype: str) -> list:
     if depth == 0:
         return _position(value)
     if not isinstance(value, list):
-        raise ValueError(f"{gtype} coordinates need {depth + 1} levels of arrays, found {_json_kind(value)}")
+        raise ValueError(f"{gtype} coordinates need {depth + 1} levels of arrays, found {_show(value)}")
     return [_positions(item, depth - 1, gtype) for item in value]
 
 
@@ -116,10 +115,10 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     if raw is None:
         return bad(f"is null; every feature needs a {expected}")
     if not isinstance(raw, dict) or "type" not in raw:
-        return bad(f"is not a GeoJSON geometry object (found {_json_kind(raw)})")
+        return bad(f"is not a GeoJSON geometry object (found {_show(raw)})")
     gtype = raw.get("type")
     if gtype != expected:
-        return bad(f"type is {gtype if isinstance(gtype, str) else _json_kind(gtype)}, the catalog expects {expected}")
+        return bad(f"type is {gtype if isinstance(gtype, str) else _show(gtype)}, the catalog expects {expected}")
     if raw.get("coordinates") == []:
         return bad("is empty")
     try:
@@ -153,9 +152,18 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     return geom
 
 
+def _encodable(text: str) -> bool:
+    """False for strings holding lone surrogates (JSON allows ``"\\ud800"``; UTF-8 does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _id_text(value: Any) -> str | None:
     """A GeoJSON id as kzgeo keys it: a non-blank string (stripped) or an integer."""
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip() and _encodable(value):
         return value.strip()
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -169,11 +177,16 @@ def _feature_id(index: int, raw: dict, name: str, problems: list[Problem]) -> tu
     fid = _id_text(given)
     label = f'feature "{fid}"' if fid else f"feature #{index + 1}"
     if fid is None:
-        why = "missing" if given in (None, "") else f"{_json_kind(given)} is not a string or an integer"
+        if given is None or (isinstance(given, str) and not given.strip()):
+            why = "missing"
+        elif isinstance(given, str):
+            why = f"{_show(given)} holds an unpaired surrogate escape, which is not text"
+        else:
+            why = f"{_show(given)} is not a string or an integer"
         problems.append(Problem(name, label, f'id: {why} (set the feature\'s "id")'))
     elif "id" in raw and "id" in props and _id_text(props["id"]) != fid:
         problems.append(
-            Problem(name, label, f'id: properties.id ({_json_kind(props["id"])}) differs from the feature\'s id "{fid}"; make them the same')
+            Problem(name, label, f'id: properties.id {_show(props["id"])} differs from the feature\'s id "{fid}"; make them the same')
         )
         return None, label
     return fid, label
