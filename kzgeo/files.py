@@ -39,7 +39,7 @@ def read_capped(path: str | Path, limit: int) -> bytes:
         if os.path.islink(path):
             raise KzgeoIOError(path, "is a symbolic link; copy the file in instead") from None
         raise KzgeoIOError(path, f"cannot be opened ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
@@ -47,10 +47,17 @@ def read_capped(path: str | Path, limit: int) -> bytes:
         too_big = f"kzgeo refuses input files over {_megabytes(limit)}"
         if info.st_size > limit:
             raise KzgeoIOError(path, f"file is {_megabytes(info.st_size)}; {too_big}")
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise KzgeoIOError(path, f"cannot be read ({exc.strerror})") from None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            # Sized by the file, not the limit: read(n) allocates n bytes up front.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew after fstat
+                data += handle.read(limit + 1 - len(data))
+    except KzgeoIOError:
+        raise
+    except OSError as exc:
+        raise KzgeoIOError(path, f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise KzgeoIOError(path, f"file grew beyond {_megabytes(limit)} while being read; {too_big}")
     return data
