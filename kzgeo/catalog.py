@@ -7,6 +7,7 @@ better data can be dropped in by replacing a file and, at most, a line here.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "r
 MAX_CATALOG_BYTES = 1024 * 1024
 #: Columns every map and export reads from the sources table.
 SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
+#: Jinja's opening markers. folium/branca run the script they generate through
+#: Jinja a second time, so data holding one of these would be evaluated as a
+#: template (up to running Python) when a map is built; kzgeo refuses them.
+TEMPLATE_MARKER = re.compile(r"\{[{%#]")
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
 
 
@@ -171,6 +176,19 @@ def _style(where: str, raw: object, field_names: list[str]) -> StyleSpec | None:
     return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes))
 
 
+def _template_markers(where: str, value: object) -> None:
+    """Refuse a template marker in any string of the catalog, naming the entry."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _template_markers(f"{where}.{key}" if where else str(key), key)
+            _template_markers(f"{where}.{key}" if where else str(key), item)
+    elif isinstance(value, list):
+        for item in value:
+            _template_markers(where, item)
+    elif isinstance(value, str) and (found := TEMPLATE_MARKER.search(value)):
+        raise CatalogError(f"{CATALOG_NAME} [{where}]: {found.group()!r} is a template marker, which kzgeo does not accept in text")
+
+
 def _read_toml(root: Path) -> dict:
     path = root / CATALOG_NAME
     try:
@@ -193,6 +211,7 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
     root = Path(layers_dir)
     path = root / CATALOG_NAME
     raw = _read_toml(root)
+    _template_markers("", raw)
     head = _mapping(f"{path} [catalog]", raw.get("catalog", {}))
     layers: dict[str, LayerSpec] = {}
     for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():
