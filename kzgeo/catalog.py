@@ -97,6 +97,10 @@ class Catalog:
         return {**self.layers, **self.tables}
 
 
+def _is_one_of(value: object, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
 def _mapping(where: str, value: object) -> dict:
     """A TOML table, or a CatalogError saying the entry has the wrong shape."""
     if not isinstance(value, dict):
@@ -115,7 +119,7 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     for name, rule in _mapping(f"{where} fields", raw).items():
         if name == "geometry":
             raise CatalogError(f"{where}: a field may not be called 'geometry' (that is the geometry column)")
-        if not isinstance(rule, dict) or rule.get("type") not in FIELD_TYPES:
+        if not isinstance(rule, dict) or not _is_one_of(rule.get("type"), FIELD_TYPES):
             raise CatalogError(f"{where}: field {name!r} needs a type, one of {sorted(FIELD_TYPES)}")
         spec = FieldSpec(
             name=name,
@@ -219,7 +223,7 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
         common = _table(root, "layers", name, entry, "attributes")
         field_names = [f.name for f in common["fields"]]
         gtype = entry.get("geometry_type")
-        if gtype not in GEOMETRY_TYPES:
+        if not _is_one_of(gtype, GEOMETRY_TYPES):
             raise CatalogError(f"{where}: geometry_type must be one of {sorted(GEOMETRY_TYPES)}")
         name_field = entry.get("name_field", "id")
         if name_field not in field_names:
