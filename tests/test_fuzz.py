@@ -54,13 +54,15 @@ def mutate(data: bytes, edits) -> bytes:
     return data
 
 
-def survives(layers: Path) -> None:
-    """Loads or refuses; a load that reports no problem must give a Dataset."""
+def survives(layers: Path) -> str:
+    """Loads and renders, or is refused; says which."""
     try:
-        if not kzgeo.validate(layers):
-            kzgeo.read_layers(layers)
+        if kzgeo.validate(layers):
+            return "refused"
+        kzgeo.render_map(kzgeo.read_layers(layers)).get_root().render()
     except KzgeoError:
-        pass
+        return "refused"
+    return "rendered"
 
 
 @FUZZ
