@@ -35,6 +35,16 @@ class OutputExistsError(KzgeoError, FileExistsError):
     """An output exists and ``overwrite`` was not asked for."""
 
 
+#: Characters a terminal would act on rather than show: C0/C1 controls (escape
+#: sequences, carriage return, newline), Unicode line separators and bidirectional
+#: overrides. In a message they are shown escaped, so a hostile id cannot forge
+#: extra ``Error:`` lines or recolour the terminal.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the layers: which file, which feature or row, what."""
@@ -45,7 +55,7 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.file}: {self.where}" if self.where else self.file
-        return f"{place}: {self.message}"
+        return f"{place}: {self.message}".translate(_UNPRINTABLE)
 
 
 class LayersInvalid(KzgeoError, ValueError):

@@ -183,3 +183,16 @@ def test_real_process_names_row_and_field(layers_dir):
     assert AKTAU + "field uncertainty_km: 'far' is not a number" in lines
     assert "Error: nodes.csv: row 3 (id \"beyneu\"): field kind: 'harbour' is not one of port, border crossing, junction" in lines
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_control_characters_in_an_id_cannot_forge_error_lines(layers_dir):
+    """An id holding a newline and a terminal escape is shown escaped, on one line."""
+    forged = "ak\x1b[2J\nError: all good\u202etau"
+    rows = read_table(layers_dir / "nodes.csv")
+    rows.append([forged] + rows[1][1:4] + ["harbour"] + rows[1][5:])
+    write_table(layers_dir / "nodes.csv", rows)
+    result = validate(layers_dir)
+    line = assert_refused(result, 'Error: nodes.csv: row 6 (id "ak\\x1b[2J\\x0aError: all good\\u202etau"): field kind:')
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert [x for x in error_lines(result) if x.startswith("Error: all good")] == []
+    assert line.count("Error:") == 2  # the escaped text inside the id, and the real prefix
