@@ -6,6 +6,8 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> data = kzgeo.read_layers("layers")          # joined GeoDataFrames
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
+>>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
+>>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from importlib.metadata import PackageNotFoundError, version
 from kzgeo.build import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.export import export
+from kzgeo import geodesy
+from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
 from kzgeo.render import render_map
+from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
 
 try:
     __version__ = version("kzgeo")
@@ -27,16 +33,27 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Dataset",
+    "ExportError",
     "KzgeoError",
     "KzgeoWarning",
     "LayersInvalid",
+    "MapSpec",
     "MapSpecError",
     "OutputExistsError",
     "Problem",
     "build",
+    "deposit_proximity",
+    "deposits_near",
+    "export",
+    "geodesy",
+    "leg_lengths",
     "list_layers",
     "read_catalog",
     "read_layers",
+    "read_map_spec",
     "render_map",
+    "render_spec",
+    "report",
+    "route_lengths",
     "validate",
 ]

@@ -1,19 +1,23 @@
 """Write outputs atomically: to a temporary file beside the target, then rename.
 
 A build that fails part-way therefore leaves the previous output untouched,
-and a reader never sees a half-written file. Operating-system failures (no
+and a reader never sees a half-written file; a whole export folder is staged
+beside its target and swapped in the same way. Operating-system failures (no
 permission, a full disk, a file where the output directory should be) come
-out as :class:`~kzgeo.errors.KzgeoIOError` naming the output, so the CLI
+out of :func:`write_atomic` as :class:`~kzgeo.errors.KzgeoIOError` naming the output, so the CLI
 reports them as a clean ``Error:`` line.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from kzgeo.errors import KzgeoIOError
+from kzgeo.errors import KzgeoIOError, OutputExistsError
 
 
 def _umask() -> int:
@@ -44,3 +48,40 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             raise KzgeoIOError(path, f"cannot write ({exc.strerror or exc}); the previous file is unchanged") from None
         raise
     return path
+
+
+@contextmanager
+def replaced_directory(target: str | Path, *, overwrite: bool, marker: str) -> Iterator[Path]:
+    """Build a whole directory in a staging folder beside ``target``, then swap it in.
+
+    Yields the staging folder. When the block succeeds, the previous ``target``
+    (if any) is replaced in two renames; when it fails, the staging folder is
+    removed and ``target`` is left exactly as it was. A non-empty ``target`` is
+    replaced only with ``overwrite`` and only if it holds ``marker`` (a file a
+    previous run wrote), so an unrelated folder is never deleted.
+    """
+    target = Path(target)
+    if target.is_dir() and any(target.iterdir()):
+        if not overwrite:
+            raise OutputExistsError(f"{target}: an export already exists there; pass --overwrite to replace it")
+        if not (target / marker).exists():
+            raise OutputExistsError(f"{target}: the folder is not empty and holds no {marker}; refusing to replace it")
+    elif target.exists() and not target.is_dir():
+        raise OutputExistsError(f"{target}: exists and is not a folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        os.chmod(stage, 0o777 & ~_umask())
+        yield stage
+        previous = stage.with_name(stage.name + ".old")
+        if target.exists():
+            os.rename(target, previous)
+        try:
+            os.rename(stage, target)
+        except BaseException:
+            if previous.exists():
+                os.rename(previous, target)
+            raise
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

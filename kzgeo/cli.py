@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,6 +16,7 @@ import typer
 
 import kzgeo
 from kzgeo.errors import KzgeoError, LayersInvalid
+from kzgeo.report import DEFAULT_WITHIN_KM
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -64,11 +66,12 @@ def validate(layers: LayersOpt = None) -> None:
 @app.command()
 @clean_errors
 def build(
+    spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output directory (default: ./maps).", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Maps directory: where specs are read and pages written (default: ./maps; with SPEC, the spec's directory).", file_okay=False)] = None,
 ) -> None:
-    """Build the default map (maps/overview.html) and every other map the repository defines."""
-    for path in kzgeo.build(layers, out):
+    """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC)."""
+    for path in kzgeo.build(layers, out, spec=spec):
         typer.echo(f"wrote {path}")
 
 
@@ -78,3 +81,37 @@ def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
         typer.echo(f"{name}\t{count}")
+
+
+@app.command()
+@clean_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.", file_okay=False)],
+    layers: LayersOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing export in --out.")] = False,
+) -> None:
+    """Write the QGIS hand-off: a styled GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
+    for path in kzgeo.export(layers, out, overwrite=overwrite):
+        typer.echo(f"wrote {path}")
+
+
+class ReportFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+@clean_errors
+def report(
+    layers: LayersOpt = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), csv (one stacked table) or json (documented in the README).")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    within: Annotated[float, typer.Option("--within", help="Radius in km for the deposits-near-a-corridor table.", min=0)] = DEFAULT_WITHIN_KM,
+) -> None:
+    """Route and leg lengths against published figures, and each deposit's nearest leg and node (WGS84 geodesics)."""
+    text = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)

@@ -35,6 +35,10 @@ class OutputExistsError(KzgeoError, FileExistsError):
     """An output exists and ``overwrite`` was not asked for."""
 
 
+class ExportError(KzgeoError, OSError):
+    """An export could not be written (the previous export, if any, is untouched)."""
+
+
 #: Characters a terminal would act on rather than show: C0/C1 controls (escape
 #: sequences, carriage return, newline), Unicode line separators and bidirectional
 #: overrides. In a message they are shown escaped, so a hostile id cannot forge

@@ -37,6 +37,8 @@ LABELS: dict[str, dict[str, str]] = {
         "country": "Country",
         "resources": "Resource figures",
         "agreements": "Agreements",
+        "agreement_details": "What the agreements say",
+        "lengths": "Lengths (drawn and published)",
         "sources": "Sources",
         "as_of": "Data as of",
         "uncertainty": "Uncertainty radius",

@@ -7,6 +7,7 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -69,7 +70,7 @@ def _agreement_lines(data: Dataset, fid: str) -> list[str]:
     return [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in sorted(rows, key=lambda r: r["date"])]
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str) -> str:
+def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, extras=()) -> str:
     spec = data.catalog.layers[layer]
     shown = {k: _clean(v) for k, v in row.items() if k != "geometry"}
     for key in ("from_node", "to_node"):
@@ -81,12 +82,14 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
         shown,
         name_field=spec.name_field,
         cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"]))],
+        extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"])), *extras],
         lang=lang,
     )
 
 
-def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None) -> folium.FeatureGroup:
+def add_layer(
+    fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+) -> folium.FeatureGroup:
     """Add one layer to ``fmap`` as a toggleable group with its own legend."""
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
@@ -102,7 +105,7 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
         props.update(
             id=row["id"],
             _tooltip=tooltip_html(row[spec.name_field]),
-            _popup=_popup_for(data, layer, row, names, lang),
+            _popup=_popup_for(data, layer, row, names, lang, (popup_extras or {}).get(row["id"], ())),
         )
         features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and is_approximate(row):
@@ -130,25 +133,43 @@ def add_layer(fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", 
     return group
 
 
-def render_map(data: Dataset, *, title: str | None = None, layers: list[str] | None = None, lang: str = "en") -> folium.Map:
+def render_map(
+    data: Dataset,
+    *,
+    title: str | None = None,
+    layers: list[str] | None = None,
+    lang: str = "en",
+    filters: dict[str, Any] | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    basemap: str | None = None,
+    popup_extras: dict[str, dict[str, list[tuple[str, list[str]]]]] | None = None,
+) -> folium.Map:
     """A folium map of ``layers`` (default: all), fitted to their extent.
 
     Lines draw under points, and among layers of one kind the catalog's
-    first is drawn on top.
+    first is drawn on top. ``filters`` maps a layer to the ids it keeps;
+    ``view`` is ``(lon_min, lat_min, lon_max, lat_max)`` to show instead of
+    the extent; ``basemap`` names a tile provider (``"none"`` for no tiles);
+    ``popup_extras`` maps layer -> feature id -> extra ``(heading, lines)``
+    popup sections (escaped in :mod:`kzgeo.popup` like everything else).
     """
     names = layers or list(data.catalog.layers)
     unknown = [n for n in names if n not in data.layers]
     if unknown:
         raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    all_names = data.feature_names()
+    if filters:
+        kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
+        data = dataclasses.replace(data, layers=kept)
     fmap = SelfContainedMap(tiles=None, control_scale=True, zoom_snap=0.25)
-    folium.TileLayer(settings.basemap, name="Basemap", control=False).add_to(fmap)
+    if (basemap or settings.basemap) != "none":
+        folium.TileLayer(basemap or settings.basemap, name="Basemap", control=False).add_to(fmap)
     as_of = data.as_of
     MapTitle(title or data.catalog.title, f"{label('as_of', lang)} {as_of}").add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
-    all_names = data.feature_names()
     for name in order:
-        add_layer(fmap, data, name, lang=lang, names=all_names)
+        add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name))
     folium.LayerControl(collapsed=False).add_to(fmap)
-    bounds = np.array([data.layers[n].total_bounds for n in names])
+    bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names])
     fmap.fit_bounds([[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]], padding=(10, 10))
     return fmap

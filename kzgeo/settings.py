@@ -14,9 +14,18 @@ layers_dir: Path = Path("layers")
 #: Where ``kzgeo build`` writes maps (and finds map specs).
 maps_dir: Path = Path("maps")
 
+#: Where ``kzgeo.export`` writes the QGIS hand-off when no folder is given.
+qgis_dir: Path = Path("qgis")
+
 #: Decimal places kept for coordinates in generated outputs (~1 cm at 7).
 coordinate_precision: int = 6
 
 #: Online tiles drawn under the layers. Esri's grey canvas needs no API key
 #: and, unlike OpenStreetMap's servers, serves pages opened from disk.
 basemap: str = "Esri.WorldGrayCanvas"
+
+#: Licence stated in the QGIS metadata of every exported layer and table.
+data_licence: str = "CC BY 4.0 for the compilation; each cited source keeps its own terms."
+
+#: Rights statement in the same metadata.
+data_rights: str = "Positions and figures are as published by the cited sources; approximate locations are marked as such."

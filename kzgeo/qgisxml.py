@@ -1,0 +1,83 @@
+"""Small building blocks shared by the QGIS style, metadata and project files.
+
+QGIS stores settings as nested ``<Option>`` maps and coordinate systems as
+``<spatialrefsys>`` blocks; the QML, QMD and QGS writers all need them. The
+XML is built with :mod:`xml.etree.ElementTree`, which escapes every text and
+attribute value, so data (a hostile name, a ``<script>`` title) stays text.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Mapping
+
+#: The QGIS release the files are written for (and tested against).
+QGIS_VERSION = "3.22.16-Białowieża"
+DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+WGS84 = {
+    "proj4": "+proj=longlat +datum=WGS84 +no_defs",
+    "srsid": "3452",
+    "srid": "4326",
+    "authid": "EPSG:4326",
+    "description": "WGS 84",
+    "projectionacronym": "longlat",
+    "ellipsoidacronym": "EPSG:7030",
+    "geographicflag": "true",
+}
+
+
+def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    """Append a child element with optional text and string attributes."""
+    child = ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
+    if text is not None:
+        child.text = text
+    return child
+
+
+def option_map(parent: ET.Element, values: Mapping[str, object], name: str | None = None) -> ET.Element:
+    """Append QGIS's ``<Option type="Map">``: strings, booleans, ints and nested maps."""
+    attrs = {"type": "Map"} | ({"name": name} if name is not None else {})
+    node = sub(parent, "Option", **attrs)
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            option_map(node, value, key)
+        elif isinstance(value, bool):
+            sub(node, "Option", type="bool", name=key, value="true" if value else "false")
+        elif isinstance(value, int):
+            sub(node, "Option", type="int", name=key, value=str(value))
+        else:
+            sub(node, "Option", type="QString", name=key, value=str(value))
+    return node
+
+
+def data_defined(parent: ET.Element, expressions: Mapping[str, str]) -> ET.Element:
+    """Append ``<data_defined_properties>``: each property computed by a QGIS expression."""
+    node = sub(parent, "data_defined_properties")
+    properties = {key: {"active": True, "expression": expr, "type": 3} for key, expr in expressions.items()}
+    option_map(node, {"name": "", "properties": properties, "type": "collection"})
+    return node
+
+
+def spatialrefsys(parent: ET.Element) -> ET.Element:
+    """Append the ``<spatialrefsys>`` of EPSG:4326, the only CRS kzgeo writes."""
+    node = sub(parent, "spatialrefsys")
+    sub(node, "wkt", "")
+    for tag, text in WGS84.items():
+        sub(node, tag, text)
+    return node
+
+
+def document(root: ET.Element) -> str:
+    """Serialise a ``<qgis>`` element as QGIS writes it: doctype, then indented XML."""
+    ET.indent(root)
+    return DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def quote_literal(value: str) -> str:
+    """A QGIS expression string literal (single quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_field(name: str) -> str:
+    """A QGIS expression field reference (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,308 @@
+"""Geodesic analysis of the layers: leg and route lengths, deposit proximity.
+
+The tables are plain DataFrames built from a :class:`~kzgeo.dataset.Dataset`
+with :mod:`kzgeo.geodesy` (WGS84, metres, reported here in km).
+:func:`report` gathers them for the ``kzgeo report`` command as Markdown,
+CSV or JSON.
+
+Drawn lines run straight between sourced towns, so a computed length is
+usually shorter than the track it stands for; the route table puts each next
+to the length the sources publish so the gap is visible, not hidden.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kzgeo import geodesy
+from kzgeo.atomic import write_atomic
+from kzgeo.dataset import Dataset, read_layers
+from kzgeo.io import split_refs
+
+log = logging.getLogger(__name__)
+
+#: Output formats of :func:`report`.
+FORMATS = ("md", "csv", "json")
+
+#: Default radius, in km, of "deposits within N km of a corridor leg".
+DEFAULT_WITHIN_KM = 50.0
+
+
+def _km(metres: Any) -> Any:
+    return np.round(np.asarray(metres, dtype=float) / 1000, 1)
+
+
+def leg_lengths(data: Dataset) -> pd.DataFrame:
+    """Every corridor leg with its geodesic length (``computed_km``)."""
+    legs = data.layers["corridors"]
+    return pd.DataFrame(
+        {
+            "id": legs["id"],
+            "name": legs["name_en"],
+            "corridor": legs["corridor"],
+            "mode": legs["mode"],
+            "status": legs["status"],
+            "computed_km": _km(geodesy.length(legs.geometry)),
+        }
+    ).reset_index(drop=True)
+
+
+def route_lengths(data: Dataset) -> pd.DataFrame:
+    """Every route variant: the sum of its legs' lengths beside the published length.
+
+    ``diff_pct`` is ``(computed - published) / published * 100``; it is
+    ``nan`` where no length is published.
+    """
+    routes = data.tables["routes"]
+    leg_m = dict(zip(data.layers["corridors"]["id"], geodesy.length(data.layers["corridors"].geometry)))
+    computed = np.array([sum(leg_m[leg] for leg in split_refs(legs)) for legs in routes["legs"]], dtype=float)
+    published = routes["published_km"].to_numpy(dtype=float)
+    diff = (computed / 1000 - published) / published * 100
+    return pd.DataFrame(
+        {
+            "id": routes["id"],
+            "name": routes["name_en"],
+            "legs": routes["legs"],
+            "computed_km": _km(computed),
+            "published_km": published,
+            "diff_pct": np.round(diff, 1),
+            "source": routes["sources"],
+            "note": routes["published_note"],
+        }
+    ).reset_index(drop=True)
+
+
+def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
+    """For every deposit: the nearest corridor leg and the nearest node, with distances.
+
+    Distances are from the deposit's point; for an approximate location
+    (``location_accuracy``) the true distance may differ by up to
+    ``uncertainty_km``.
+    """
+    deposits, legs, nodes = (data.layers[n] for n in ("deposits", "corridors", "nodes"))
+    leg_i, leg_d = geodesy.nearest(geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing))
+    node_i, node_d = geodesy.nearest(geodesy.point_distance(deposits.geometry, nodes.geometry))
+
+    def pick(ids: pd.Series, index: np.ndarray) -> list[Any]:
+        return [ids.iloc[i] if i >= 0 else None for i in index]
+
+    return pd.DataFrame(
+        {
+            "id": deposits["id"],
+            "name": deposits["name_en"],
+            "location_accuracy": deposits["location_accuracy"],
+            "uncertainty_km": deposits["uncertainty_km"],
+            "nearest_corridor_km": _km(leg_d),
+            "nearest_leg": pick(legs["id"], leg_i),
+            "nearest_node": pick(nodes["id"], node_i),
+            "nearest_node_km": _km(node_d),
+        }
+    ).reset_index(drop=True)
+
+
+def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
+    """Every (deposit, corridor leg) pair no more than ``km`` apart, nearest first."""
+    deposits, legs = data.layers["deposits"], data.layers["corridors"]
+    dist = geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing)
+    rows, cols = np.nonzero(dist <= km * 1000)
+    near = pd.DataFrame(
+        {
+            "deposit": deposits["id"].to_numpy()[rows],
+            "deposit_name": deposits["name_en"].to_numpy()[rows],
+            "leg": legs["id"].to_numpy()[cols],
+            "leg_name": legs["name_en"].to_numpy()[cols],
+            "distance_km": _km(dist[rows, cols]),
+        }
+    )
+    return near.sort_values(["distance_km", "deposit", "leg"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The tables of ``kzgeo report``, with what they were computed from."""
+
+    as_of: str
+    within_km: float
+    routes: pd.DataFrame
+    legs: pd.DataFrame
+    deposits: pd.DataFrame
+    near: pd.DataFrame
+    sources: pd.DataFrame
+    node_names: dict[str, str]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"routes": self.routes, "legs": self.legs, "deposits": self.deposits, "near": self.near}
+
+
+def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
+    """All the report's tables for one dataset."""
+    routes = route_lengths(data)
+    cited = list(dict.fromkeys(ref for cell in routes["source"] for ref in split_refs(cell)))
+    sources = pd.DataFrame(data.cited(";".join(cited)), columns=["id", "publisher", "title", "date", "url"])
+    return Report(
+        as_of=data.as_of,
+        within_km=float(within_km),
+        routes=routes,
+        legs=leg_lengths(data),
+        deposits=deposit_proximity(data),
+        near=deposits_near(data, within_km),
+        sources=sources,
+        node_names=dict(zip(data.layers["nodes"]["id"], data.layers["nodes"]["name_en"])),
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: nan as None, numpy scalars as Python ones."""
+
+    def clean(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return value.item() if hasattr(value, "item") else value
+
+    return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def to_json(rep: Report) -> str:
+    """The report as one JSON document (schema in the README)."""
+    doc = {
+        "as_of": rep.as_of,
+        "ellipsoid": "WGS84",
+        "within_km": rep.within_km,
+        "routes": _records(rep.routes.assign(legs=[split_refs(x) for x in rep.routes["legs"]], source=[split_refs(x) for x in rep.routes["source"]])),
+        "legs": _records(rep.legs),
+        "deposits": _records(rep.deposits),
+        "near": _records(rep.near),
+        "sources": _records(rep.sources),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def to_csv(rep: Report) -> str:
+    """The report's tables stacked in one CSV; the ``table`` column says which each row belongs to."""
+    stacked = pd.concat([frame.assign(table=name) for name, frame in rep.tables.items()], ignore_index=True)
+    columns = ["table"] + [c for c in stacked.columns if c != "table"]
+    buffer = io.StringIO()
+    stacked[columns].to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A Markdown cell: ``<``, ``>`` and ``&`` escaped so no data becomes markup, pipes neutralised.
+
+    Quotes stay as they are (unlike :func:`~kzgeo.popup.esc`): Markdown has no
+    attribute context, and the plain-text report should read well.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _signed(pct: float) -> str:
+    return "–" if math.isnan(pct) else f"{pct:+.1f} %"
+
+
+def to_markdown(rep: Report) -> str:
+    """The report as Markdown, readable as plain text and rendered."""
+    out = [
+        "# kzgeo report: lengths and distances",
+        "",
+        f"Data as of {rep.as_of}. Lengths and distances are geodesics on the WGS84 ellipsoid, in km. "
+        "Lines are drawn through sourced towns, so most computed lengths fall short of the track.",
+        "",
+        "## Route lengths: computed and published",
+        "",
+    ]
+    routes = rep.routes
+    out += _table(
+        ["Route", "Computed km", "Published km", "Difference", "Sources"],
+        [[r["name"], r["computed_km"], r["published_km"], _signed(r["diff_pct"]), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
+    )
+    notes = [(r["name"], r["note"]) for r in routes.to_dict("records") if isinstance(r["note"], str)]
+    if notes:
+        out += ["", "Notes:", ""] + [f"- **{_cell(name)}**: {_cell(note)}" for name, note in notes]
+    out += ["", "## Corridor legs", ""]
+    out += _table(
+        ["Leg", "Corridor", "Mode", "Status", "Computed km"],
+        [[r["name"], r["corridor"], r["mode"], r["status"], r["computed_km"]] for r in rep.legs.to_dict("records")],
+    )
+    out += ["", "## Deposits: nearest corridor leg and node", ""]
+    names = dict(zip(rep.legs["id"], rep.legs["name"])) | rep.node_names
+    out += _table(
+        ["Deposit", "Location", "Nearest leg", "km", "Nearest node", "km"],
+        [
+            [
+                r["name"],
+                "exact" if r["location_accuracy"] == "exact" else f"approximate (± {r['uncertainty_km']:g} km)",
+                names.get(r["nearest_leg"], r["nearest_leg"]),
+                r["nearest_corridor_km"],
+                names.get(r["nearest_node"], r["nearest_node"]),
+                r["nearest_node_km"],
+            ]
+            for r in rep.deposits.to_dict("records")
+        ],
+    )
+    out += ["", f"## Deposits within {rep.within_km:g} km of a corridor leg", ""]
+    if rep.near.empty:
+        out.append(f"No deposit lies within {rep.within_km:g} km of a corridor leg.")
+    else:
+        out += _table(["Deposit", "Leg", "km"], [[r["deposit_name"], r["leg_name"], r["distance_km"]] for r in rep.near.to_dict("records")])
+    out += [
+        "",
+        "## Method",
+        "",
+        f"Lengths sum the geodesic segments of each drawn line (pyproj.Geod, WGS84). A deposit's distance to a leg "
+        f"is the shortest geodesic to the leg densified every {geodesy.DEFAULT_SPACING:g} m; it is never too small and "
+        f"at most {geodesy.DEFAULT_SPACING / 2:g} m too large. For an approximate location the distance is from the "
+        "placed point; the deposit may be anywhere within its uncertainty radius.",
+        "",
+        "## Sources",
+        "",
+    ]
+    for s in rep.sources.to_dict("records"):
+        url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
+        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
+    return "\n".join(out) + "\n"
+
+
+_WRITERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
+
+
+def report(
+    layers_dir: str | Path | None = None,
+    *,
+    format: str = "md",
+    out: str | Path | None = None,
+    within_km: float = DEFAULT_WITHIN_KM,
+) -> str:
+    """What ``kzgeo report`` prints: the analysis of a layers directory as text.
+
+    ``format`` is ``md``, ``csv`` or ``json``. With ``out``, the text is also
+    written to that file atomically (a failure leaves any old file intact).
+    """
+    if format not in _WRITERS:
+        raise ValueError(f"format must be one of {list(FORMATS)}, not {format!r}")
+    if not within_km >= 0:
+        raise ValueError(f"within_km must be a distance in km, not {within_km!r}")
+    text = _WRITERS[format](analyse(read_layers(layers_dir), within_km=within_km))
+    if out is not None:
+        log.info("wrote %s", write_atomic(out, text))
+    return text

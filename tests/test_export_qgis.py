@@ -1,0 +1,273 @@
+"""The export opened in real QGIS 3.22 (Debian's python3-qgis), headless.
+
+One QGIS subprocess per export (``tests/qgis_driver.py``) reports what QGIS
+sees in the GeoPackage, in each GeoJSON with its sidecars and in the project
+after it was copied elsewhere, plus the colours of the rendered project. A
+missing QGIS fails these tests; they are never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import shapely
+
+import kzgeo
+from kzgeo.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, qgis_color, qgis_dash
+from kzgeo.style import is_approximate, path_style
+
+from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
+from test_export import HOSTILE_TITLE, add_area_layer
+
+QGIS_PYTHON = "/usr/bin/python3"
+DRIVER = Path(__file__).resolve().parent / "qgis_driver.py"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: How far (per RGB channel) a rendered pixel may be from the expected colour.
+COLOUR_TOLERANCE = 3
+
+
+def qgis_env(tmp: Path) -> dict[str, str]:
+    """The environment for Debian's Python: headless Qt, none of the test venv's paths."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    runtime = tmp / "xdg-runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return env | {"QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(runtime)}
+
+
+@pytest.fixture(scope="module")
+def qgis_python(tmp_path_factory) -> dict[str, str]:
+    """Fail (never skip) when Debian's QGIS Python is missing."""
+    env = qgis_env(tmp_path_factory.mktemp("qgis-env"))
+    try:
+        done = subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], env=env, capture_output=True, text=True, timeout=120)
+    except FileNotFoundError:
+        pytest.fail(f"{QGIS_PYTHON} is missing; QGIS tests need Debian's python3-qgis (make test installs it)")
+    if done.returncode != 0:
+        pytest.fail(f"{QGIS_PYTHON} cannot import qgis.core; install python3-qgis and qgis-providers (make test does):\n{done.stderr}")
+    return env
+
+
+@pytest.fixture(scope="module", params=["fixture", "shipped"])
+def case(request, tmp_path_factory, qgis_python):
+    """One export (tiny hostile fixture + a clockwise polygon, or the shipped layers) as QGIS sees it."""
+    base = tmp_path_factory.mktemp(request.param)
+    if request.param == "fixture":
+        layers = base / "layers"
+        shutil.copytree(FIXTURE_LAYERS, layers)
+        shutil.copy(SHIPPED_LAYERS / "catalog.toml", layers / "catalog.toml")
+        add_area_layer(layers)
+    else:
+        layers = SHIPPED_LAYERS
+    out = base / "export"
+    kzgeo.export(layers, out)
+    moved = base / "somewhere" / "else"
+    shutil.copytree(out, moved)
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / f"qgis-project-{request.param}.png"
+    done = subprocess.run(
+        [QGIS_PYTHON, str(DRIVER), str(out), str(moved), str(png)], env=qgis_python, capture_output=True, text=True, timeout=600
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        pytest.fail(f"QGIS driver failed ({done.returncode}): {lines[-1] if lines else ''}\n{done.stderr[-3000:]}")
+    report = json.loads(lines[-1])
+    return SimpleNamespace(name=request.param, data=kzgeo.read_layers(layers), moved=moved, png=png, report=report)
+
+
+def spatial_reports(case):
+    """(where, layer name, report) for every spatial layer in the GeoPackage, the GeoJSON files and the project."""
+    project = {layer_id.removeprefix("kzgeo_layer_"): r for layer_id, r in case.report["project"]["layers"].items()}
+    for where, reports in (("geopackage", case.report["geopackage"]), ("geojson", case.report["geojson"]), ("project", project)):
+        for name in case.data.layers:
+            yield where, name, reports[name]
+
+
+def table_reports(case):
+    project = {layer_id.removeprefix("kzgeo_layer_"): r for layer_id, r in case.report["project"]["layers"].items()}
+    for where, reports in (("geopackage", case.report["geopackage"]), ("project", project)):
+        for name in case.data.tables:
+            yield where, name, reports[name]
+
+
+def same_value(qgis_value, ours) -> bool:
+    if ours is None or (isinstance(ours, float) and math.isnan(ours)):
+        return qgis_value is None
+    if isinstance(ours, float):
+        return qgis_value is not None and math.isclose(float(qgis_value), ours)
+    return qgis_value == str(ours)
+
+
+def test_every_layer_is_valid_everywhere(case):
+    gpkg = case.report["geopackage"]
+    # QGIS lists every layer and table, and hides its own layer_styles table.
+    assert set(gpkg) == {*case.data.layers, *case.data.tables}
+    assert set(case.report["geojson"]) == set(case.data.layers)
+    assert all(r["valid"] for r in gpkg.values())
+    assert all(r["valid"] for r in case.report["geojson"].values())
+    project = case.report["project"]
+    assert project["read"] is True
+    assert len(project["layers"]) == len(case.data.layers) + len(case.data.tables)
+    assert all(r["valid"] for r in project["layers"].values())
+
+
+def test_crs_is_wgs84(case):
+    for where, name, report in spatial_reports(case):
+        assert report["crs"] == "EPSG:4326", (where, name)
+    assert case.report["project"]["crs"] == "EPSG:4326"
+
+
+def test_features_and_attributes_match_the_layers(case):
+    for where, name, report in spatial_reports(case):
+        frame = case.data.layers[name].set_index("id", drop=False)
+        features = {f["attributes"]["id"]: f for f in report["features"]}
+        assert sorted(features) == sorted(frame.index), (where, name)
+        for fid, feature in features.items():
+            for field in case.data.catalog.layers[name].field_names:
+                assert same_value(feature["attributes"][field], frame.loc[fid, field]), (where, name, fid, field)
+            assert shapely.hausdorff_distance(shapely.from_wkt(feature["wkt"]), frame.loc[fid, "geometry"]) < 1e-6
+    for where, name, report in table_reports(case):
+        spec = case.data.catalog.tables[name]
+        table = case.data.tables[name].set_index(spec.key, drop=False)
+        rows = {r["attributes"][spec.key]: r["attributes"] for r in report["features"]}
+        assert sorted(rows) == sorted(table.index), (where, name)
+        for key, attributes in rows.items():
+            for field in spec.field_names:
+                assert same_value(attributes[field], table.loc[key, field]), (where, name, key, field)
+
+
+def test_hostile_values_arrive_as_text(case):
+    if case.name != "fixture":
+        return  # the hostile values live in the fixture only
+    deposits = {f["attributes"]["id"]: f["attributes"] for f in case.report["geopackage"]["deposits"]["features"]}
+    assert deposits["hostile"]["name_en"].startswith("O'Brien <script>")
+    for where, name, report in spatial_reports(case):
+        if name == "deposits":
+            assert report["metadata"]["title"] == HOSTILE_TITLE, where
+    publishers = [link["name"] for link in case.report["geopackage"]["sources"]["metadata"]["links"]]
+    assert any(p.startswith("Hostile <script>window.__pwned=3</script>") for p in publishers)
+
+
+def test_renderers_are_categorized_with_the_catalog_colours(case):
+    for where, name, report in spatial_reports(case):
+        style = case.data.catalog.layers[name].style
+        renderer = report["renderer"]
+        assert renderer["type"] == "categorizedSymbol", (where, name)
+        assert renderer["attribute"] == style.by
+        assert [c["value"] for c in renderer["categories"]] == list(style.colors)
+        assert [c["label"] for c in renderer["categories"]] == list(style.colors)
+        assert [c["symbol"]["color"] for c in renderer["categories"]] == list(style.colors.values()), (where, name)
+
+
+def test_each_feature_is_drawn_like_the_html_map(case):
+    """Per feature, the symbol values QGIS computes equal the HTML map's path_style."""
+    for where, name, report in spatial_reports(case):
+        spec = case.data.catalog.layers[name]
+        frame = case.data.layers[name].set_index("id", drop=False)
+        for fid, drawn in report["feature_styles"].items():
+            props = frame.loc[fid].to_dict()
+            html = path_style(spec, props)
+            assert drawn["category_color"] == spec.style.colors[props[spec.style.by]]
+            if spec.geometry_type in LINE_TYPES:
+                dash = qgis_dash(html["dashArray"])
+                assert drawn["customDash"] == (dash or None), (where, fid)
+                assert drawn["outlineStyle"] == (None if dash else "solid"), (where, fid)
+            elif spec.geometry_type not in AREA_TYPES:
+                assert drawn["fillColor"] == qgis_color(html["fillColor"], html["fillOpacity"]), (where, fid)
+                assert drawn["outlineColor"] == qgis_color(html["color"]), (where, fid)
+                assert drawn["outlineStyle"] == ("dash" if is_approximate(props) else "solid"), (where, fid)
+                assert float(drawn["size"]) == pytest.approx(2 * html["radius"])
+
+
+def test_planned_legs_are_dashed_and_approximate_points_hollow(case):
+    if case.name != "fixture":
+        return  # fixed feature ids of the fixture
+    corridors = case.report["geopackage"]["corridors"]["feature_styles"]
+    assert corridors["casp-aktau-alat"]["customDash"] == "2;6"  # planned
+    assert corridors["kz-beyneu-aktau"]["outlineStyle"] == "solid"  # operating
+    deposits = case.report["geojson"]["deposits"]["feature_styles"]
+    assert deposits["north-katpar"]["fillColor"].startswith("255,255,255") and deposits["north-katpar"]["outlineStyle"] == "dash"
+    assert deposits["upper-kairakty"]["fillColor"].startswith("31,95,168") and deposits["upper-kairakty"]["outlineStyle"] == "solid"
+
+
+def test_metadata_shows_title_abstract_sources_licence_and_date(case):
+    for where, name, report in [*spatial_reports(case), *table_reports(case)]:
+        spec = case.data.catalog.all_tables[name]
+        md = report["metadata"]
+        assert md["title"] == spec.title and md["title"], (where, name)
+        assert md["abstract"] == spec.abstract and md["abstract"], (where, name)
+        assert md["licenses"] == [kzgeo.settings.data_licence]
+        assert any(case.data.as_of in item for item in md["history"]), (where, name)
+        cited = {link["url"] for link in md["links"]}
+        frame = case.data.layers.get(name, case.data.tables.get(name))
+        if "sources" in frame:
+            urls = {s["url"] if isinstance(s["url"], str) else "" for s in case.data.cited(frame["sources"].iloc[0])}
+            assert urls <= cited, (where, name)
+
+
+def test_geojson_sidecars_are_applied(case):
+    for name, report in case.report["geojson"].items():
+        assert report["default_style_loaded"] is True, name
+        assert report["default_metadata_loaded"] is True, name
+
+
+def test_project_opens_from_its_new_folder_in_order_on_the_region(case):
+    project = case.report["project"]
+    assert project["title"] == case.data.catalog.title
+    assert project["absolute_paths"] is False
+    for report in project["layers"].values():
+        assert report["source"].startswith(str(case.moved)), report["source"]
+    kinds = []
+    for layer_id in project["tree_order"]:
+        name = layer_id.removeprefix("kzgeo_layer_")
+        gtype = case.data.catalog.layers[name].geometry_type if name in case.data.layers else None
+        kinds.append(3 if gtype is None else 2 if gtype in AREA_TYPES else 1 if gtype in LINE_TYPES else 0)
+    assert kinds == sorted(kinds), project["tree_order"]
+    xmin, ymin, xmax, ymax = project["extent"]
+    assert project["extent_crs"] == "EPSG:4326"
+    for frame in case.data.layers.values():
+        bxmin, bymin, bxmax, bymax = frame.total_bounds
+        assert xmin <= bxmin and ymin <= bymin and xmax >= bxmax and ymax >= bymax
+    lon_min, lat_min, lon_max, lat_max = case.data.catalog.bounds
+    assert lon_min <= xmin and lat_min <= ymin and xmax <= lon_max and ymax <= lat_max
+
+
+def _over_white(hex_color: str, opacity: float) -> tuple[int, ...]:
+    rgb = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return tuple(round(opacity * c + (1 - opacity) * 255) for c in rgb)
+
+
+def _seen(colours: dict[str, int], rgb: tuple[int, ...]) -> bool:
+    return any(max(abs(int(h[i : i + 2], 16) - rgb[k]) for k, i in enumerate((1, 3, 5))) <= COLOUR_TOLERANCE for h in colours)
+
+
+def test_rendered_project_shows_the_catalog_colours(case):
+    project = case.report["project"]
+    assert project["render_errors"] == []
+    assert case.png.stat().st_size > 0
+    colours = project["image"]["colours"]
+    pixels = project["image"]["width"] * project["image"]["height"]
+    assert colours.get("#ffffff", 0) < 0.995 * pixels, "the rendered map is blank"
+    for name, frame in case.data.layers.items():
+        spec = case.data.catalog.layers[name]
+        for value, color in spec.style.colors.items():
+            rows = [row for row in frame.to_dict("records") if row[spec.style.by] == value]
+            if not rows:
+                continue
+            if spec.geometry_type in LINE_TYPES:
+                assert _seen(colours, _over_white(color, path_style(spec, rows[0])["opacity"])), (name, value)
+            elif spec.geometry_type in AREA_TYPES:
+                assert _seen(colours, _over_white(color, AREA_FILL_OPACITY)), (name, value)
+            else:
+                exact = [r for r in rows if not is_approximate(r)]
+                fill = _over_white(color, path_style(spec, {spec.style.by: value})["fillOpacity"])
+                # Exact points are filled with the colour; approximate ones only outlined in it.
+                assert _seen(colours, fill) == bool(exact), (name, value)
+                if len(exact) < len(rows):
+                    assert _seen(colours, _over_white(color, 1.0)), (name, value)

@@ -1,0 +1,156 @@
+"""The report: route lengths against published ones, deposit proximity, and its three formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import kzgeo
+from kzgeo import geodesy
+from kzgeo.cli import app
+
+from conftest import SHIPPED_LAYERS
+
+# How far each drawn route may sit from its published length, in percent of
+# the published length, and why. Lines run straight between sourced towns,
+# so a drawn route is normally shorter than its track; a route drawn longer
+# than published is an anomaly that is stated here, not hidden.
+ROUTE_TOLERANCE_PCT = {
+    # Drawn through Aktogay only; the real line winds around the Balkhash basin.
+    "route-dostyk-moyynty": (-15.0, 0.0),
+    # ANOMALY: drawn straight, yet about 6 % LONGER than the published 988 km.
+    # The routes table notes that the published figure probably leaves out a
+    # stretch near Shalkar. Reported, not explained away.
+    "route-zhezkazgan-beyneu": (0.0, 10.0),
+    # Mountain railway through Georgia drawn through seven towns; the track winds.
+    "route-btk": (-20.0, 0.0),
+    "route-akhalkalaki-kars": (-15.0, 0.0),
+    # The drawn leg runs Aghband to Ordubad: it includes stretches in mainland
+    # Azerbaijan and Nakhchivan, so it is longer than the 42-45 km in Armenia.
+    "route-tripp-armenia": (0.0, 30.0),
+    # Published as 110.4 km (Trend, used here) and as 140.6 km (APA): the
+    # drawn 93 km is short of both, by about 16 % and 34 %.
+    "route-tripp-horadiz-aghband": (-25.0, 0.0),
+}
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return kzgeo.read_layers(SHIPPED_LAYERS)
+
+
+def test_route_is_sum_of_its_legs(layers_dir):
+    data = kzgeo.read_layers(layers_dir)
+    legs = kzgeo.leg_lengths(data).set_index("id")["computed_km"]
+    routes = kzgeo.route_lengths(data).set_index("id")
+    expected = geodesy.length(data.layers["corridors"].geometry).sum() / 1000
+    assert routes.loc["route-beyneu-alat", "computed_km"] == pytest.approx(expected, abs=0.05)
+    assert routes.loc["route-beyneu-alat", "computed_km"] == pytest.approx(legs.sum(), abs=0.1)
+    # No published length: no difference is invented.
+    assert math.isnan(routes.loc["route-beyneu-alat", "published_km"])
+    assert math.isnan(routes.loc["route-beyneu-alat", "diff_pct"])
+
+
+def test_every_published_route_has_a_stated_tolerance(shipped):
+    routes = kzgeo.route_lengths(shipped)
+    published = set(routes.loc[routes["published_km"].notna(), "id"])
+    assert published == set(ROUTE_TOLERANCE_PCT), "state a tolerance (and the reason) for every published route"
+
+
+@pytest.mark.parametrize("route_id", sorted(ROUTE_TOLERANCE_PCT))
+def test_route_length_against_published(shipped, route_id):
+    row = kzgeo.route_lengths(shipped).set_index("id").loc[route_id]
+    low, high = ROUTE_TOLERANCE_PCT[route_id]
+    assert row["diff_pct"] == pytest.approx((row["computed_km"] - row["published_km"]) / row["published_km"] * 100, abs=0.06)
+    assert low <= row["diff_pct"] <= high, f"{route_id}: drawn {row['computed_km']} km vs published {row['published_km']} km"
+
+
+def test_published_figures_from_the_issue(shipped):
+    published = kzgeo.route_lengths(shipped).set_index("id")["published_km"]
+    assert published["route-btk"] == 826
+    assert published["route-zhezkazgan-beyneu"] == 988
+    assert published["route-dostyk-moyynty"] == 836
+    assert 42 <= published["route-tripp-armenia"] <= 45
+
+
+def test_tungsten_deposits_lie_near_the_main_line(shipped):
+    prox = kzgeo.deposit_proximity(shipped).set_index("id")
+    upper = prox.loc["upper-kairakty"]
+    # The deposit is published as about 35 km from Zharyk station.
+    assert upper["nearest_node"] == "zharyk"
+    assert 30 <= upper["nearest_node_km"] <= 40
+    assert upper["nearest_leg"] in {"kz-moyynty-zharyk", "kz-zharyk-zhezkazgan"}
+    assert upper["nearest_corridor_km"] <= upper["nearest_node_km"]
+    near = kzgeo.deposits_near(shipped, 50)
+    assert {"upper-kairakty", "north-katpar"} <= set(near["deposit"])
+    assert (near["distance_km"] <= 50).all()
+    assert near["distance_km"].is_monotonic_increasing
+
+
+def test_proximity_ids_are_layer_ids(layers_dir):
+    data = kzgeo.read_layers(layers_dir)
+    prox = kzgeo.deposit_proximity(data)
+    assert list(prox["id"]) == list(data.layers["deposits"]["id"])
+    assert set(prox["nearest_leg"]) <= set(data.layers["corridors"]["id"])
+    assert set(prox["nearest_node"]) <= set(data.layers["nodes"]["id"])
+
+
+def test_json_report_schema(layers_dir):
+    doc = json.loads(kzgeo.report(layers_dir, format="json"))
+    assert {"as_of", "ellipsoid", "within_km", "routes", "legs", "deposits", "near", "sources"} <= set(doc)
+    route = doc["routes"][0]
+    assert {"id", "name", "computed_km", "published_km", "diff_pct", "source"} <= set(route)
+    assert route["id"] == "route-beyneu-alat" and route["published_km"] is None and route["diff_pct"] is None
+    assert isinstance(route["source"], list) and isinstance(route["legs"], list)
+    deposit = doc["deposits"][0]
+    assert {"id", "name", "nearest_corridor_km", "nearest_leg", "nearest_node", "nearest_node_km"} <= set(deposit)
+    assert [d["id"] for d in doc["deposits"]] == ["upper-kairakty", "north-katpar", "hostile"]
+
+
+def test_csv_report_stacks_tables(layers_dir):
+    frame = pd.read_csv(io.StringIO(kzgeo.report(layers_dir, format="csv")))
+    assert set(frame["table"]) >= {"routes", "legs", "deposits"}
+    routes = frame[frame["table"] == "routes"].dropna(axis=1, how="all")
+    assert list(routes["id"]) == ["route-beyneu-alat"]
+
+
+def test_markdown_report_reads_and_escapes(layers_dir):
+    text = kzgeo.report(layers_dir)
+    assert text.startswith("# kzgeo report")
+    assert "| Route | Computed km | Published km | Difference | Sources |" in text
+    assert "Beyneu – Alat" in text
+    # The hostile deposit name is shown as text, never as markup.
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_bad_format_is_refused(layers_dir):
+    with pytest.raises(ValueError, match="format"):
+        kzgeo.report(layers_dir, format="xml")
+
+
+def test_cli_report_json_to_stdout(layers_dir):
+    result = runner.invoke(app, ["report", "--layers", str(layers_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["routes"][0]["id"] == "route-beyneu-alat"
+
+
+def test_cli_report_out_is_atomic(layers_dir, tmp_path):
+    out = tmp_path / "report.md"
+    result = runner.invoke(app, ["report", "--layers", str(layers_dir), "--out", str(out)])
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("# kzgeo report")
+    before = out.read_bytes()
+    (layers_dir / "routes.csv").write_text("id,legs\nbroken\n", encoding="utf-8")
+    result = runner.invoke(app, ["report", "--layers", str(layers_dir), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Error: " in result.stderr and "routes.csv" in result.stderr
+    assert "Traceback" not in result.output
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
