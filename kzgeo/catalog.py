@@ -177,7 +177,10 @@ def _style(where: str, raw: object, field_names: list[str]) -> StyleSpec | None:
     colors, dashes = (_mapping(f"{where} style {k}", raw.get(k, {})) for k in ("colors", "dashes"))
     if not all(isinstance(v, str) for v in [*colors.values(), *dashes.values()]):
         raise CatalogError(f"{where}: style colors and dashes must be strings")
-    return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes))
+    radius = raw.get("radius", 6)
+    if not (isinstance(radius, (int, float)) and not isinstance(radius, bool) and 0 < radius <= 100):
+        raise CatalogError(f"{where}: style radius must be a number of pixels between 0 and 100")
+    return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes), radius=float(radius))
 
 
 def _template_markers(where: str, value: object) -> None:
