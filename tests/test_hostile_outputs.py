@@ -92,7 +92,7 @@ def test_failure_while_rendering_keeps_previous_map(layers_dir, previous_map, mo
     def broken_render(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(importlib.import_module("kzgeo.build"), "render_map", broken_render)
+    monkeypatch.setattr(importlib.import_module("kzgeo.build"), "render_spec", broken_render)
     with pytest.raises(RuntimeError):
         kzgeo.build(layers_dir, path.parent)
     assert path.read_bytes() == before and leftovers(path.parent) == []
