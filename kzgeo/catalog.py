@@ -25,6 +25,9 @@ SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
 #: Jinja a second time, so data holding one of these would be evaluated as a
 #: template (up to running Python) when a map is built; kzgeo refuses them.
 TEMPLATE_MARKER = re.compile(r"\{[{%#]")
+#: Characters XML 1.0 cannot hold at all (not even escaped), so QGIS metadata
+#: and styles could not carry them; tab, newline and carriage return are fine.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
 
 
@@ -183,17 +186,32 @@ def _style(where: str, raw: object, field_names: list[str]) -> StyleSpec | None:
     return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes), radius=float(radius))
 
 
-def _template_markers(where: str, value: object) -> None:
-    """Refuse a template marker in any string of the catalog, naming the entry."""
+def text_problem(text: str) -> str | None:
+    """Why kzgeo refuses ``text`` anywhere in the data, or None when it is fine.
+
+    Text is otherwise free: markup is escaped by every output. Refused are
+    only characters no output can carry safely: template markers and control
+    characters (NUL included) that XML cannot represent.
+    """
+    if found := _NOT_XML.search(text):
+        return f"contains the control character U+{ord(found.group()):04X}, which text fields may not hold"
+    if found := TEMPLATE_MARKER.search(text):
+        return f"{found.group()!r} is a template marker, which kzgeo does not accept in text"
+    return None
+
+
+def _check_text(where: str, value: object) -> None:
+    """Apply :func:`text_problem` to every key and string of the catalog, naming the entry."""
     if isinstance(value, dict):
         for key, item in value.items():
-            _template_markers(f"{where}.{key}" if where else str(key), key)
-            _template_markers(f"{where}.{key}" if where else str(key), item)
+            inner = f"{where}.{key}" if where else str(key)
+            _check_text(inner, key)
+            _check_text(inner, item)
     elif isinstance(value, list):
         for item in value:
-            _template_markers(where, item)
-    elif isinstance(value, str) and (found := TEMPLATE_MARKER.search(value)):
-        raise CatalogError(f"{CATALOG_NAME} [{where}]: {found.group()!r} is a template marker, which kzgeo does not accept in text")
+            _check_text(where, item)
+    elif isinstance(value, str) and (reason := text_problem(value)):
+        raise CatalogError(f"{CATALOG_NAME} [{where}]: {reason}")
 
 
 def _read_toml(root: Path) -> dict:
@@ -218,7 +236,7 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
     root = Path(layers_dir)
     path = root / CATALOG_NAME
     raw = _read_toml(root)
-    _template_markers("", raw)
+    _check_text("", raw)
     head = _mapping(f"{path} [catalog]", raw.get("catalog", {}))
     layers: dict[str, LayerSpec] = {}
     for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():

@@ -22,7 +22,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from kzgeo.catalog import TEMPLATE_MARKER, FieldSpec, TableSpec
+from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.errors import KzgeoIOError, Problem
 from kzgeo.files import read_capped
 
@@ -254,10 +254,8 @@ def _month_ok(text: str) -> bool:
 
 def parse_value(spec: FieldSpec, text: str) -> Any:
     """Convert one CSV cell by its field type; raise ValueError with a reason."""
-    if "\x00" in text:
-        raise ValueError("contains a NUL character (is this a binary file?)")
-    if found := TEMPLATE_MARKER.search(text):
-        raise ValueError(f"{found.group()!r} is a template marker, which kzgeo does not accept in text")
+    if reason := text_problem(text):
+        raise ValueError(reason)
     if spec.type in ("str", "ref"):
         return text
     if spec.type == "int":

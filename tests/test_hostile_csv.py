@@ -80,8 +80,9 @@ CASES = {
     "enum in another case": (_cell("nodes.csv", "aktau", "kind", "Port"), AKTAU + "field kind: 'Port' is not one of", []),
     "required value missing": (_cell("nodes.csv", "aktau", "name_en", "  "), AKTAU + "field name_en: a value is required", []),
     "empty id in a list": (_cell("nodes.csv", "aktau", "sources", "src-a;;src-b"), AKTAU + "field sources: 'src-a;;src-b' has an empty id", []),
-    "NUL byte in text": (_cell("nodes.csv", "aktau", "location_note", "Town\x00centre"), AKTAU + "field location_note: contains a NUL character", []),
-    "NUL byte in a number": (_cell("nodes.csv", "aktau", "uncertainty_km", "3\x00"), AKTAU + "field uncertainty_km: contains a NUL character", []),
+    "NUL byte in text": (_cell("nodes.csv", "aktau", "location_note", "Town\x00centre"), AKTAU + "field location_note: contains the control character U+0000", []),
+    "form feed in text": (_cell("nodes.csv", "aktau", "location_note", "Town\x0ccentre"), AKTAU + "field location_note: contains the control character U+000C", []),
+    "NUL byte in a number": (_cell("nodes.csv", "aktau", "uncertainty_km", "3\x00"), AKTAU + "field uncertainty_km: contains the control character U+0000", []),
     "unterminated quote": (
         _bytes("nodes.csv", lambda b: b + b'ghost,"Ghost,x\n'),
         "Error: nodes.csv: line 5: CSV cannot be parsed",
@@ -149,8 +150,8 @@ def test_padding_around_enums_and_refs_is_trimmed(layers_dir):
 
 
 def test_line_separators_inside_a_cell_stay_in_the_cell(layers_dir):
-    """U+2028, U+0085 and form feed are text in CSV, not line breaks."""
-    note = "Town\u2028centre\x85and\x0cport"
+    """U+2028, U+0085 and tabs are text in CSV, not line breaks."""
+    note = "Town\u2028centre\x85and\tport"
     set_cell(layers_dir / "nodes.csv", "aktau", "location_note", note)
     data = kzgeo.read_layers(layers_dir)
     assert data.layers["nodes"].set_index("id").loc["aktau", "location_note"] == note

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kzgeo
-from kzgeo.catalog import FIELD_TYPES, TEMPLATE_MARKER, FieldSpec
+from kzgeo.catalog import FIELD_TYPES, FieldSpec, text_problem
 from kzgeo.errors import KzgeoError
 from kzgeo.io import parse_value
 
@@ -111,7 +111,7 @@ def test_any_attribute_table_loads_or_is_refused(layers, head, rows):
 
 
 def _clean_text(text: str) -> bool:
-    return bool(text.strip()) and "\x00" not in text and not TEMPLATE_MARKER.search(text)
+    return bool(text.strip()) and text_problem(text) is None
 
 
 text_value = st.text(min_size=1, max_size=30).filter(_clean_text)
