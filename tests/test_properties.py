@@ -1,9 +1,11 @@
-"""Generated layers and tables: every input loads or fails with KzgeoError, and loading keeps values.
+"""Generated layers and tables: every input loads or fails with KzgeoError, and values survive.
 
 Hypothesis writes GeoJSON feature collections and CSV tables into a copy of
 the fixture layers. Whatever it writes, ``check_layers`` returns problems or
 raises :class:`~kzgeo.errors.KzgeoError`, and never anything else; when it
-finds no problem, ``read_layers`` must load the same files.
+finds no problem, ``read_layers`` must load the same files. Valid generated
+layers keep every value through loading and through ``kzgeo.export`` to a
+GeoPackage read back with pyogrio.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import math
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyogrio
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,10 +137,8 @@ node = st.fixed_dictionaries(
 )
 
 
-@SETTINGS
-@given(nodes=st.lists(node, min_size=1, max_size=4))
-def test_valid_generated_nodes_load_with_every_value_intact(layers, nodes):
-    """Any text (quotes, commas, newlines, RTL, emoji), any finite float and any in-region point survives."""
+def _write_nodes(layers: Path, nodes: list[dict]) -> list[str]:
+    """Appends the generated nodes to the fixture's nodes (CSV row + GeoJSON point); returns their ids."""
     ids = [f"gen-{i}" for i in range(len(nodes))]
     rows = [line.rstrip("\n").split(",") for line in (FIXTURE_LAYERS / "nodes.csv").read_text(encoding="utf-8").splitlines()]
     rows += [[fid] + [repr(n[c]) if c == "uncertainty_km" else n[c] for c in NODE_COLUMNS[1:]] for fid, n in zip(ids, nodes)]
@@ -143,6 +146,14 @@ def test_valid_generated_nodes_load_with_every_value_intact(layers, nodes):
     doc = json.loads((FIXTURE_LAYERS / "nodes.geojson").read_text(encoding="utf-8"))
     doc["features"] += [{"type": "Feature", "id": fid, "properties": {}, "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]}} for fid, n in zip(ids, nodes)]
     (layers / "nodes.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    return ids
+
+
+@SETTINGS
+@given(nodes=st.lists(node, min_size=1, max_size=4))
+def test_valid_generated_nodes_load_with_every_value_intact(layers, nodes):
+    """Any text (quotes, commas, newlines, RTL, emoji), any finite float and any in-region point survives."""
+    ids = _write_nodes(layers, nodes)
     try:
         frame = kzgeo.read_layers(layers).layers["nodes"].set_index("id")
     finally:
@@ -153,6 +164,38 @@ def test_valid_generated_nodes_load_with_every_value_intact(layers, nodes):
             expected = n[column].strip() if isinstance(n[column], str) else n[column]
             assert got[column] == expected or (expected == 0 and got[column] == 0), (column, got[column], expected)
         assert (got.geometry.x, got.geometry.y) == (n["lon"], n["lat"])
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _same(ours, theirs) -> bool:
+    if _missing(ours) or _missing(theirs):
+        return _missing(ours) and _missing(theirs)
+    if isinstance(ours, shapely.Geometry):
+        return shapely.equals_exact(ours, theirs, tolerance=0)
+    return ours == theirs
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nodes=st.lists(node, min_size=1, max_size=3))
+def test_geopackage_round_trip_keeps_every_value(layers, tmp_path, nodes):
+    """``kzgeo.export`` then reading the GeoPackage back gives every layer and table, value for value."""
+    _write_nodes(layers, nodes)
+    try:
+        data = kzgeo.read_layers(layers)
+        (gpkg,) = [p for p in kzgeo.export(layers, tmp_path / "qgis", overwrite=True) if p.suffix == ".gpkg"]
+    finally:
+        _restore(layers, "nodes.csv", "nodes.geojson")
+    for name, ours in {**data.layers, **data.tables}.items():
+        theirs = pyogrio.read_dataframe(gpkg, layer=name).set_index("id")
+        ours = ours.set_index("id")
+        assert sorted(theirs.index) == sorted(ours.index), name
+        assert set(ours.columns) <= set(theirs.columns), name
+        for key in ours.index:
+            for column in ours.columns:
+                assert _same(ours.loc[key, column], theirs.loc[key, column]), (name, key, column, ours.loc[key, column], theirs.loc[key, column])
 
 
 @settings(max_examples=300, deadline=None)
