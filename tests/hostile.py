@@ -13,6 +13,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from kzgeo.catalog import read_catalog
 from kzgeo.cli import app
 
 runner = CliRunner()
@@ -98,3 +99,47 @@ sources = { type = "refs", to = ["sources"], required = true }
     doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": fid, "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
     (layers / "areas.geojson").write_text(json.dumps(doc), encoding="utf-8")
     (layers / "areas.csv").write_text(f"id,sources\n{fid},src-a\n", encoding="utf-8")
+
+
+def payload(marker: str) -> str:
+    """Text that runs ``window.__pwned = marker`` if it is ever treated as markup or script."""
+    return (
+        f"<script>window.__pwned='{marker}'</script> "
+        f"<img src=x onerror=\"window.__pwned='{marker}'\"> "
+        f"</script><script>window.__pwned='{marker}'</script> "
+        f"<svg onload=\"window.__pwned='{marker}'\"></svg> "
+        f"javascript:window.__pwned='{marker}' "
+        "${7*7} {7*7} \u2028\u2029 <!-- ]]> '\" & end"
+    )
+
+
+HOSTILE_ID = "<img src=x onerror=window.__pwned='id'>"
+
+
+def poison_data(layers: Path) -> None:
+    """Fills every free-text field with payloads and gives one deposit a hostile id."""
+    catalog = read_catalog(layers)
+    for spec in catalog.all_tables.values():
+        path = layers / spec.attributes
+        rows = read_table(path)
+        header = rows[0]
+        for field in spec.fields:
+            if field.type == "str" and field.name != "id":
+                col = header.index(field.name)
+                for row in rows[1:]:
+                    row[col] = payload(f"{spec.name}.{field.name}")
+        write_table(path, rows)
+    for name in ("deposits.csv", "deposits.geojson"):
+        path = layers / name
+        text = path.read_text(encoding="utf-8")
+        new_id = json.dumps(HOSTILE_ID)[1:-1] if name.endswith("geojson") else HOSTILE_ID
+        path.write_text(text.replace('"hostile"', f'"{new_id}"').replace("\nhostile,", f'\n"{HOSTILE_ID}",'), encoding="utf-8")
+
+
+def poison_titles(layers: Path) -> None:
+    """Appends payloads to the map title and every layer title in the catalog."""
+    text = (layers / "catalog.toml").read_text(encoding="utf-8")
+    for title in ("Kazakhstan's critical minerals and the corridors west", "Critical-mineral deposits", "Transport corridors", "Ports, border crossings and junctions"):
+        assert f'"{title}"' in text
+        text = text.replace(f'"{title}"', json.dumps(title + " " + payload("title"), ensure_ascii=False))
+    (layers / "catalog.toml").write_text(text, encoding="utf-8")

@@ -8,31 +8,15 @@ and the page must show the payloads as plain text with nothing executed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 import kzgeo
-from kzgeo.catalog import read_catalog
 
 from conftest import ROOT
-from hostile import assert_refused, read_table, set_cell, validate, write_table
+from hostile import HOSTILE_ID, assert_refused, payload, poison_data, poison_titles, read_table, set_cell, validate, write_table
 
-
-def payload(marker: str) -> str:
-    """Text that runs ``window.__pwned = marker`` if it is ever treated as markup or script."""
-    return (
-        f"<script>window.__pwned='{marker}'</script> "
-        f"<img src=x onerror=\"window.__pwned='{marker}'\"> "
-        f"</script><script>window.__pwned='{marker}'</script> "
-        f"<svg onload=\"window.__pwned='{marker}'\"></svg> "
-        f"javascript:window.__pwned='{marker}' "
-        "${7*7} {7*7} \u2028\u2029 <!-- ]]> '\" & end"
-    )
-
-
-HOSTILE_ID = "<img src=x onerror=window.__pwned='id'>"
 
 ALL_POPUPS_JS = """() => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
@@ -53,35 +37,6 @@ ALL_POPUPS_JS = """() => {
 INJECTED_JS = """() => Array.from(document.querySelectorAll('*')).filter(e =>
   Array.from(e.attributes).some(a => a.name.startsWith('on')) || (e.tagName === 'IMG' && e.getAttribute('src') === 'x')
 ).map(e => e.outerHTML.slice(0, 120))"""
-
-
-def _poison_data(layers: Path) -> None:
-    """Fills every free-text field with payloads and gives one deposit a hostile id."""
-    catalog = read_catalog(layers)
-    for spec in catalog.all_tables.values():
-        path = layers / spec.attributes
-        rows = read_table(path)
-        header = rows[0]
-        for field in spec.fields:
-            if field.type == "str" and field.name != "id":
-                col = header.index(field.name)
-                for row in rows[1:]:
-                    row[col] = payload(f"{spec.name}.{field.name}")
-        write_table(path, rows)
-    for name in ("deposits.csv", "deposits.geojson"):
-        path = layers / name
-        text = path.read_text(encoding="utf-8")
-        new_id = json.dumps(HOSTILE_ID)[1:-1] if name.endswith("geojson") else HOSTILE_ID
-        path.write_text(text.replace('"hostile"', f'"{new_id}"').replace("\nhostile,", f'\n"{HOSTILE_ID}",'), encoding="utf-8")
-
-
-def _poison_titles(layers: Path) -> None:
-    """Appends payloads to the map title and every layer title in the catalog."""
-    text = (layers / "catalog.toml").read_text(encoding="utf-8")
-    for title in ("Kazakhstan's critical minerals and the corridors west", "Critical-mineral deposits", "Transport corridors", "Ports, border crossings and junctions"):
-        assert f'"{title}"' in text
-        text = text.replace(f'"{title}"', json.dumps(title + " " + payload("title"), ensure_ascii=False))
-    (layers / "catalog.toml").write_text(text, encoding="utf-8")
 
 
 def _open(page, path: Path) -> dict:
@@ -105,7 +60,7 @@ def _build(layers: Path, out: Path) -> Path:
 
 @pytest.fixture
 def poisoned_map(layers_dir, tmp_path) -> Path:
-    _poison_data(layers_dir)
+    poison_data(layers_dir)
     return _build(layers_dir, tmp_path / "maps")
 
 
@@ -129,7 +84,7 @@ def test_hostile_text_renders_as_text_in_chromium(poisoned_map, offline_page):
 )
 def test_hostile_catalog_titles_render_as_text_in_chromium(layers_dir, tmp_path, offline_page):
     """The map title and layer names (legend, layer switcher) come from the catalog."""
-    _poison_titles(layers_dir)
+    poison_titles(layers_dir)
     _open(offline_page, _build(layers_dir, tmp_path / "maps"))
     assert payload("title").split(" \u2028")[0] in offline_page.inner_text("body")
 
