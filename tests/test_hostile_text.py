@@ -79,11 +79,6 @@ def test_hostile_text_renders_as_text_in_chromium(poisoned_map, offline_page):
     assert "${7*7} {7*7}" in seen["aktau"]["popup"] and "49" not in seen["aktau"]["popup"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py on main passes layer titles unescaped to Leaflet's layer switcher (innerHTML); "
-    "the html branch escapes them (esc in FeatureGroup name): drop this marker when it is merged",
-)
 def test_hostile_catalog_titles_render_as_text_in_chromium(layers_dir, tmp_path, offline_page):
     """The map title and layer names (legend, layer switcher) come from the catalog."""
     poison_titles(layers_dir)
