@@ -10,6 +10,7 @@ hostile titles and publishers is covered in ``test_export_qgis.py``.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from contextlib import closing
 from pathlib import Path
@@ -65,3 +66,20 @@ def test_geopackage_keeps_payloads_and_its_metadata_parses(poisoned_export):
     assert documents and styles
     parsed = [_parse(document) for document in documents + styles]
     assert any(payload("sources.publisher") in _texts(root) for root in parsed)
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_static_maps_draw_every_payload_literally(layers_dir, tmp_path, fmt):
+    """Payloads everywhere (labels, title, legend, source list) build a page; in the PDF they are text."""
+    poison_data(layers_dir)
+    poison_titles(layers_dir)
+    (path,) = kzgeo.build(layers_dir, tmp_path / "maps", fmt=fmt)
+    data = path.read_bytes()
+    if fmt == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 50_000
+        return
+    for action in (b"/JavaScript", b"/JS", b"/Launch", b"/OpenAction", b"/URI"):
+        assert action not in data, action
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.replace("\n", " ")
+    assert "<script>window.__pwned='title'</script>" in text
+    assert "${7*7} {7*7}" in text
