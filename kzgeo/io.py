@@ -259,22 +259,22 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
     if spec.type in ("str", "ref"):
         return text
     if spec.type == "int":
-        if not _INT.match(text) or abs(int(text)) >= _INT64:
+        if not _INT.fullmatch(text) or abs(int(text)) >= _INT64:
             raise ValueError(f"{text!r} is not a whole number")
         return int(text)
     if spec.type == "float":
-        if not _FLOAT.match(text):
+        if not _FLOAT.fullmatch(text):
             raise ValueError(f"{text!r} is not a number")
         value = float(text)
         if not math.isfinite(value):
             raise ValueError(f"{text!r} is not a finite number")
         return value
     if spec.type == "date":
-        if not (_DATE.match(text) and _month_ok(text)):
+        if not (_DATE.fullmatch(text) and _month_ok(text)):
             raise ValueError(f"{text!r} is not a date (YYYY-MM or YYYY-MM-DD)")
         return text
     if spec.type == "url":
-        if not _URL.match(text):
+        if not _URL.fullmatch(text):
             raise ValueError(f"{text!r} is not an http(s) address")
         return text
     if spec.type == "enum":
