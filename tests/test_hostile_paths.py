@@ -15,7 +15,7 @@ import kzgeo
 from kzgeo.catalog import read_catalog
 from kzgeo.errors import CatalogError
 
-from hostile import assert_refused, validate
+from hostile import assert_refused, cli, validate
 
 HUGE = 200 * 2**20
 
@@ -157,3 +157,9 @@ def test_layers_option_that_is_a_file(tmp_path):
 
 def test_good_layers_still_load_after_all_this(layers_dir):
     assert kzgeo.validate(layers_dir) == []
+
+
+def test_os_error_from_any_command_is_an_error_line(layers_dir, tmp_path):
+    """The CLI's last line of defence: a directory where a map spec should be."""
+    (tmp_path / "maps" / "evil.toml").mkdir(parents=True)
+    assert_refused(cli("build", "--layers", layers_dir, "--out", tmp_path / "maps"), f"Error: {tmp_path / 'maps' / 'evil.toml'}: Is a directory")
