@@ -58,14 +58,6 @@ class Dataset:
         table = self.sources
         return [table.loc[sid].to_dict() for sid in split_refs(refs)]
 
-    def feature_names(self) -> dict[str, str]:
-        """Every feature id across all layers, mapped to its display name."""
-        names = {}
-        for name, frame in self.layers.items():
-            field_name = self.catalog.layers[name].name_field
-            names.update(zip(frame["id"], frame[field_name]))
-        return names
-
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
