@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import kzgeo
+from kzgeo.io import read_features
 
 from hostile import add_polygon_layer, assert_refused, edit_json, feature, set_geometry, validate
 
@@ -206,3 +208,34 @@ def test_real_process_refuses_broken_geojson_without_traceback(layers_dir):
     assert proc.returncode == 1
     assert proc.stderr.startswith(DEPOSIT + "geometry: coordinate (nan, 48.6839) is not a finite number")
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+SQUARE = [[70, 48], [71, 48], [71, 49], [70, 49], [70, 48]]
+
+
+@pytest.mark.parametrize(
+    ("gtype", "coordinates", "message"),
+    [
+        ("MultiPolygon", [[SQUARE]], None),
+        ("MultiPolygon", [[SQUARE], []], "geometry: a polygon needs at least one ring"),
+        ("MultiPolygon", [[SQUARE[:-1]]], "geometry: polygon ring is not closed"),
+        ("MultiPolygon", [SQUARE], "geometry: bad coordinates: a position must be an array of two numbers"),
+        ("MultiLineString", [[[70, 48], [71, 49]], [[72, 50], [73, 50]]], None),
+        ("MultiLineString", [[[70, 48], [71, 49]], [[72, 50]]], "geometry: a line needs at least two positions"),
+        ("Polygon", [SQUARE, [[70.2, 48.2], [70.4, 48.2], [70.4, 48.4], [70.2, 48.2]]], None),
+        ("Polygon", [SQUARE, [[75, 50], [76, 50], [76, 51], [75, 50]]], "geometry: invalid geometry: Hole lies outside shell"),
+    ],
+)
+def test_multi_and_holed_geometries(tmp_path, gtype, coordinates, message):
+    """The structural checks for every geometry type a catalog may declare, via the public reader."""
+    path = tmp_path / "areas.geojson"
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a", "properties": {}, "geometry": {"type": gtype, "coordinates": coordinates}}]}),
+        encoding="utf-8",
+    )
+    problems: list = []
+    features = read_features(path, gtype, (26.0, 36.0, 88.0, 56.0), problems)
+    if message is None:
+        assert problems == [] and features[0].geometry.geom_type == gtype
+    else:
+        assert problems and str(problems[0]).startswith(f'areas.geojson: feature "a": {message}'), problems
