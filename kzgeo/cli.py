@@ -34,7 +34,7 @@ def _fail(message: str) -> None:
 
 
 def clean_errors(func):
-    """Turn kzgeo's errors into ``Error:`` lines and exit code 1."""
+    """Turn kzgeo's errors, and any operating-system error, into ``Error:`` lines and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -46,6 +46,9 @@ def clean_errors(func):
             raise typer.Exit(1) from None
         except KzgeoError as exc:
             _fail(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:  # the file system refused something no library check foresaw
+            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
             raise typer.Exit(1) from None
 
     return wrapper

@@ -109,7 +109,9 @@ def _read_all(catalog: Catalog):
         rows[name] = read_rows(catalog.path(spec.attributes), spec, problems)
         if name in catalog.layers:
             features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
-            problems += _join_problems(spec, features[name], rows[name])
+            # A file that could not be read at all would make every key look unmatched.
+            if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
+                problems += _join_problems(spec, features[name], rows[name])
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, rows, unreadable)
