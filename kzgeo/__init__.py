@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from kzgeo.build import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo.export import export
 from kzgeo import geodesy
 from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
@@ -35,6 +35,7 @@ __all__ = [
     "Dataset",
     "ExportError",
     "KzgeoError",
+    "KzgeoIOError",
     "KzgeoWarning",
     "LayersInvalid",
     "MapSpec",

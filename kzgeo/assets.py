@@ -1,10 +1,15 @@
-"""Inline the map's scripts and styles from installed Python packages.
+"""The page a map lives in: self-contained by default, CDN-linked on request.
 
 folium links Leaflet, jQuery, Bootstrap and Font Awesome from four CDN hosts,
 so its maps are blank on a locked-down network. kzgeo's maps instead carry
 Leaflet inline, read from the XStatic-Leaflet package (the same 1.9.3 build
 folium links), with its images as data URIs. Nothing is downloaded at run time
 and no third-party file is copied into this repository.
+
+Both kinds of map (:class:`SelfContainedMap`, :class:`CdnMap`) live in a
+:class:`Page` that declares its language and number their elements
+deterministically when rendered (:mod:`kzgeo.ids`), so a rebuild is
+byte-identical.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xs_leaflet
-from branca.element import Element
+from branca.element import Element, Figure
+from jinja2 import Template
+
+from kzgeo.ids import number_elements
 
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
@@ -43,7 +51,42 @@ def leaflet_css() -> str:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
 
 
-class SelfContainedMap(folium.Map):
+class Page(Figure):
+    """branca's Figure with ``<html lang>``, so screen readers use the right voice.
+
+    ``title`` must already be escaped (:func:`kzgeo.popup.esc`).
+    """
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="{{ this.lang }}">\n'
+        "<head>\n"
+        "{% if this.title %}<title>{{ this.title }}</title>{% endif %}\n"
+        "{{ this.header.render(**kwargs) }}\n"
+        "</head>\n"
+        "<body>\n"
+        "{{ this.html.render(**kwargs) }}\n"
+        "</body>\n"
+        "<script>\n"
+        "{{ this.script.render(**kwargs) }}\n"
+        "</script>\n"
+        "</html>\n"
+    )
+
+    def __init__(self, *, lang: str = "en", title: str | None = None):
+        super().__init__(title=title)
+        self.lang = lang
+
+
+class CdnMap(folium.Map):
+    """A folium Map as folium makes it (assets linked from CDNs), with deterministic ids."""
+
+    def render(self, **kwargs):
+        number_elements(self.get_root())
+        super().render(**kwargs)
+
+
+class SelfContainedMap(CdnMap):
     """A folium Map whose page links no external script or stylesheet.
 
     The CDN lists folium adds to every page are emptied; Leaflet is written

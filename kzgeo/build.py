@@ -1,4 +1,4 @@
-"""Build the repository's maps from a layers directory into HTML files.
+"""Build the repository's maps from a layers directory into HTML, PNG or PDF files.
 
 A maps directory holds map specs (``NAME.toml``, see :mod:`kzgeo.mapspec`)
 and the pages built from them (``NAME.html``, beside each spec). The
@@ -8,17 +8,32 @@ from every layer with the catalog's title.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 from kzgeo import settings
 from kzgeo.atomic import write_atomic
-from kzgeo.dataset import read_layers
-from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
+from kzgeo.dataset import Dataset, read_layers
+from kzgeo.errors import KzgeoError
+from kzgeo.labels import check_language
+from kzgeo.mapspec import MapSpec, kept_ids, read_map_spec, render_spec
+
+#: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
+OUTPUT_FORMATS = ("html", "png", "pdf")
 
 log = logging.getLogger(__name__)
 
 OVERVIEW = "overview"
+
+
+def _render(spec: MapSpec, data: Dataset, fmt: str, self_contained: bool) -> str | bytes:
+    if fmt == "html":
+        return render_spec(spec, data, self_contained=self_contained).get_root().render()
+    from kzgeo.static_map import render_static  # matplotlib loads only when printing
+
+    filters = {layer: kept_ids(spec, data, layer) for layer in spec.filters}
+    return render_static(data, fmt=fmt, title=spec.title, layers=list(spec.layers) or None, lang=spec.lang, filters=filters, view=spec.view)
 
 
 def build_maps(
@@ -26,15 +41,26 @@ def build_maps(
     out_dir: str | Path | None = None,
     *,
     spec: str | Path | None = None,
+    fmt: str = "html",
+    lang: str | None = None,
+    self_contained: bool = True,
 ) -> list[Path]:
     """Build maps and return the files written.
 
     With ``spec``, build that one map into ``out_dir`` (default: the spec's
     own directory). Without, build every ``*.toml`` spec in ``out_dir``
-    (default ``maps/``) plus the overview. The layers are read once and every
-    spec is checked before anything is written; each page is then written
-    atomically, so a failure leaves the previous maps in place.
+    (default ``maps/``) plus the overview. ``fmt`` is ``"html"``
+    (interactive; self-contained unless ``self_contained=False``), ``"png"``
+    or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
+    overrides each spec's language and is added to the file name
+    (``NAME.ru.html``). The layers are read once and every spec is checked
+    before anything is written; each page is then written atomically, so a
+    failure leaves the previous maps in place.
     """
+    if fmt not in OUTPUT_FORMATS:
+        raise KzgeoError(f'unknown output format "{fmt}"; choose one of: {", ".join(OUTPUT_FORMATS)}')
+    if lang is not None:
+        check_language(lang)
     data = read_layers(layers_dir)
     if spec is not None:
         specs = [read_map_spec(spec)]
@@ -44,9 +70,12 @@ def build_maps(
         specs = [read_map_spec(p) for p in sorted(out.glob("*.toml"))]
         if not any(s.name == OVERVIEW for s in specs):
             specs.insert(0, MapSpec(path=out / f"{OVERVIEW}.toml"))
-    pages = [(out / f"{s.name}.html", render_spec(s, data).get_root().render()) for s in specs]
+    if lang is not None:
+        specs = [dataclasses.replace(s, lang=lang) for s in specs]
+    suffix = f".{lang}" if lang not in (None, "en") else ""
+    pages = [(out / f"{s.name}{suffix}.{fmt}", _render(s, data, fmt, self_contained)) for s in specs]
     written = []
-    for path, html in pages:
-        written.append(write_atomic(path, html))
+    for path, payload in pages:
+        written.append(write_atomic(path, payload))
         log.info("wrote %s", path)
     return written

@@ -7,14 +7,27 @@ better data can be dropped in by replacing a file and, at most, a line here.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kzgeo.errors import CatalogError
+from kzgeo.errors import CatalogError, KzgeoIOError
+from kzgeo.files import read_capped
 
 CATALOG_NAME = "catalog.toml"
 FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "refs"})
+#: A catalog is a short hand-written file; anything bigger is not one.
+MAX_CATALOG_BYTES = 1024 * 1024
+#: Columns every map and export reads from the sources table.
+SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
+#: Jinja's opening markers. folium/branca run the script they generate through
+#: Jinja a second time, so data holding one of these would be evaluated as a
+#: template (up to running Python) when a map is built; kzgeo refuses them.
+TEMPLATE_MARKER = re.compile(r"\{[{%#]")
+#: Characters XML 1.0 cannot hold at all (not even escaped), so QGIS metadata
+#: and styles could not carry them; tab, newline and carriage return are fine.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
 
 
@@ -78,8 +91,8 @@ class Catalog:
     tables: dict[str, TableSpec]
 
     def path(self, relative: str) -> Path:
-        """Absolute path of a file the catalog names (checked to stay inside root)."""
-        return self.root / relative
+        """Absolute path of a file the catalog names, refused if it would leave root."""
+        return self.root / _relative_file(self.root, str(self.root / CATALOG_NAME), "file", relative)
 
     @property
     def all_tables(self) -> dict[str, TableSpec]:
@@ -87,54 +100,131 @@ class Catalog:
         return {**self.layers, **self.tables}
 
 
-def _fields(where: str, raw: dict) -> tuple[FieldSpec, ...]:
+def _is_one_of(value: object, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
+def _mapping(where: str, value: object) -> dict:
+    """A TOML table, or a CatalogError saying the entry has the wrong shape."""
+    if not isinstance(value, dict):
+        raise CatalogError(f"{where}: must be a table of settings, found {type(value).__name__}")
+    return value
+
+
+def _strings(where: str, value: object) -> tuple[str, ...]:
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise CatalogError(f"{where}: must be a list of strings")
+    return tuple(value)
+
+
+def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     specs = []
-    for name, rule in raw.items():
-        if not isinstance(rule, dict) or rule.get("type") not in FIELD_TYPES:
+    for name, rule in _mapping(f"{where} fields", raw).items():
+        if name == "geometry":
+            raise CatalogError(f"{where}: a field may not be called 'geometry' (that is the geometry column)")
+        if not isinstance(rule, dict) or not _is_one_of(rule.get("type"), FIELD_TYPES):
             raise CatalogError(f"{where}: field {name!r} needs a type, one of {sorted(FIELD_TYPES)}")
-        specs.append(
-            FieldSpec(
-                name=name,
-                type=rule["type"],
-                required=bool(rule.get("required", False)),
-                values=tuple(rule.get("values", ())),
-                to=tuple(rule.get("to", ())),
-            )
+        spec = FieldSpec(
+            name=name,
+            type=rule["type"],
+            required=rule.get("required", False) is True,
+            values=_strings(f"{where}: field {name!r} values", rule.get("values", [])),
+            to=_strings(f"{where}: field {name!r} to", rule.get("to", [])),
         )
+        if spec.type == "enum" and not spec.values:
+            raise CatalogError(f"{where}: enum field {name!r} needs `values`")
+        if spec.type in ("ref", "refs") and not spec.to:
+            raise CatalogError(f"{where}: {spec.type} field {name!r} needs `to` (the table(s) it refers to)")
+        specs.append(spec)
     return tuple(specs)
 
 
-def _relative_file(root: Path, where: str, name: object) -> str:
+def _relative_file(root: Path, where: str, key: str, name: object) -> str:
     """Refuse catalog paths that leave the layers directory (``../``, absolute, symlinks)."""
-    if not isinstance(name, str) or not name:
-        raise CatalogError(f"{where}: a file name is required")
+    if not isinstance(name, str) or not name.strip():
+        raise CatalogError(f"{where}: {key}: a file name is required")
     candidate = Path(name)
-    if candidate.is_absolute() or ".." in candidate.parts:
-        raise CatalogError(f"{where}: {name!r} points outside the layers directory")
+    if candidate.is_absolute() or ".." in candidate.parts or "\x00" in name:
+        raise CatalogError(f"{where}: {key}: {name!r} points outside the layers directory")
     resolved = (root / candidate).resolve()
     if root.resolve() not in resolved.parents:
-        raise CatalogError(f"{where}: {name!r} resolves outside the layers directory")
+        raise CatalogError(f"{where}: {key}: {name!r} resolves outside the layers directory")
     if (root / candidate).is_symlink():
-        raise CatalogError(f"{where}: {name!r} is a symbolic link; copy the file in instead")
+        raise CatalogError(f"{where}: {key}: {name!r} is a symbolic link; copy the file in instead")
     return name
 
 
-def _table(root: Path, kind: str, name: str, raw: dict, file_key: str) -> dict:
+def _table(root: Path, kind: str, name: str, raw: object, file_key: str) -> dict:
     where = f"{CATALOG_NAME} [{kind}.{name}]"
-    try:
-        common = dict(
-            name=name,
-            title=str(raw.get("title", name)),
-            abstract=str(raw.get("abstract", "")),
-            attributes=_relative_file(root, where, raw.get(file_key)),
-            key=str(raw.get("key", "id")),
-            fields=_fields(where, raw.get("fields", {})),
-        )
-    except (TypeError, AttributeError) as exc:
-        raise CatalogError(f"{where}: malformed entry ({exc})") from None
-    if common["key"] not in [f.name for f in common["fields"]]:
-        raise CatalogError(f"{where}: key {common['key']!r} is not among its fields")
+    raw = _mapping(where, raw)
+    common = dict(
+        name=name,
+        title=str(raw.get("title", name)),
+        abstract=str(raw.get("abstract", "")),
+        attributes=_relative_file(root, where, file_key, raw.get(file_key)),
+        key=raw.get("key", "id"),
+        fields=_fields(where, raw.get("fields", {})),
+    )
+    if common["key"] != "id" or "id" not in [f.name for f in common["fields"]]:
+        raise CatalogError(f"{where}: key must be `id` and `id` must be among its fields (maps and exports look rows up by id)")
     return common
+
+
+def _style(where: str, raw: object, field_names: list[str]) -> StyleSpec | None:
+    if raw is None:
+        return None
+    raw = _mapping(f"{where} style", raw)
+    for key in ("by", "dash_by"):
+        if (key == "by" or key in raw) and raw.get(key) not in field_names:
+            raise CatalogError(f"{where}: style {key} must name one of its fields")
+    colors, dashes = (_mapping(f"{where} style {k}", raw.get(k, {})) for k in ("colors", "dashes"))
+    if not all(isinstance(v, str) for v in [*colors.values(), *dashes.values()]):
+        raise CatalogError(f"{where}: style colors and dashes must be strings")
+    radius = raw.get("radius", 6)
+    if not (isinstance(radius, (int, float)) and not isinstance(radius, bool) and 0 < radius <= 100):
+        raise CatalogError(f"{where}: style radius must be a number of pixels between 0 and 100")
+    return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes), radius=float(radius))
+
+
+def text_problem(text: str) -> str | None:
+    """Why kzgeo refuses ``text`` anywhere in the data, or None when it is fine.
+
+    Text is otherwise free: markup is escaped by every output. Refused are
+    only characters no output can carry safely: template markers and control
+    characters (NUL included) that XML cannot represent.
+    """
+    if found := _NOT_XML.search(text):
+        return f"contains the control character U+{ord(found.group()):04X}, which text fields may not hold"
+    if found := TEMPLATE_MARKER.search(text):
+        return f"{found.group()!r} is a template marker, which kzgeo does not accept in text"
+    return None
+
+
+def _check_text(where: str, value: object) -> None:
+    """Apply :func:`text_problem` to every key and string of the catalog, naming the entry."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{where}.{key}" if where else str(key)
+            _check_text(inner, key)
+            _check_text(inner, item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(where, item)
+    elif isinstance(value, str) and (reason := text_problem(value)):
+        raise CatalogError(f"{CATALOG_NAME} [{where}]: {reason}")
+
+
+def _read_toml(root: Path) -> dict:
+    path = root / CATALOG_NAME
+    try:
+        text = read_capped(path, MAX_CATALOG_BYTES).decode("utf-8")
+        return tomllib.loads(text)
+    except KzgeoIOError as exc:
+        if exc.reason == "file not found":
+            raise CatalogError(f"{path}: no layer catalog here (is {root} a kzgeo layers directory?)") from None
+        raise CatalogError(str(exc)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not a valid TOML file ({exc})") from None
 
 
 def read_catalog(layers_dir: str | Path) -> Catalog:
@@ -145,47 +235,49 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
     """
     root = Path(layers_dir)
     path = root / CATALOG_NAME
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no layer catalog here (is {root} a kzgeo layers directory?)") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: not a valid TOML file ({exc})") from None
-
-    head = raw.get("catalog", {})
+    raw = _read_toml(root)
+    _check_text("", raw)
+    head = _mapping(f"{path} [catalog]", raw.get("catalog", {}))
     layers: dict[str, LayerSpec] = {}
-    for name, entry in raw.get("layers", {}).items():
+    for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():
         where = f"{CATALOG_NAME} [layers.{name}]"
         common = _table(root, "layers", name, entry, "attributes")
+        field_names = [f.name for f in common["fields"]]
         gtype = entry.get("geometry_type")
-        if gtype not in GEOMETRY_TYPES:
+        if not _is_one_of(gtype, GEOMETRY_TYPES):
             raise CatalogError(f"{where}: geometry_type must be one of {sorted(GEOMETRY_TYPES)}")
-        style = entry.get("style")
+        name_field = entry.get("name_field", "id")
+        if name_field not in field_names:
+            raise CatalogError(f"{where}: name_field must name one of its fields")
         layers[name] = LayerSpec(
             **common,
-            geometry=_relative_file(root, where, entry.get("geometry")),
+            geometry=_relative_file(root, where, "geometry", entry.get("geometry")),
             geometry_type=gtype,
-            name_field=str(entry.get("name_field", common["key"])),
-            style=StyleSpec(
-                by=style["by"],
-                colors=dict(style.get("colors", {})),
-                dash_by=style.get("dash_by"),
-                dashes=dict(style.get("dashes", {})),
-                radius=float(style.get("radius", 6)),
-            )
-            if style
-            else None,
+            name_field=name_field,
+            style=_style(where, entry.get("style"), field_names),
         )
     tables = {
         name: TableSpec(**_table(root, "tables", name, entry, "file"))
-        for name, entry in raw.get("tables", {}).items()
+        for name, entry in _mapping(f"{path} [tables]", raw.get("tables", {})).items()
     }
+    both = sorted(set(layers) & set(tables))
+    if both:
+        raise CatalogError(f"{path}: {', '.join(both)} is declared both as a layer and as a table")
     sources_table = str(head.get("sources_table", "sources"))
     if sources_table not in tables:
         raise CatalogError(f"{path}: sources_table {sources_table!r} is not declared under [tables]")
     bounds = head.get("bounds", [-180, -90, 180, 90])
-    if not (isinstance(bounds, list) and len(bounds) == 4):
-        raise CatalogError(f"{path}: bounds must be [lon_min, lat_min, lon_max, lat_max]")
+    if not (
+        isinstance(bounds, list)
+        and len(bounds) == 4
+        and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+        and -180 <= bounds[0] < bounds[2] <= 180
+        and -90 <= bounds[1] < bounds[3] <= 90
+    ):
+        raise CatalogError(f"{path}: bounds must be [lon_min, lat_min, lon_max, lat_max] in degrees, minimum before maximum")
+    missing = [f for f in SOURCE_FIELDS if f not in tables[sources_table].field_names]
+    if missing:
+        raise CatalogError(f"{path}: the sources table needs the field(s) {', '.join(missing)}")
     known = {**layers, **tables}
     for spec in known.values():
         cites = next((f for f in spec.fields if f.name == "sources"), None)

@@ -15,10 +15,16 @@ from typing import Annotated, Optional
 import typer
 
 import kzgeo
+from kzgeo.build import OUTPUT_FORMATS
 from kzgeo.errors import KzgeoError, LayersInvalid
+from kzgeo.labels import LANGUAGES
 from kzgeo.report import DEFAULT_WITHIN_KM
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+# Choices offered by ``build``, taken from the library so the two never drift.
+Format = Enum("Format", {name: name for name in OUTPUT_FORMATS}, type=str)
+Language = Enum("Language", {name: name for name in LANGUAGES}, type=str)
 
 LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers directory (default: ./layers).", file_okay=False)]
 
@@ -28,7 +34,7 @@ def _fail(message: str) -> None:
 
 
 def clean_errors(func):
-    """Turn kzgeo's errors into ``Error:`` lines and exit code 1."""
+    """Turn kzgeo's errors, and any operating-system error, into ``Error:`` lines and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -40,6 +46,9 @@ def clean_errors(func):
             raise typer.Exit(1) from None
         except KzgeoError as exc:
             _fail(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:  # the file system refused something no library check foresaw
+            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
             raise typer.Exit(1) from None
 
     return wrapper
@@ -69,9 +78,15 @@ def build(
     spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Maps directory: where specs are read and pages written (default: ./maps; with SPEC, the spec's directory).", file_okay=False)] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
+    lang: Annotated[Optional[Language], typer.Option("--lang", help="Language of names, legend, popups and controls (default: each spec's); adds .LANG to the file name.", show_default=False)] = None,
+    cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,
 ) -> None:
-    """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC)."""
-    for path in kzgeo.build(layers, out, spec=spec):
+    """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC).
+
+    The HTML is self-contained by default: it opens with no network, offline basemap included.
+    """
+    for path in kzgeo.build(layers, out, spec=spec, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
         typer.echo(f"wrote {path}")
 
 

@@ -58,14 +58,6 @@ class Dataset:
         table = self.sources
         return [table.loc[sid].to_dict() for sid in split_refs(refs)]
 
-    def feature_names(self) -> dict[str, str]:
-        """Every feature id across all layers, mapped to its display name."""
-        names = {}
-        for name, frame in self.layers.items():
-            field_name = self.catalog.layers[name].name_field
-            names.update(zip(frame["id"], frame[field_name]))
-        return names
-
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
@@ -117,7 +109,9 @@ def _read_all(catalog: Catalog):
         rows[name] = read_rows(catalog.path(spec.attributes), spec, problems)
         if name in catalog.layers:
             features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
-            problems += _join_problems(spec, features[name], rows[name])
+            # A file that could not be read at all would make every key look unmatched.
+            if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
+                problems += _join_problems(spec, features[name], rows[name])
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, rows, unreadable)

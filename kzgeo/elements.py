@@ -1,4 +1,4 @@
-"""Custom map elements: the title block and per-layer legends (folium MacroElements).
+"""Custom map elements (folium MacroElements): title, legends, backdrop, controls, panels.
 
 Each element keeps its template at class level and receives its data through
 ``tojson``; the browser inserts text with ``textContent``, never as HTML, so
@@ -7,6 +7,7 @@ nothing from the data can become markup here.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Any
 
 from branca.element import MacroElement
@@ -14,7 +15,7 @@ from jinja2 import Template
 
 _CSS = """
 .kz-title{background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif;max-width:420px}
+  box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif;max-width:320px}
 .kz-title h1{font-size:16px;margin:0 0 2px}
 .kz-title p{margin:0;color:#444;font-size:12px}
 .kz-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
@@ -124,3 +125,154 @@ class LayerLegend(MacroElement):
         self.layer = layer
         self.title = title
         self.entries = entries
+
+
+def _static(name: str) -> str:
+    return files("kzgeo").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class OwnControlsCode(MacroElement):
+    """kzgeo's own control code and styles (``kzgeo/static``), written into the page header.
+
+    Everything else on the page that calls ``kzgeo.*`` depends on it, so it is
+    added once per map, before them.
+    """
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>
+<script>{{ this.js }}</script>{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "OwnControlsCode"
+        self.css = _static("controls.css")
+        self.js = _static("controls.js")
+
+
+class Backdrop(MacroElement):
+    """Country outlines on a water-coloured map, under the tiles (``kzgeo.backdrop``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_data = {{ this.geojson|tojson }};
+        var {{ this.get_name() }} = kzgeo.backdrop({{ this._parent.get_name() }}, {{ this.get_name() }}_data, {{ this.style|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geojson: dict[str, Any], style: dict[str, str]):
+        super().__init__()
+        self._name = "Backdrop"
+        self.geojson = geojson
+        self.style = style
+
+
+class OwnControls(MacroElement):
+    """Full screen, distance measure and minimap, drawn by kzgeo's own code (no CDN).
+
+    The minimap shows ``backdrop``'s outlines, so it works with no network.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var map = {{ this._parent.get_name() }};
+          var t = {{ this.labels|tojson }};
+          kzgeo.fullscreen(map, t);
+          map.kzMeasure = kzgeo.measure(map, t);
+          map.kzMinimap = kzgeo.minimap(map, {{ this.backdrop.get_name() }}_data, {{ this.backdrop.style|tojson }}, t);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, backdrop: Backdrop, labels: dict[str, str]):
+        super().__init__()
+        self._name = "OwnControls"
+        self.backdrop = backdrop
+        self.labels = labels
+
+
+class TextPanel(MacroElement):
+    """The "map as text" panel (HTML from :func:`kzgeo.popup.text_panel_html`) and its button."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        kzgeo.textPanel({{ this._parent.get_name() }}, {{ this.panel_id|tojson }}, {{ this.labels|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, panel_id: str, body: str, labels: dict[str, str]):
+        super().__init__()
+        self._name = "TextPanel"
+        self.panel_id = panel_id
+        self.body = body
+        self.labels = labels
+
+
+class Timeline(MacroElement):
+    """The agreements as a dated list; choosing one highlights the features it concerns.
+
+    ``layers`` are the folium GeoJson layers whose features an agreement may name.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.kzTimeline = kzgeo.timeline({{ this._parent.get_name() }},
+          {{ this.agreements|tojson }},
+          [{% for layer in this.layers %}{{ layer.get_name() }}{{ "," if not loop.last }}{% endfor %}],
+          {{ this.labels|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, agreements: list[dict[str, Any]], layers: list, labels: dict[str, str]):
+        super().__init__()
+        self._name = "Timeline"
+        self.agreements = agreements
+        self.layers = layers
+        self.labels = labels
+
+
+class BuildManifest(MacroElement):
+    """What the page was built from: kzgeo's version, input file hashes, the data's date.
+
+    Written as ``<meta name="generator">`` and a JSON block
+    (``<script type="application/json" id="kz-build">``) that a reader or a
+    script can check; it holds no clock time, so rebuilding changes nothing.
+    """
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}<meta name="generator" content="kzgeo {{ this.manifest.kzgeo_version|e }}">
+<script type="application/json" id="kz-build">{{ this.manifest|tojson }}</script>{% endmacro %}"""
+    )
+
+    def __init__(self, manifest: dict[str, Any]):
+        super().__init__()
+        self._name = "BuildManifest"
+        self.manifest = manifest
+
+
+class ZoomControl(MacroElement):
+    """Leaflet's zoom buttons with their titles (tooltips, accessible names) in the map's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.zoom({position: "topleft", zoomInTitle: {{ this.zoom_in|tojson }}, zoomOutTitle: {{ this.zoom_out|tojson }}}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom_in: str, zoom_out: str):
+        super().__init__()
+        self._name = "ZoomControl"
+        self.zoom_in = zoom_in
+        self.zoom_out = zoom_out

@@ -18,12 +18,35 @@ class CatalogError(KzgeoError, ValueError):
     """The layer catalog is missing, unreadable or inconsistent."""
 
 
+class KzgeoIOError(KzgeoError, OSError):
+    """A file could not be read or written; the message names the file and why.
+
+    Raised instead of a bare ``OSError`` (permission denied, a directory where
+    a file should be, a disk that filled up) so the CLI can report it cleanly.
+    """
+
+    def __init__(self, path: object, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
 class OutputExistsError(KzgeoError, FileExistsError):
     """An output exists and ``overwrite`` was not asked for."""
 
 
 class ExportError(KzgeoError, OSError):
     """An export could not be written (the previous export, if any, is untouched)."""
+
+
+#: Characters a terminal would act on rather than show: C0/C1 controls (escape
+#: sequences, carriage return, newline), Unicode line separators and bidirectional
+#: overrides. In a message they are shown escaped, so a hostile id cannot forge
+#: extra ``Error:`` lines or recolour the terminal.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +59,7 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.file}: {self.where}" if self.where else self.file
-        return f"{place}: {self.message}"
+        return f"{place}: {self.message}".translate(_UNPRINTABLE)
 
 
 class LayersInvalid(KzgeoError, ValueError):

@@ -41,10 +41,11 @@ from markupsafe import Markup
 from kzgeo import settings
 from kzgeo.dataset import Dataset
 from kzgeo.io import split_refs, without_gc
-from kzgeo.labels import label
+from kzgeo.labels import label, term
 from kzgeo.popup import format_value, is_web_url
 from kzgeo.render import _agreement_lines, resource_line
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
+from kzgeo.text import enum_fields, feature_names, layer_title, name_field
 
 log = logging.getLogger(__name__)
 
@@ -217,11 +218,11 @@ def _citations(data: Dataset, frame: pd.DataFrame, extra_refs: dict[int, list[st
     return {"dict": [[order[s] for s in split_refs(u)] for u in uniques], "codes": code_string(codes)}, sources
 
 
-def _note(spec, n: int, geometry: dict[str, Any]) -> str:
+def _note(spec, title: str, n: int, geometry: dict[str, Any]) -> str:
     """The sentence the map shows about what was done to a large layer."""
     if spec.geometry_type == "Point":
         return (
-            f"{spec.title}: all {n:,} points are drawn on canvas, as small dots below zoom "
+            f"{title}: all {n:,} points are drawn on canvas, as small dots below zoom "
             f"{settings.fast_point_full_zoom}; zoom in for full markers, click a point for its details."
         )
     size = f"{geometry['bytes'] / 1e6:.1f} MB"
@@ -229,10 +230,10 @@ def _note(spec, n: int, geometry: dict[str, Any]) -> str:
         degrees = f"{geometry['tolerance']:.6f}".rstrip("0")
         metres = geometry["tolerance"] * 111_320
         return (
-            f"{spec.title}: {n:,} shapes, simplified to within {degrees}° (about {metres:,.0f} m) "
+            f"{title}: {n:,} shapes, simplified to within {degrees}° (about {metres:,.0f} m) "
             f"so their outlines fit in {size}; click a shape for its details."
         )
-    return f"{spec.title}: {n:,} shapes at full precision ({size}); click a shape for its details."
+    return f"{title}: {n:,} shapes at full precision ({size}); click a shape for its details."
 
 
 @without_gc
@@ -242,7 +243,10 @@ def layer_payload(
     """Everything the browser needs to draw ``layer`` and build its popups, as plain JSON values."""
     spec = data.catalog.layers[layer]
     frame = data.layers[layer].reset_index(drop=True)
-    names = names if names is not None else data.feature_names()
+    names = names if names is not None else feature_names(data, lang)
+    title = layer_title(data, layer, lang)
+    heading = name_field(data, layer, lang)
+    enums = enum_fields(data, layer)
     geoms = frame.geometry.to_numpy()
     if spec.geometry_type == "Point":
         geometry = {"kind": "point", "digits": settings.coordinate_precision, **encode_points(geoms, settings.coordinate_precision)}
@@ -252,16 +256,20 @@ def layer_payload(
     refs = {f.name for f in spec.fields if f.type == "ref"}
     columns = []
     for f in spec.fields:
-        if f.name in _NOT_SHOWN or f.name == spec.name_field:
+        if f.name in _NOT_SHOWN or f.name == heading:
             continue
-        values = frame[f.name].map(lambda v: names.get(v, v)) if f.name in refs else frame[f.name]
-        columns.append({"label": label(f.name, lang), **encode_column(values)})
+        column = encode_column(frame[f.name])
+        if f.name in refs or f.name in enums:  # feature names and catalog words, in the map's language
+            show = (lambda v: names.get(v, v)) if f.name in refs else (lambda v: term(v, lang))
+            key = "dict" if "dict" in column else "values"
+            column[key] = [None if v is None else show(v) for v in column[key]]
+        columns.append({"label": label(f.name, lang), **column})
     sections, extra_refs = _extra_sections(data, frame["id"], lang, popup_extras)
     cite, sources = _citations(data, frame, extra_refs)
     style_codes, styles = _style_codes(spec, frame)
     approximate = np.flatnonzero(np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])).tolist()
     payload = {
-        "title": spec.title,
+        "title": title,
         "n": len(frame),
         "geometry": geometry,
         "styles": styles,
@@ -272,13 +280,13 @@ def layer_payload(
         },
         "fullZoom": settings.fast_point_full_zoom,
         "ids": frame["id"].astype(str).tolist(),
-        "heading": encode_column(frame[spec.name_field]),
+        "heading": encode_column(frame[heading]),
         "columns": columns,
         "sections": sections,
         "cite": cite,
         "sources": sources,
         "sourcesLabel": label("sources", lang),
-        "note": _note(spec, len(frame), geometry),
+        "note": _note(spec, title, len(frame), geometry),
     }
     log.info("fast layer %s: %d features, %s coordinates bytes", layer, len(frame), geometry.get("bytes", "point"))
     return payload
@@ -306,7 +314,7 @@ class FastLayer(Layer):
     def __init__(
         self, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
     ):
-        super().__init__(name=data.catalog.layers[layer].title, control=False)
+        super().__init__(name=layer_title(data, layer, lang), control=False)
         self._name = "FastLayer"
         payload = layer_payload(data, layer, lang=lang, names=names, popup_extras=popup_extras)
         self.payload = compact_json(payload)

@@ -12,25 +12,33 @@ from __future__ import annotations
 import csv
 import functools
 import gc
+import io
 import json
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import shapely
 from shapely.geometry import shape
 
-from kzgeo.catalog import FieldSpec, TableSpec
-from kzgeo.errors import Problem
+from kzgeo.catalog import FieldSpec, TableSpec, text_problem
+from kzgeo.errors import KzgeoIOError, Problem
+from kzgeo.files import read_capped
 
 #: Files larger than this are refused before reading: the layers are small
 #: hand-edited files, and a huge one is a mistake or an attack.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 LIST_SEPARATOR = ";"
-_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
-_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
+_URL = re.compile(r"^https?://[^\x00-\x20\x7f<>\"'`\\]+$", re.IGNORECASE)
+_INT = re.compile(r"^[+-]?[0-9]+$")
+_FLOAT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_INT64 = 2**63
+#: How many array levels lie above the positions in each geometry type.
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
 
 
 def without_gc(func):
@@ -63,52 +71,66 @@ class Feature:
     index: int
 
 
-def _label(index: int, fid: object) -> str:
-    return f'feature "{fid}"' if fid not in (None, "") else f"feature #{index + 1}"
-
-
-def _size_ok(path: Path, problems: list[Problem]) -> bool:
+def _read(path: Path, problems: list[Problem]) -> bytes | None:
+    """The file's bytes, or None after noting why it cannot be read."""
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        problems.append(Problem(path.name, "", "file not found"))
-        return False
-    if size > MAX_FILE_BYTES:
-        problems.append(
-            Problem(path.name, "", f"file is {size / 1e6:.0f} MB; kzgeo refuses layer files over {MAX_FILE_BYTES / 1e6:.0f} MB")
-        )
-        return False
-    return True
+        return read_capped(path, MAX_FILE_BYTES)
+    except KzgeoIOError as exc:
+        problems.append(Problem(path.name, "", exc.reason))
+        return None
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed in JSON numbers")
+def _show(value: Any, limit: int = 60) -> str:
+    """A JSON value as compact text for a message, cut short if long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except RecursionError:
+        return "a deeply nested array or object"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from \ud800 escapes
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-#: The types ``json.loads`` gives numbers (``bool`` is not among them, by exact type).
+#: The types ``json.loads`` gives numbers (``true``/``false`` are ``bool``, not among them).
 _JSON_NUMBERS = frozenset({int, float})
 
 
-def _is_position(value: Any) -> bool:
-    """A non-empty array of JSON numbers (``true``/``false`` are not numbers here)."""
-    return isinstance(value, list) and bool(value) and _JSON_NUMBERS.issuperset(map(type, value))
+def _position(value: Any) -> tuple[float, float]:
+    if not isinstance(value, list) or not _JSON_NUMBERS.issuperset(map(type, value)) or not value:
+        raise ValueError(f"a position must be an array of two numbers [longitude, latitude], found {_show(value)}")
+    if len(value) != 2:
+        hint = "; kzgeo layers are 2D, so drop the altitude" if len(value) == 3 else ""
+        raise ValueError(f"a position must have two numbers [longitude, latitude], found {len(value)}{hint}")
+    try:
+        return float(value[0]), float(value[1])
+    except OverflowError:
+        return math.inf, math.inf
 
 
-def _coordinates(value: Any) -> list[tuple[float, float]]:
-    """Flatten nested coordinate arrays into (x, y) pairs; raise ValueError on junk."""
-    if _is_position(value):
-        if len(value) < 2:
-            raise ValueError("a position needs at least two numbers")
-        return [(float(value[0]), float(value[1]))]
+def _positions(value: Any, depth: int, gtype: str) -> list:
+    """Check the nesting of a coordinates array and return it as nested tuples."""
+    if depth == 0:
+        return _position(value)
     if not isinstance(value, list):
-        raise ValueError(f"coordinates must be arrays of numbers, found {type(value).__name__}")
-    pairs = []
-    for item in value:
-        if len(item) >= 2 and _is_position(item) if isinstance(item, list) else False:
-            pairs.append((float(item[0]), float(item[1])))  # the common case, without a call per position
-        else:
-            pairs.extend(_coordinates(item))
-    return pairs
+        raise ValueError(f"{gtype} coordinates need {depth + 1} levels of arrays, found {_show(value)}")
+    return [_positions(item, depth - 1, gtype) for item in value]
+
+
+def _flat(nested: Any, depth: int) -> list[tuple[float, float]]:
+    return [nested] if depth == 0 else [p for item in nested for p in _flat(item, depth - 1)]
+
+
+def _shape_problem(gtype: str, coords: list) -> str | None:
+    """What makes the checked coordinates unfit for their type (too few points, open rings)."""
+    lines = [coords] if gtype == "LineString" else coords if gtype == "MultiLineString" else []
+    rings = coords if gtype == "Polygon" else [r for p in coords for r in p] if gtype == "MultiPolygon" else []
+    if any(len(line) < 2 for line in lines):
+        return "a line needs at least two positions"
+    for ring in rings:
+        if len(ring) < 4 or ring[0] != ring[-1]:
+            return "polygon ring is not closed (its first and last positions differ, or it has fewer than 4)"
+    if gtype == "MultiPolygon" and any(not p for p in coords):
+        return "a polygon needs at least one ring"
+    return None
 
 
 def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, problems: list[Problem]):
@@ -117,81 +139,115 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     A point is returned as its checked ``(x, y)`` pair; :func:`read_features`
     turns them all into geometries in one vectorised call.
     """
+
+    def bad(message: str) -> None:
+        problems.append(Problem(name, label, f"geometry: {message}"))
+
     if raw is None:
-        problems.append(Problem(name, label, "geometry is null"))
-        return None
+        return bad(f"is null; every feature needs a {expected}")
     if not isinstance(raw, dict) or "type" not in raw:
-        problems.append(Problem(name, label, "geometry is not a GeoJSON geometry object"))
-        return None
+        return bad(f"is not a GeoJSON geometry object (found {_show(raw)})")
     gtype = raw.get("type")
     if gtype != expected:
-        problems.append(Problem(name, label, f"geometry type is {gtype}, the catalog expects {expected}"))
-        return None
+        return bad(f"type is {gtype if isinstance(gtype, str) else _show(gtype)}, the catalog expects {expected}")
+    if raw.get("coordinates") == []:
+        return bad("is empty")
     try:
-        pairs = _coordinates(raw.get("coordinates"))
-    except (ValueError, RecursionError) as exc:
-        problems.append(Problem(name, label, f"bad coordinates: {exc}"))
-        return None
+        coords = _positions(raw.get("coordinates"), _DEPTH[gtype], gtype)
+    except ValueError as exc:
+        return bad(f"bad coordinates: {exc}")
+    pairs = _flat(coords, _DEPTH[gtype])
     if not pairs:
-        problems.append(Problem(name, label, "geometry is empty"))
-        return None
+        return bad("is empty")
     lon_min, lat_min, lon_max, lat_max = bounds
     for x, y in pairs:
         if not (math.isfinite(x) and math.isfinite(y)):
-            problems.append(Problem(name, label, f"coordinate ({x}, {y}) is not a finite number"))
-            return None
+            return bad(f"coordinate ({x}, {y}) is not a finite number")
         if not (-180 <= x <= 180 and -90 <= y <= 90):
-            problems.append(Problem(name, label, f"coordinate ({x}, {y}) is outside longitude -180..180 / latitude -90..90"))
-            return None
+            return bad(f"coordinate ({x}, {y}) is outside longitude -180..180 / latitude -90..90")
         if not (lon_min <= x <= lon_max and lat_min <= y <= lat_max):
             hint = "; are longitude and latitude swapped?" if lon_min <= y <= lon_max and lat_min <= x <= lat_max else ""
-            problems.append(
-                Problem(
-                    name,
-                    label,
-                    f"coordinate ({x}, {y}) lies outside the region "
-                    f"(longitude {lon_min:g}..{lon_max:g}, latitude {lat_min:g}..{lat_max:g}){hint}",
-                )
+            return bad(
+                f"coordinate ({x}, {y}) lies outside the region "
+                f"(longitude {lon_min:g}..{lon_max:g}, latitude {lat_min:g}..{lat_max:g}){hint}"
             )
-            return None
+    reason = _shape_problem(gtype, coords)
+    if reason:
+        return bad(reason)
     if gtype == "Point":
-        return pairs[0]  # a finite point is always valid: read_features builds them all at once
-    if gtype in ("Polygon", "MultiPolygon"):
-        rings = raw["coordinates"] if gtype == "Polygon" else [r for p in raw["coordinates"] for r in p]
-        for ring in rings:
-            if len(ring) < 4 or ring[0] != ring[-1]:
-                problems.append(Problem(name, label, "polygon ring is not closed (first and last positions differ, or fewer than 4)"))
-                return None
-    try:
-        geom = shape(raw)
-    except Exception as exc:  # shapely raises several types for malformed input
-        problems.append(Problem(name, label, f"geometry cannot be built: {exc}"))
-        return None
+        return coords  # a finite point is always valid: read_features builds them all at once
+    geom = shape({"type": gtype, "coordinates": coords})
     if geom.is_empty:
-        problems.append(Problem(name, label, "geometry is empty"))
-        return None
+        return bad("is empty")
     reason = shapely.is_valid_reason(geom)
     if reason != "Valid Geometry":
-        problems.append(Problem(name, label, f"invalid geometry: {reason}"))
-        return None
+        return bad(f"invalid geometry: {reason}")
     return geom
+
+
+def _encodable(text: str) -> bool:
+    """False for strings holding lone surrogates (JSON allows ``"\\ud800"``; UTF-8 does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _id_text(value: Any) -> str | None:
+    """A GeoJSON id as kzgeo keys it: a non-blank string (stripped) or an integer."""
+    if isinstance(value, str) and value.strip() and _encodable(value):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _feature_id(index: int, raw: dict, name: str, problems: list[Problem]) -> tuple[str | None, str]:
+    """The feature's id and its label for messages, noting a missing or conflicting id."""
+    props = raw.get("properties") if isinstance(raw.get("properties"), dict) else {}
+    given = raw["id"] if "id" in raw else props.get("id")
+    fid = _id_text(given)
+    label = f'feature "{fid}"' if fid else f"feature #{index + 1}"
+    if fid is None:
+        if given is None or (isinstance(given, str) and not given.strip()):
+            why = "missing"
+        elif isinstance(given, str):
+            why = f"{_show(given)} holds an unpaired surrogate escape, which is not text"
+        else:
+            why = f"{_show(given)} is not a string or an integer"
+        problems.append(Problem(name, label, f'id: {why} (set the feature\'s "id")'))
+    elif "id" in raw and "id" in props and _id_text(props["id"]) != fid:
+        problems.append(
+            Problem(name, label, f'id: properties.id {_show(props["id"])} differs from the feature\'s id "{fid}"; make them the same')
+        )
+        return None, label
+    return fid, label
 
 
 @without_gc
 def read_features(path: Path, expected_type: str, bounds, problems: list[Problem]) -> list[Feature]:
-    """Read a GeoJSON FeatureCollection, checking RFC 7946 and the region bounds."""
+    """Read a GeoJSON FeatureCollection, checking RFC 7946 and the region bounds.
+
+    ``NaN`` and ``Infinity`` (not JSON, but written by some tools) are read as
+    numbers so that a coordinate holding one is reported with its feature.
+    """
     name = path.name
-    if not _size_ok(path, problems):
+    data = _read(path, problems)
+    if data is None:
         return []
     try:
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"), parse_constant=_reject_constant)
+        doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, "", f"not UTF-8 text (byte {exc.start})"))
         return []
     except json.JSONDecodeError as exc:
         problems.append(Problem(name, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"))
         return []
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        problems.append(Problem(name, "", "not valid GeoJSON: arrays or objects are nested too deeply"))
+        return []
+    except ValueError as exc:
         problems.append(Problem(name, "", f"not valid JSON: {exc}"))
         return []
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
@@ -201,22 +257,17 @@ def read_features(path: Path, expected_type: str, bounds, problems: list[Problem
         problems.append(Problem(name, "", "has a \"crs\" member, which RFC 7946 removed; coordinates must be WGS 84 lon/lat"))
 
     features: list[Feature] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for index, raw in enumerate(doc["features"]):
         if not isinstance(raw, dict) or raw.get("type") != "Feature":
             problems.append(Problem(name, f"feature #{index + 1}", "is not a GeoJSON Feature"))
             continue
-        props = raw.get("properties") if isinstance(raw.get("properties"), dict) else {}
-        fid = raw.get("id", props.get("id"))
-        label = _label(index, fid)
-        if fid in (None, "") or isinstance(fid, (bool, dict, list)):
-            problems.append(Problem(name, label, "has no id (set the feature's \"id\")"))
+        fid, label = _feature_id(index, raw, name, problems)
+        if fid is not None and fid in seen:
+            problems.append(Problem(name, label, f"id: duplicate id, also used by feature #{seen[fid] + 1}"))
             fid = None
-        else:
-            fid = str(fid)
-            if fid in seen:
-                problems.append(Problem(name, label, "duplicate id"))
-            seen.add(fid)
+        elif fid is not None:
+            seen[fid] = index
         geom = _check_geometry(raw.get("geometry"), expected_type, bounds, label, name, problems)
         if geom is not None and fid is not None:
             features.append(Feature(fid, geom, index))
@@ -226,25 +277,41 @@ def read_features(path: Path, expected_type: str, bounds, problems: list[Problem
     return features
 
 
+def _month_ok(text: str) -> bool:
+    year, month, *day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return False
+    if day:
+        try:
+            date(year, month, day[0])
+        except ValueError:
+            return False
+    return True
+
+
 def parse_value(spec: FieldSpec, text: str) -> Any:
     """Convert one CSV cell by its field type; raise ValueError with a reason."""
+    if reason := text_problem(text):
+        raise ValueError(reason)
     if spec.type in ("str", "ref"):
-        if "\x00" in text:
-            raise ValueError("contains a NUL character")
         return text
     if spec.type == "int":
+        if not _INT.fullmatch(text) or abs(int(text)) >= _INT64:
+            raise ValueError(f"{text!r} is not a whole number")
         return int(text)
     if spec.type == "float":
+        if not _FLOAT.fullmatch(text):
+            raise ValueError(f"{text!r} is not a number")
         value = float(text)
         if not math.isfinite(value):
             raise ValueError(f"{text!r} is not a finite number")
         return value
     if spec.type == "date":
-        if not _DATE.match(text):
+        if not (_DATE.fullmatch(text) and _month_ok(text)):
             raise ValueError(f"{text!r} is not a date (YYYY-MM or YYYY-MM-DD)")
         return text
     if spec.type == "url":
-        if not _URL.match(text):
+        if not _URL.fullmatch(text):
             raise ValueError(f"{text!r} is not an http(s) address")
         return text
     if spec.type == "enum":
@@ -279,7 +346,7 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
         return []
     if any(len(cells) != len(header) for cells in body):
         return None
-    keys = [cells[key_at] for cells in body]
+    keys = [cells[key_at].strip() for cells in body]
     if len(set(keys)) != len(keys):
         return None
     columns = {}
@@ -304,9 +371,9 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
 def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict[str, Any]]:
     """Read a CSV table and type its cells per the catalog, noting each bad cell."""
     name = path.name
-    if not _size_ok(path, problems):
+    data = _read(path, problems)
+    if data is None:
         return []
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -314,7 +381,7 @@ def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict
         problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
         return []
     try:
-        reader = csv.reader(text.splitlines(keepends=True), strict=True)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = next(reader, None)
         if header is None:
             problems.append(Problem(name, "", "file is empty; it needs a header row"))
@@ -331,20 +398,18 @@ def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict
             if missing:
                 parts.append(f"missing column(s) {', '.join(missing)}")
             if extra:
-                parts.append(f"unknown column(s) {', '.join(extra)}")
+                parts.append(f"unknown column(s) {', '.join(json.dumps(h, ensure_ascii=False) for h in extra)}")
             problems.append(Problem(name, "header", "; ".join(parts) + hint))
             return []
         if len(set(header)) != len(header):
             problems.append(Problem(name, "header", "a column name appears twice"))
             return []
-        by_name = {f.name: f for f in spec.fields}
-        fields = [by_name[column] for column in header]
-        key_at = header.index(spec.key)
-        rows = _rows_if_valid(header, fields, key_at, expected, list(reader))
+        fields = {f.name: f for f in spec.fields}
+        rows = _rows_if_valid(header, [fields[c] for c in header], header.index(spec.key), expected, list(reader))
         if rows is not None:
             return rows
         # Something is wrong: read again cell by cell, naming every problem.
-        reader = csv.reader(text.splitlines(keepends=True), strict=True)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         next(reader)
         rows = []
         seen: dict[str, int] = {}
@@ -352,14 +417,15 @@ def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            key_value = cells[key_at] if len(cells) > key_at else ""
+            key_value = cells[header.index(spec.key)].strip() if len(cells) > header.index(spec.key) else ""
             where = f'row {line} ({spec.key} "{key_value}")' if key_value else f"row {line}"
             if len(cells) != len(header):
                 problems.append(Problem(name, where, f"has {len(cells)} cells, the header has {len(header)}"))
                 continue
             row: dict[str, Any] = {}
             ok = True
-            for column, field, cell in zip(header, fields, cells):
+            for column, cell in zip(header, cells):
+                field = fields[column]
                 cell = cell.strip()
                 if cell == "":
                     if field.required:

@@ -273,8 +273,8 @@ def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[
     return extras
 
 
-def render_spec(spec: MapSpec, data: Dataset) -> folium.Map:
-    """Check ``spec`` against ``data`` and draw the map it describes."""
+def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
     check_map_spec(spec, data)
     shown = spec.layers or tuple(data.catalog.layers)
     return render_map(
@@ -286,4 +286,5 @@ def render_spec(spec: MapSpec, data: Dataset) -> folium.Map:
         view=spec.view,
         basemap=spec.basemap,
         popup_extras=_popup_extras(spec, data, shown),
+        **options,
     )

@@ -1,4 +1,4 @@
-"""Popup and tooltip HTML for features -- the one place data becomes markup.
+"""Popup, tooltip and text-panel HTML -- the one place data becomes markup.
 
 Every attribute value passes through :func:`esc` before it is placed in HTML,
 so an apostrophe, ``<``, ``&`` or a ``<script>`` in the data shows as text.
@@ -17,7 +17,7 @@ import pandas as pd
 from kzgeo.labels import label
 
 #: Columns shown elsewhere in the popup (heading, sources) or not meant for readers.
-_SKIP = {"id", "name_en", "sources", "geometry"}
+_SKIP = {"id", "sources", "geometry"}
 
 
 def esc(value: Any) -> str:
@@ -85,3 +85,42 @@ def popup_html(
     parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></div>")
     return "".join(parts)
 
+
+
+def table_html(caption: str, headers: list[str], rows: list[list[Any]]) -> str:
+    """An accessible table: a caption, column headers with ``scope="col"``, and each
+    row's first cell as its header with ``scope="row"``."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join(
+        f'<tr><th scope="row">{esc(_fmt(row[0]))}</th>'
+        + "".join(f"<td>{'' if _is_missing(v) else esc(_fmt(v))}</td>" for v in row[1:])
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def text_panel_html(
+    panel_id: str,
+    *,
+    heading: str,
+    close: str,
+    summary_heading: str,
+    summary: str,
+    tables: list[tuple[str, list[str], list[list[Any]]]],
+    footer: str,
+) -> str:
+    """The page's "map as text" panel: a summary paragraph and one table per layer.
+
+    Hidden until its button opens it; the heading takes focus so a screen
+    reader starts reading there, and Escape or the close button returns.
+    """
+    parts = [
+        f'<section id="{esc(panel_id)}" class="kz-panel" hidden aria-labelledby="{esc(panel_id)}-h">',
+        f'<button type="button" class="kz-panel-close">{esc(close)}</button>',
+        f'<h2 id="{esc(panel_id)}-h" tabindex="-1">{esc(heading)}</h2>',
+        f'<h3>{esc(summary_heading)}</h3><p class="kz-summary">{esc(summary)}</p>',
+    ]
+    parts += [table_html(*table) for table in tables]
+    parts.append(f'<p class="kz-manifest">{esc(footer)}</p></section>')
+    return "".join(parts)

@@ -3,7 +3,8 @@
 Each layer gets a categorized renderer on its catalog ``style.by`` field, one
 category per catalog colour. The second dimension of the HTML style is
 reproduced with QGIS expressions on each category's symbol: an approximate
-point is hollow with a dashed outline in its category colour, and a corridor
+point is hollow with a dashed outline in its category colour, drawn over a
+circle of its uncertainty radius, and a corridor
 leg is dashed by ``style.dash_by`` (planned legs dotted). Sizes are in pixels,
 as in Leaflet, and every value comes from :func:`kzgeo.style.path_style`, so a
 change of colour or dash in the catalog reaches both outputs.
@@ -16,12 +17,22 @@ import xml.etree.ElementTree as ET
 from kzgeo.catalog import LayerSpec
 from kzgeo.labels import label
 from kzgeo.qgisxml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
-from kzgeo.style import FALLBACK_COLOR, path_style
+from kzgeo.style import FALLBACK_COLOR, path_style, uncertainty_style
 
 LINE_TYPES = ("LineString", "MultiLineString")
 AREA_TYPES = ("Polygon", "MultiPolygon")
 #: The field that marks a location as not published exactly.
 ACCURACY_FIELD = "location_accuracy"
+#: The radius, in km, within which an approximate location lies.
+UNCERTAINTY_FIELD = "uncertainty_km"
+#: The circle of an approximate location: a buffer in Web Mercator scaled by
+#: 1/cos(latitude), which makes its radius true in metres at the point (as
+#: Leaflet draws L.circle), returned in the layer's CRS.
+UNCERTAINTY_CIRCLE = (
+    f"CASE WHEN {quote_field(ACCURACY_FIELD)} = 'approximate' AND {quote_field(UNCERTAINTY_FIELD)} > 0 THEN "
+    "transform(buffer(transform($geometry, 'EPSG:4326', 'EPSG:3857'), "
+    f"{quote_field(UNCERTAINTY_FIELD)} * 1000 / cos(radians(y($geometry))), 48), 'EPSG:3857', 'EPSG:4326') END"
+)
 #: Leaflet's default weight and opacity for areas, which ``path_style`` leaves to Leaflet.
 AREA_OUTLINE_PX, AREA_FILL_OPACITY = 2, 0.2
 _PIXELS = {"size_unit": "Pixel", "outline_width_unit": "Pixel", "offset_unit": "Pixel"}
@@ -82,6 +93,23 @@ def _symbol_layer(symbol: ET.Element, cls: str, options: dict[str, str], express
         data_defined(layer, expressions)
 
 
+def _uncertainty_circle(symbol: ET.Element, name: str, spec: LayerSpec, value: str) -> None:
+    """A geometry-generator layer drawing the HTML map's uncertainty circle under the marker."""
+    style = uncertainty_style(spec, {spec.style.by: value} if spec.style else {})
+    layer = sub(symbol, "layer", **{"class": "GeometryGenerator", "enabled": "1", "locked": "0", "pass": "0"})
+    option_map(layer, {"SymbolType": "Fill", "geometryModifier": UNCERTAINTY_CIRCLE})
+    fill = sub(layer, "symbol", type="fill", name=f"@{name}@0", alpha="1", clip_to_extent="1", force_rhr="0")
+    options = {
+        "color": qgis_color(style["fillColor"], style["fillOpacity"]),
+        "outline_color": qgis_color(style["color"]),
+        "outline_width": f'{style["weight"]:g}',
+        "outline_width_unit": "Pixel",
+        "style": "solid",
+        "outline_style": "dash",
+    }
+    _symbol_layer(fill, "SimpleFill", options, {})
+
+
 def _symbol(parent: ET.Element, name: str, spec: LayerSpec, value: str) -> None:
     """One category's symbol, with expressions for the style's second dimension."""
     by = spec.style.by if spec.style else ""
@@ -111,6 +139,8 @@ def _symbol(parent: ET.Element, name: str, spec: LayerSpec, value: str) -> None:
             expressions = {
                 prop: _when(ACCURACY_FIELD, {"approximate": approx[key]}, exact[key]) for prop, key in names.items() if approx[key] != exact[key]
             }
+            if UNCERTAINTY_FIELD in spec.field_names:
+                _uncertainty_circle(symbol, name, spec, value)
         _symbol_layer(symbol, "SimpleMarker", exact, expressions)
 
 

@@ -7,33 +7,44 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
+
+import dataclasses
+from importlib.metadata import PackageNotFoundError, version
 
 import folium
 import numpy as np
 import shapely
+from folium import plugins
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from kzgeo import settings
-from kzgeo.assets import SelfContainedMap
+from kzgeo import backdrop as bd, settings
+from kzgeo.assets import CdnMap, Page, SelfContainedMap
+from kzgeo.backdrop import backdrop_geojson
 from kzgeo.dataset import Dataset
-from kzgeo.elements import LayerLegend, MapTitle
+from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.io import split_refs
-from kzgeo.labels import label
-from kzgeo.popup import popup_html, tooltip_html
+from kzgeo.labels import check_language, label, labels_for, term
+from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
+from kzgeo.text import agreement_items, enum_fields, feature_names, layer_title, map_summary, name_field, table_rows
 
 log = logging.getLogger(__name__)
 
 _BIND = JsCode(
     """function(feature, layer) {
         layer.bindTooltip(feature.properties._tooltip);
-        layer.bindPopup(feature.properties._popup, {maxWidth: 380});
+        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [360, 20]});
     }"""
 )
+#: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
+_BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER, "attribution": bd.ATTRIBUTION}
+_PANEL_ID = "kz-text"
+_CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
+_TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
 _RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1, "Point": 2}
 
 
@@ -76,8 +87,11 @@ def _agreement_lines(data: Dataset, fid: str) -> list[str]:
 
 
 def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, extras=()) -> str:
-    spec = data.catalog.layers[layer]
+    enums = enum_fields(data, layer)
     shown = {k: _clean(v) for k, v in row.items() if k != "geometry"}
+    for key in enums:
+        if isinstance(shown.get(key), str):
+            shown[key] = term(shown[key], lang)
     for key in ("from_node", "to_node"):
         if shown.get(key) in names:
             shown[key] = names[shown[key]]
@@ -85,7 +99,7 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
     refs = list(dict.fromkeys(split_refs(row["sources"]) + resource_refs))
     return popup_html(
         shown,
-        name_field=spec.name_field,
+        name_field=name_field(data, layer, lang),
         cited=data.cited(";".join(refs)),
         extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"])), *extras],
         lang=lang,
@@ -95,17 +109,24 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
 def add_layer(
     fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
 ) -> folium.FeatureGroup:
-    """Add one layer to ``fmap`` as a toggleable group with its own legend."""
+    """Add one layer to ``fmap`` as a toggleable group with its own legend.
+
+    Every drawn feature carries the class ``kz-layer-<layer>``, so a page (or
+    a test) can find what a layer drew.
+    """
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
-    names = names if names is not None else data.feature_names()
-    group = folium.FeatureGroup(name=f"{spec.title} ({len(frame)})", show=True)
+    names = names if names is not None else feature_names(data, lang)
+    title = layer_title(data, layer, lang)
+    label_field = name_field(data, layer, lang)
+    # Leaflet's layer control inserts names as HTML: escape.
+    group = folium.FeatureGroup(name=esc(f"{title} ({len(frame)})"), show=True)
     if len(frame) >= settings.fast_layer_min_features:
         from kzgeo.fastlayer import FastLayer  # imported here: fastlayer builds on this module
 
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
-        return _add_group(fmap, group, spec, frame)
-    style_fields = {spec.name_field, "location_accuracy"}
+        return _add_group(fmap, group, data, layer, lang)
+    style_fields = {label_field, "location_accuracy"}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     features = []
@@ -114,38 +135,99 @@ def add_layer(
         props = {k: _clean(row.get(k)) for k in sorted(style_fields) if k in row}
         props.update(
             id=row["id"],
-            _tooltip=tooltip_html(row[spec.name_field]),
+            _tooltip=tooltip_html(row[label_field]),
             _popup=_popup_for(data, layer, row, names, lang, (popup_extras or {}).get(row["id"], ())),
         )
         features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and is_approximate(row):
             folium.Circle(
-                location=[row["geometry"].y, row["geometry"].x],
+                location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
                 radius=float(row["uncertainty_km"]) * 1000,
                 interactive=False,
+                class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
             ).add_to(group)
+    class_name = f"kz-layer-{layer}"
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name=spec.title,
-        style_function=lambda f: path_style(spec, f["properties"]),
+        name=title,
+        style_function=lambda f: {**path_style(spec, f["properties"]), "className": class_name},
         marker=folium.CircleMarker(radius=7) if spec.geometry_type == "Point" else None,
         on_each_feature=_BIND,
         control=False,
     ).add_to(group)
-    return _add_group(fmap, group, spec, frame)
+    return _add_group(fmap, group, data, layer, lang)
 
 
-def _add_group(fmap: folium.Map, group: folium.FeatureGroup, spec, frame) -> folium.FeatureGroup:
+def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, layer: str, lang: str) -> folium.FeatureGroup:
     """Put a layer's group on the map with a legend of the categories it contains."""
+    spec = data.catalog.layers[layer]
+    frame = data.layers[layer]
     group.add_to(fmap)
     values = set()
     if spec.style:
         for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
             if col in frame:
                 values |= set(frame[col].dropna().astype(str))
-    LayerLegend(group, spec.title, legend_entries(spec, values)).add_to(fmap)
+    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
     return group
+
+
+def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
+    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
+    if not filters:
+        return data
+    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
+    return dataclasses.replace(data, layers=kept)
+
+
+def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
+    return [child for child in group._children.values() if isinstance(child, folium.GeoJson)]
+
+
+def _manifest(data: Dataset, names: list[str], lang: str) -> dict[str, Any]:
+    return {
+        "kzgeo_version": _kzgeo_version(),
+        "as_of": data.as_of,
+        "lang": lang,
+        "layers": names,
+        "inputs": dict(sorted(data.file_hashes.items())),
+    }
+
+
+def _kzgeo_version() -> str:
+    try:
+        return version("kzgeo")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"
+
+
+def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_contained: bool, tiles: str) -> None:
+    """Full screen, measure and minimap: kzgeo's own (inline) or folium's plugins (CDN)."""
+    if self_contained:
+        OwnControls(backdrop, labels_for(_CONTROL_LABELS, lang)).add_to(fmap)
+        return
+    plugins.Fullscreen(title=label("fullscreen", lang), title_cancel=label("exit_fullscreen", lang)).add_to(fmap)
+    plugins.MeasureControl(primary_length_unit="kilometers", secondary_length_unit=None, primary_area_unit="sqkilometers", secondary_area_unit=None).add_to(fmap)
+    minimap_tiles = tiles if tiles != "none" else settings.basemap
+    plugins.MiniMap(tile_layer=folium.TileLayer(minimap_tiles), position="bottomleft", width=150, height=120, zoom_level_offset=-4).add_to(fmap)
+
+
+def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str) -> None:
+    tables = []
+    for layer in names:
+        headers, rows = table_rows(data, layer, lang)
+        tables.append((f"{layer_title(data, layer, lang)} ({len(rows)})", headers, rows))
+    body = text_panel_html(
+        _PANEL_ID,
+        heading=label("table_heading", lang),
+        close=label("table_close", lang),
+        summary_heading=label("summary", lang),
+        summary=map_summary(data, names, lang),
+        tables=tables,
+        footer=label("built_with", lang).format(version=_kzgeo_version(), files=len(data.file_hashes), as_of=data.as_of),
+    )
+    TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
 
 
 def render_map(
@@ -158,6 +240,7 @@ def render_map(
     view: tuple[float, float, float, float] | None = None,
     basemap: str | None = None,
     popup_extras: dict[str, dict[str, list[tuple[str, list[str]]]]] | None = None,
+    self_contained: bool = True,
 ) -> folium.Map:
     """A folium map of ``layers`` (default: all), fitted to their extent.
 
@@ -167,24 +250,45 @@ def render_map(
     the extent; ``basemap`` names a tile provider (``"none"`` for no tiles);
     ``popup_extras`` maps layer -> feature id -> extra ``(heading, lines)``
     popup sections (escaped in :mod:`kzgeo.popup` like everything else).
+    Names, legend, popups and controls are in ``lang``
+    (``"en"``, ``"ru"`` or ``"kk"``). With ``self_contained`` (the default)
+    the page needs no network: every script and style is inline and the
+    minimap, measure and full-screen controls are kzgeo's own; otherwise
+    folium's CDN links and plugins are used. Either way the page carries the
+    offline backdrop, a text panel (summary and tables), the agreements
+    timeline and a build manifest, and renders byte-identically each time.
     """
+    check_language(lang)
     names = layers or list(data.catalog.layers)
     unknown = [n for n in names if n not in data.layers]
     if unknown:
         raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
-    all_names = data.feature_names()
-    if filters:
-        kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
-        data = dataclasses.replace(data, layers=kept)
-    fmap = SelfContainedMap(tiles=None, control_scale=True, zoom_snap=0.25)
-    if (basemap or settings.basemap) != "none":
-        folium.TileLayer(basemap or settings.basemap, name="Basemap", control=False).add_to(fmap)
-    as_of = data.as_of
-    MapTitle(title or data.catalog.title, f"{label('as_of', lang)} {as_of}").add_to(fmap)
+    all_names = feature_names(data, lang)
+    data = keep_features(data, filters)
+    map_title = title or term(data.catalog.title, lang)
+    page = Page(lang=lang, title=esc(map_title))
+    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25, zoom_control=False)
+    page.add_child(fmap)
+    ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
+    OwnControlsCode().add_to(fmap)
+    backdrop = Backdrop(backdrop_geojson(), _BACKDROP_STYLE)
+    backdrop.add_to(fmap)
+    tiles = basemap or settings.basemap
+    if tiles != "none":
+        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE).add_to(fmap)
+    MapTitle(map_title, f"{label('as_of', lang)} {data.as_of}").add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
-    for name in order:
-        add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name))
+    groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
-    bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names])
-    fmap.fit_bounds([[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]], padding=(10, 10))
+    _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    _add_text_panel(fmap, data, names, lang)
+    Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
+    BuildManifest(_manifest(data, names, lang)).add_to(fmap)
+    bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
+    # Keep the features clear of the controls: tools on the left, title, layers and legends on the right.
+    fmap.fit_bounds(
+        [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],
+        padding_top_left=(175, 20),
+        padding_bottom_right=(350, 20),
+    )
     return fmap

@@ -20,8 +20,12 @@ qgis_dir: Path = Path("qgis")
 #: Decimal places kept for coordinates in generated outputs (~1 cm at 7).
 coordinate_precision: int = 6
 
-#: Online tiles drawn under the layers. Esri's grey canvas needs no API key
-#: and, unlike OpenStreetMap's servers, serves pages opened from disk.
+#: Online tiles drawn over the offline backdrop when the network allows. Esri's
+#: grey canvas needs no API key and, unlike OpenStreetMap's servers (which refuse
+#: requests without a Referer, i.e. pages opened from disk), serves ``file://``
+#: pages; CARTO's keyless tiles now carry a watermark. Esri keeps this raster
+#: service in "mature support" (no new updates), so the map never depends on
+#: it: the committed Natural Earth backdrop is always drawn underneath.
 basemap: str = "Esri.WorldGrayCanvas"
 
 #: Licence stated in the QGIS metadata of every exported layer and table.

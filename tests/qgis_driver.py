@@ -21,6 +21,8 @@ import sys
 from collections import Counter
 
 from qgis.core import (
+    QgsDistanceArea,
+    QgsExpression,
     Qgis,
     QgsApplication,
     QgsMapRendererSequentialJob,
@@ -49,10 +51,30 @@ def plain(value):
     return str(value)
 
 
+def top_layer(symbol):
+    """The symbol layer drawn last: the marker, line or fill itself (under it may lie a generated circle)."""
+    return symbol.symbolLayer(symbol.symbolLayerCount() - 1)
+
+
+def generated_area_km2(symbol, layer, context) -> float | None:
+    """Ellipsoidal area of the geometry a geometry-generator layer draws for the current feature."""
+    generators = [symbol.symbolLayer(i) for i in range(symbol.symbolLayerCount()) if symbol.symbolLayer(i).layerType() == "GeometryGenerator"]
+    if not generators:
+        return None
+    geometry = QgsExpression(generators[0].geometryExpression()).evaluate(context.expressionContext())
+    if geometry is None or geometry.isNull():
+        return None
+    measure = QgsDistanceArea()
+    measure.setSourceCrs(layer.crs(), QgsProject.instance().transformContext())
+    measure.setEllipsoid("WGS84")
+    return measure.measureArea(geometry) / 1e6
+
+
 def symbol_report(symbol) -> dict:
-    layer = symbol.symbolLayer(0)
+    layer = top_layer(symbol)
     props = layer.dataDefinedProperties()
     return {
+        "layers": [symbol.symbolLayer(i).layerType() for i in range(symbol.symbolLayerCount())],
         "type": symbol.type(),
         "color": symbol.color().name(),
         "opacity": symbol.opacity(),
@@ -91,9 +113,10 @@ def feature_styles(layer) -> dict:
     for feature in layer.getFeatures():
         context.expressionContext().setFeature(feature)
         symbol = renderer.symbolForFeature(feature, context)
-        props = symbol.symbolLayer(0).dataDefinedProperties()
+        props = top_layer(symbol).dataDefinedProperties()
         styles[str(feature["id"])] = {
             "category_color": symbol.color().name(),
+            "uncertainty_area_km2": generated_area_km2(symbol, layer, context),
             **{
                 QgsSymbolLayer.propertyDefinitions()[key].name(): plain(props.property(key).value(context.expressionContext())[0])
                 for key in props.propertyKeys()

@@ -21,7 +21,7 @@ import shapely
 
 import kzgeo
 from kzgeo.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, qgis_color, qgis_dash
-from kzgeo.style import is_approximate, path_style
+from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 
 from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
 from test_export import HOSTILE_TITLE, add_area_layer
@@ -183,6 +183,12 @@ def test_each_feature_is_drawn_like_the_html_map(case):
                 assert drawn["outlineColor"] == qgis_color(html["color"]), (where, fid)
                 assert drawn["outlineStyle"] == ("dash" if is_approximate(props) else "solid"), (where, fid)
                 assert float(drawn["size"]) == pytest.approx(2 * html["radius"])
+                # The uncertainty circle, measured on the ellipsoid, has the feature's radius.
+                area = drawn["uncertainty_area_km2"]
+                if is_approximate(props):
+                    assert area == pytest.approx(math.pi * props["uncertainty_km"] ** 2, rel=0.03), (where, fid)
+                else:
+                    assert area is None, (where, fid)
 
 
 def test_planned_legs_are_dashed_and_approximate_points_hollow(case):
@@ -238,6 +244,10 @@ def test_project_opens_from_its_new_folder_in_order_on_the_region(case):
     assert lon_min <= xmin and lat_min <= ymin and xmax <= lon_max and ymax <= lat_max
 
 
+#: Radius above which an uncertainty circle shows beyond its marker in the rendered project.
+VISIBLE_CIRCLE_KM = 50
+
+
 def _over_white(hex_color: str, opacity: float) -> tuple[int, ...]:
     rgb = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return tuple(round(opacity * c + (1 - opacity) * 255) for c in rgb)
@@ -266,8 +276,17 @@ def test_rendered_project_shows_the_catalog_colours(case):
                 assert _seen(colours, _over_white(color, AREA_FILL_OPACITY)), (name, value)
             else:
                 exact = [r for r in rows if not is_approximate(r)]
-                fill = _over_white(color, path_style(spec, {spec.style.by: value})["fillOpacity"])
-                # Exact points are filled with the colour; approximate ones only outlined in it.
-                assert _seen(colours, fill) == bool(exact), (name, value)
-                if len(exact) < len(rows):
+                if exact:  # exact points are filled with the colour
+                    assert _seen(colours, _over_white(color, path_style(spec, exact[0])["fillOpacity"])), (name, value)
+                if len(exact) < len(rows):  # approximate ones are outlined in it
                     assert _seen(colours, _over_white(color, 1.0)), (name, value)
+    # The largest uncertainty circle of a point layer, when wide enough to show
+    # beyond its marker at the project's scale, tints the map in its colour.
+    for name, frame in case.data.layers.items():
+        spec = case.data.catalog.layers[name]
+        approximate = frame[frame["location_accuracy"] == "approximate"] if "location_accuracy" in frame else frame.iloc[0:0]
+        if approximate.empty or approximate["uncertainty_km"].max() < VISIBLE_CIRCLE_KM:
+            continue
+        widest = approximate.loc[approximate["uncertainty_km"].idxmax()].to_dict()
+        tint = _over_white(color_for(spec, widest), uncertainty_style(spec, widest)["fillOpacity"])
+        assert _seen(colours, tint), (name, widest["id"])

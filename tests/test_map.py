@@ -17,7 +17,7 @@ HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\
 FEATURES_JS = """() => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
   const out = [];
-  map.eachLayer(l => { if (l.feature) out.push({id: l.feature.id}); });
+  map.eachLayer(l => { if (l.feature && l.feature.id) out.push({id: l.feature.id}); });
   return out;
 }"""
 OPEN_POPUP_JS = """(id) => {

@@ -1,0 +1,257 @@
+"""Print-ready maps for briefings: PNG and PDF, drawn with matplotlib, no network.
+
+The page has what a printed map needs: a title with the data's date, the
+offline backdrop (:mod:`kzgeo.backdrop`), every layer styled as on the HTML
+map (:mod:`kzgeo.style`), a legend, a scale bar, a north arrow and the list of
+sources. A PDF gets a second page with every source in full.
+
+Data text is drawn literally: every text call passes ``parse_math=False``, so
+a ``$`` in a name is a dollar sign, not mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse, FancyArrow, Rectangle
+
+from kzgeo import backdrop as bd
+from kzgeo.dataset import Dataset
+from kzgeo.labels import check_language, label, term
+from kzgeo.render import keep_features
+from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
+from kzgeo.text import layer_title, name_field, source_lines
+
+FORMATS = ("png", "pdf")
+#: A4 landscape, in inches.
+PAGE_SIZE = (11.69, 8.27)
+PNG_DPI = 150
+_KM_PER_DEGREE = 111.32
+_LITERAL = {"parse_math": False}
+_RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1, "Point": 2}
+
+
+def _dash(pattern: str | None):
+    """An SVG dash pattern ("8 5") as a matplotlib line style."""
+    if not pattern:
+        return "solid"
+    return (0, tuple(float(x) / 2 for x in pattern.split()))
+
+
+def _extent(data: Dataset, layers: list[str], box_aspect: float, view=None) -> tuple[float, float, float, float]:
+    """``view`` or the layers' padded bounds, widened or heightened to fill a box of ``box_aspect`` (width/height)."""
+    if view:
+        west, south, east, north = view
+    else:
+        bounds = np.array([data.layers[n].total_bounds for n in layers])
+        west, south, east, north = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
+        pad_x, pad_y = max((east - west) * 0.05, 0.5), max((north - south) * 0.12, 0.5)
+        west, south, east, north = west - pad_x, south - pad_y, east + pad_x, north + pad_y
+    shrink = math.cos(math.radians((south + north) / 2))
+    width, height = (east - west) * shrink, north - south
+    if width / height > box_aspect:
+        grow = (width / box_aspect - height) / 2
+        south, north = south - grow, north + grow
+    else:
+        grow = (height * box_aspect - width) / 2 / shrink
+        west, east = west - grow, east + grow
+    return west, south, east, north
+
+
+#: Where a label may go relative to its point (points), tried in order until it overlaps no other label.
+_LABEL_SLOTS = (((5, 4), "left"), ((5, -12), "left"), ((-5, 4), "right"), ((-5, -12), "right"), ((5, 14), "left"), ((5, -22), "left"))
+
+
+def _place_label(ax, annotation, placed: list) -> None:
+    """Move ``annotation`` to the first slot where it overlaps no label already placed."""
+    renderer = ax.figure.canvas.get_renderer()
+    for offset, align in _LABEL_SLOTS:
+        annotation.set_position(offset)
+        annotation.set_horizontalalignment(align)
+        box = annotation.get_window_extent(renderer)
+        if not any(box.overlaps(other) for other in placed):
+            break
+    placed.append(annotation.get_window_extent(renderer))
+
+
+def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
+    spec = data.catalog.layers[layer]
+    frame = data.layers[layer]
+    for row in frame.to_dict("records"):
+        style = path_style(spec, row)
+        geom = row["geometry"]
+        if spec.geometry_type in ("LineString", "MultiLineString"):
+            for part in getattr(geom, "geoms", [geom]):
+                x, y = part.xy
+                ax.plot(x, y, color=style["color"], linewidth=2.2, linestyle=_dash(style.get("dashArray")), solid_capstyle="round", zorder=3)
+            continue
+        if is_approximate(row):
+            circle = uncertainty_style(spec, row)
+            radius = float(row["uncertainty_km"]) / _KM_PER_DEGREE
+            ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
+            ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
+        ax.scatter([geom.x], [geom.y], s=46 if layer == "deposits" else 22, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=1.2, linestyle="--" if is_approximate(row) else "-", zorder=4)
+        if layer == "deposits" or row.get("kind") == "port":
+            annotation = ax.annotate(
+                str(row[name_field(data, layer, lang)]),
+                (geom.x, geom.y),
+                xytext=_LABEL_SLOTS[0][0],
+                textcoords="offset points",
+                fontsize=7.5 if layer == "deposits" else 6.5,
+                fontweight="bold" if layer == "deposits" else "normal",
+                color="#222222",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+                **_LITERAL,
+            )
+            _place_label(ax, annotation, placed)
+
+
+def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[Any, str]]:
+    handles = []
+    for layer in layers:
+        spec = data.catalog.layers[layer]
+        frame = data.layers[layer]
+        values: set[str] = set()
+        if spec.style:
+            for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+                if col in frame:
+                    values |= set(frame[col].dropna().astype(str))
+        handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
+        for entry in legend_entries(spec, values, translate=lambda word: term(word, lang)):
+            if entry["shape"] == "line":
+                handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))
+            else:
+                hollow = entry["shape"] == "hollow"
+                handle = Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor="white" if hollow else entry["color"], markeredgecolor=entry["color"])
+            handles.append((handle, "\n".join(textwrap.wrap(entry["label"], 32))))
+    return handles
+
+
+def _scale_bar(ax, extent: tuple[float, float, float, float], lang: str) -> None:
+    west, south, east, north = extent
+    mid_lat = (south + north) / 2
+    km_per_deg_lon = _KM_PER_DEGREE * math.cos(math.radians(mid_lat))
+    span_km = (east - west) * km_per_deg_lon
+    step = next(s for s in (1000, 500, 250, 200, 100, 50, 20, 10, 5, 2, 1) if s <= span_km / 5)
+    # Bottom right: the corner this region's maps leave empty (south of the Tian Shan railway).
+    x0, y0 = east - (east - west) * 0.03 - step / km_per_deg_lon - (east - west) * 0.05, south + (north - south) * 0.06
+    width = step / km_per_deg_lon
+    height = (north - south) * 0.008
+    for i in range(2):
+        ax.add_patch(Rectangle((x0 + i * width / 2, y0), width / 2, height, facecolor="#222222" if i == 0 else "white", edgecolor="#222222", linewidth=0.8, zorder=6))
+    for frac, text in ((0, "0"), (0.5, f"{step / 2:g}"), (1, f"{step:g} {label('km', lang)}")):
+        ax.text(x0 + frac * width, y0 + height * 2, text, fontsize=7, ha="center" if frac < 1 else "left", va="bottom", zorder=6, **_LITERAL)
+
+
+def _north_arrow(ax, extent: tuple[float, float, float, float], lang: str) -> None:
+    west, south, east, north = extent
+    # Top left: the steppe north of the Caspian, empty on this region's maps.
+    x = west + (east - west) * 0.03
+    y = north - (north - south) * 0.16
+    length = (north - south) * 0.08
+    ax.add_patch(FancyArrow(x, y, 0, length, width=(east - west) * 0.004, head_width=(east - west) * 0.014, head_length=length * 0.4, length_includes_head=True, color="#222222", zorder=6))
+    ax.text(x, y + length * 1.1, label("north", lang), ha="center", va="bottom", fontsize=10, fontweight="bold", zorder=6, **_LITERAL)
+
+
+def _shorten(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 1].rstrip() + "\u2026"
+
+
+def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None) -> Figure:
+    fig = Figure(figsize=PAGE_SIZE)
+    FigureCanvasAgg(fig)  # a renderer, to measure labels while placing them
+    fig.text(0.03, 0.955, title, fontsize=16, fontweight="bold", va="top", **_LITERAL)
+    fig.text(0.03, 0.915, f"{label('as_of', lang)} {data.as_of}", fontsize=10, color="#444444", va="top", **_LITERAL)
+    box = (0.03, 0.3, 0.72, 0.6)
+    ax = fig.add_axes(box)
+    extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]), view)
+    west, south, east, north = extent
+    ax.set_facecolor(bd.WATER)
+    land = bd.backdrop_frame()
+    land.plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    # Equirectangular with the true scale at the middle latitude; the box shrinks, the extent stays.
+    ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)), adjustable="box", anchor="NW")
+    ax.apply_aspect()
+    placed: list = []
+    for layer in sorted(layers, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -layers.index(n))):
+        _draw_layer(ax, data, layer, lang, placed)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax, extent, lang)
+    _north_arrow(ax, extent, lang)
+    ax.text(0.995, 0.008, bd.ATTRIBUTION, transform=ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555", **_LITERAL)
+    handles = _legend_handles(data, layers, lang)
+    legend = fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper left", bbox_to_anchor=(0.765, 0.9), fontsize=7.5, frameon=False, handlelength=2.4)
+    for text, (handle, _) in zip(legend.get_texts(), handles):
+        text.set_parse_math(False)
+        if handle.get_linestyle() == "None" and handle.get_marker() in ("None", None, ""):
+            text.set_fontweight("bold")
+    lines = source_lines(data, layers)
+    fig.text(0.03, 0.275, f"{label('source_list', lang)} ({len(lines)})", fontsize=8, fontweight="bold", va="top", **_LITERAL)
+    columns = 3
+    per_column = math.ceil(len(lines) / columns) if lines else 0
+    for c in range(columns):
+        chunk = lines[c * per_column : (c + 1) * per_column]
+        fig.text(0.03 + c * 0.32, 0.255, "\n".join(_shorten(line, 80) for line in chunk), fontsize=5.2, va="top", linespacing=1.25, family="DejaVu Sans", **_LITERAL)
+    return fig
+
+
+def _sources_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
+    fig = Figure(figsize=PAGE_SIZE)
+    fig.text(0.03, 0.96, f"{title}: {label('source_list', lang)}", fontsize=13, fontweight="bold", va="top", **_LITERAL)
+    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ")) for line in source_lines(data, layers)]
+    half = math.ceil(len(wrapped) / 2)
+    for c, chunk in enumerate((wrapped[:half], wrapped[half:])):
+        fig.text(0.03 + c * 0.49, 0.92, "\n".join(chunk), fontsize=5.6, va="top", linespacing=1.3, **_LITERAL)
+    return fig
+
+
+def render_static(
+    data: Dataset,
+    *,
+    fmt: str = "png",
+    title: str | None = None,
+    layers: list[str] | None = None,
+    lang: str = "en",
+    filters: dict[str, Any] | None = None,
+    view: tuple[float, float, float, float] | None = None,
+) -> bytes:
+    """A print-ready map of ``layers`` as PNG or PDF bytes (A4 landscape).
+
+    ``filters`` and ``view`` mean what they mean for
+    :func:`kzgeo.render.render_map`. The PDF has two pages: the map, then
+    every source in full. Both carry no timestamp, so the same inputs give
+    the same bytes.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
+    check_language(lang)
+    names = layers or list(data.catalog.layers)
+    unknown = [n for n in names if n not in data.layers]
+    if unknown:
+        raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    data = keep_features(data, filters)
+    map_title = title or term(data.catalog.title, lang)
+    buffer = io.BytesIO()
+    if fmt == "png":
+        _map_page(data, names, map_title, lang, view).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    else:
+        with PdfPages(buffer, metadata={"Title": map_title, "Creator": "kzgeo", "CreationDate": None}) as pdf:
+            pdf.savefig(_map_page(data, names, map_title, lang, view))
+            pdf.savefig(_sources_page(data, names, map_title, lang))
+    return buffer.getvalue()

@@ -1,0 +1,118 @@
+"""The map as plain text, in the map's language: names, a summary and feature tables.
+
+A screen-reader user, or anyone reading a map without a mouse, gets the same
+content as plain text: one paragraph generated from the data (counts,
+commodities, how many locations are approximate, the "as of" date) and one
+table per layer. Everything here returns plain strings; :mod:`kzgeo.popup`
+turns them into escaped HTML and :mod:`kzgeo.static_map` draws them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from kzgeo.dataset import Dataset
+from kzgeo.io import split_refs
+from kzgeo.labels import label, term
+from kzgeo.style import is_approximate
+
+
+def name_field(data: Dataset, layer: str, lang: str) -> str:
+    """The column holding a layer's names in ``lang`` (``name_ru``...), else the catalog's name field."""
+    localized = f"name_{lang}"
+    return localized if localized in data.layers[layer].columns else data.catalog.layers[layer].name_field
+
+
+def feature_names(data: Dataset, lang: str) -> dict[str, str]:
+    """Every feature id across all layers mapped to its name in ``lang``."""
+    names: dict[str, str] = {}
+    for layer, frame in data.layers.items():
+        names.update(zip(frame["id"], frame[name_field(data, layer, lang)]))
+    return names
+
+
+def layer_title(data: Dataset, layer: str, lang: str) -> str:
+    """The layer's catalog title in ``lang``."""
+    return term(data.catalog.layers[layer].title, lang)
+
+
+def enum_fields(data: Dataset, layer: str) -> set[str]:
+    """Fields whose values are catalog words (translated with :func:`kzgeo.labels.term`)."""
+    return {f.name for f in data.catalog.layers[layer].fields if f.type == "enum"}
+
+
+def table_columns(data: Dataset, layer: str) -> list[str]:
+    """Columns of a layer's text table: the name, its style category, status, location accuracy."""
+    spec = data.catalog.layers[layer]
+    frame = data.layers[layer]
+    wanted = [spec.style.by if spec.style else None, spec.style.dash_by if spec.style else None, "status", "region", "country", "location_accuracy", "uncertainty_km"]
+    return [c for c in dict.fromkeys(wanted) if c and c in frame.columns]
+
+
+def table_rows(data: Dataset, layer: str, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Header captions and rows (first cell the name) of a layer's text table, in ``lang``."""
+    columns = table_columns(data, layer)
+    enums = enum_fields(data, layer)
+    frame = data.layers[layer]
+    headers = [label("name", lang)] + [label(c, lang) for c in columns]
+    rows = []
+    for record in frame.sort_values(name_field(data, layer, lang)).to_dict("records"):
+        row = [record[name_field(data, layer, lang)]]
+        for c in columns:
+            value = record[c]
+            row.append(term(str(value), lang) if c in enums and isinstance(value, str) else value)
+        rows.append(row)
+    return headers, rows
+
+
+def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
+    """One paragraph describing the map, generated from the data."""
+    parts = []
+    approx = total = 0
+    for layer in layers:
+        spec = data.catalog.layers[layer]
+        frame = data.layers[layer]
+        count = str(len(frame))
+        if spec.style and spec.geometry_type == "Point" and spec.style.by == "commodity_primary":
+            counts = Counter(frame[spec.style.by].astype(str))
+            count += " (" + ", ".join(f"{term(v, lang)} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ")"
+        parts.append(label("summary_layer", lang).format(title=layer_title(data, layer, lang), count=count))
+        if spec.geometry_type == "Point" and "location_accuracy" in frame:
+            total += len(frame)
+            approx += sum(is_approximate(r) for r in frame[["location_accuracy"]].to_dict("records"))
+    sentences = [label("summary_shows", lang).format(parts="; ".join(parts))]
+    if total:
+        sentences.append(label("summary_approx", lang).format(approx=approx, total=total))
+    agreements = data.tables.get("agreements")
+    if agreements is not None and len(agreements):
+        dates = sorted(agreements["date"].astype(str))
+        sentences.append(label("summary_agreements", lang).format(count=len(agreements), first=dates[0], last=dates[-1]))
+    cited = set()
+    for layer in layers:
+        for refs in data.layers[layer]["sources"]:
+            cited.update(split_refs(refs))
+    sentences.append(label("summary_as_of", lang).format(as_of=data.as_of, sources=len(cited)))
+    return " ".join(sentences)
+
+
+def agreement_items(data: Dataset) -> list[dict[str, Any]]:
+    """The agreements table as dated items, oldest first, each with the feature ids it concerns."""
+    table = data.tables.get("agreements")
+    if table is None:
+        return []
+    items = [
+        {"id": r["id"], "date": str(r["date"]), "title": r["title_en"], "features": split_refs(r["features"])}
+        for r in table.to_dict("records")
+    ]
+    return sorted(items, key=lambda a: (a["date"], a["id"]))
+
+
+def source_lines(data: Dataset, layers: list[str]) -> list[str]:
+    """Every source cited by ``layers``, one line each, sorted by publisher and date."""
+    ids: set[str] = set()
+    for layer in layers:
+        for refs in data.layers[layer]["sources"]:
+            ids.update(split_refs(refs))
+    rows = [data.sources.loc[i] for i in sorted(ids)]
+    return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" for r in rows)

@@ -1,0 +1,102 @@
+"""Print-ready PNG and PDF maps: sized, not blank, readable by a real PDF reader."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+import kzgeo
+from kzgeo.errors import KzgeoError
+from kzgeo.static_map import PAGE_SIZE, PNG_DPI
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _ink(image: np.ndarray) -> float:
+    """Share of pixels that are not white."""
+    rgb = image[..., :3]
+    if rgb.dtype != np.uint8:
+        rgb = (rgb * 255).round().astype(np.uint8)
+    return float((rgb.min(axis=-1) < 245).mean())
+
+
+def _has_colour(image: np.ndarray, hex_colour: str, tolerance: int = 12) -> bool:
+    rgb = image[..., :3]
+    if rgb.dtype != np.uint8:
+        rgb = (rgb * 255).round().astype(np.uint8)
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return bool((np.abs(rgb.astype(int) - target).max(axis=-1) <= tolerance).sum() > 20)
+
+
+def test_png_is_a_full_page_map(layers_dir, tmp_path):
+    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="png")
+    assert path.name == "overview.png"
+    assert 50_000 < path.stat().st_size < 5_000_000
+    image = imread(path)
+    assert image.shape[:2] == (int(PAGE_SIZE[1] * PNG_DPI), int(PAGE_SIZE[0] * PNG_DPI))
+    assert _ink(image) > 0.3
+    # Tungsten deposits, rail lines and the sea colour are all drawn.
+    for colour in ("#1f5fa8", "#c0392b", "#c9dde8"):
+        assert _has_colour(image, colour), colour
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "static-en.png").write_bytes(path.read_bytes())
+
+
+def test_pdf_opens_in_a_real_reader(layers_dir, tmp_path):
+    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="pdf", lang="ru")
+    assert path.name == "overview.ru.pdf"
+    assert 20_000 < path.stat().st_size < 5_000_000
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+2$", info, re.M)
+    assert "(A4)" in info
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2
+    assert _ink(imread(pages[0])) > 0.3 and _ink(imread(pages[1])) > 0.005
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "static-ru-page1.png").write_bytes(pages[0].read_bytes())
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for expected in ("Верхнее Кайракты", "Данные на 2026-02-23", "Источники", "км", "Example Agency: Tungsten deal announced (2025-11-07)"):
+        assert expected in text, expected
+
+
+def test_data_text_is_drawn_literally(layers_dir, tmp_path):
+    """A "$" in a name is a dollar sign, not the start of mathtext."""
+    deposits = layers_dir / "deposits.csv"
+    deposits.write_text(deposits.read_text(encoding="utf-8").replace("Upper Kairakty,", "Upper $x^2$ Kairakty,", 1), encoding="utf-8")
+    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="pdf")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "$x^2$ Kairakty" in text
+    hostile = "O'Brien <script>window.__pwned=1</script>"
+    assert hostile in text.replace("\n", " ")
+
+
+def test_unknown_format_or_language_is_a_clean_error(layers_dir, tmp_path):
+    out = tmp_path / "maps"
+    with pytest.raises(KzgeoError, match="unknown output format"):
+        kzgeo.build(layers_dir, out, fmt="svg")
+    with pytest.raises(KzgeoError, match='unknown language "de"'):
+        kzgeo.build(layers_dir, out, lang="de")
+    assert not out.exists()
+
+
+def test_cli_builds_each_format_and_language(layers_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from kzgeo.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "maps"
+    for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.html")):
+        result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), *args])
+        assert result.exit_code == 0, result.output
+        assert f"wrote {out / name}" in result.output
+        assert (out / name).stat().st_size > 10_000
+    result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--lang", "de"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
