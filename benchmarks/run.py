@@ -14,7 +14,8 @@ downloaded.
 "Drawn" is the same test for both tools, checked on every animation frame:
 the page counts as drawn once every feature of both layers is on the map --
 an SVG element of class ``leaflet-interactive`` for folium's GeoJSON layers
-(explore, and kzgeo's small layers), or counted in ``window.kzgeoDrawn`` by
+(explore, and kzgeo's small layers; kzgeo's uncertainty circles, class
+``kz-uncertainty``, are not features and are not counted), or counted in ``window.kzgeoDrawn`` by
 kzgeo's canvas layers once a frame containing all of their features has been
 painted. ``draw_s`` is the page's ``performance.now()`` at that frame (time
 since navigation started), or null if that did not happen within
@@ -53,7 +54,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DRAWN_JS = """(expected) => {
-  const svg = document.getElementsByClassName('leaflet-interactive').length;
+  const svg = document.getElementsByClassName('leaflet-interactive').length
+    - document.getElementsByClassName('kz-uncertainty').length;
   const canvas = Object.values(window.kzgeoDrawn || {}).reduce((a, b) => a + b, 0);
   return svg + canvas >= expected ? performance.now() : false;
 }"""

@@ -29,8 +29,7 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def format_value(value: Any) -> str:
-    """A cell as readers see it: whole floats with thousands separators, others to two places."""
+def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}"
     if isinstance(value, float):
@@ -73,7 +72,7 @@ def popup_html(
     escaped here like every other value.
     """
     cells = [
-        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(format_value(value))}</td></tr>"
+        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(_fmt(value))}</td></tr>"
         for key, value in row.items()
         if key not in _SKIP and key != name_field and not _is_missing(value) and not key.startswith("_")
     ]

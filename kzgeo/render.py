@@ -216,6 +216,8 @@ def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_containe
 def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str) -> None:
     tables = []
     for layer in names:
+        if len(data.layers[layer]) >= settings.fast_layer_min_features:
+            continue  # a national layer is summarised above; a 100,000-row table would outweigh the map
         headers, rows = table_rows(data, layer, lang)
         tables.append((f"{layer_title(data, layer, lang)} ({len(rows)})", headers, rows))
     body = text_panel_html(
