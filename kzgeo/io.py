@@ -363,7 +363,8 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
                 parsed[cell] = parse_value(field, cell)
             except ValueError:
                 return None
-        columns[column] = list(map(parsed.__getitem__, cells))
+        unchanged = all(value is cell for cell, value in parsed.items())  # text fields: the cells are the values
+        columns[column] = cells if unchanged else list(map(parsed.__getitem__, cells))
     return [dict(zip(expected, values)) for values in zip(*(columns[f] for f in expected))]
 
 
