@@ -80,7 +80,7 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
         parts.append(label("summary_layer", lang).format(title=layer_title(data, layer, lang), count=count))
         if spec.geometry_type == "Point" and "location_accuracy" in frame:
             total += len(frame)
-            approx += sum(is_approximate(r) for r in frame[["location_accuracy"]].to_dict("records"))
+            approx += sum(is_approximate({"location_accuracy": v}) * n for v, n in Counter(frame["location_accuracy"]).items())
     sentences = [label("summary_shows", lang).format(parts="; ".join(parts))]
     if total:
         sentences.append(label("summary_approx", lang).format(approx=approx, total=total))
@@ -90,7 +90,7 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
         sentences.append(label("summary_agreements", lang).format(count=len(agreements), first=dates[0], last=dates[-1]))
     cited = set()
     for layer in layers:
-        for refs in data.layers[layer]["sources"]:
+        for refs in set(data.layers[layer]["sources"]):
             cited.update(split_refs(refs))
     sentences.append(label("summary_as_of", lang).format(as_of=data.as_of, sources=len(cited)))
     return " ".join(sentences)
