@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 
@@ -225,6 +226,40 @@ def _feature_id(index: int, raw: dict, name: str, problems: list[Problem]) -> tu
     return fid, label
 
 
+def _points_if_valid(raws: list, bounds) -> list[Feature] | None:
+    """Every feature as a point, or None if any feature needs a closer look.
+
+    The fast path for a valid point layer: structure and ids are checked
+    feature by feature (ids by :func:`_feature_id`, the same rule), the
+    coordinates all at once with numpy. On None, :func:`read_features` checks
+    each feature in turn to name every problem.
+    """
+    ids, xy = [], []
+    scratch: list[Problem] = []
+    for index, raw in enumerate(raws):
+        geom = raw.get("geometry") if isinstance(raw, dict) and raw.get("type") == "Feature" else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
+        if not isinstance(coords, list) or len(coords) != 2 or not _JSON_NUMBERS.issuperset(map(type, coords)):
+            return None
+        fid, _ = _feature_id(index, raw, "", scratch)
+        if fid is None:
+            return None
+        ids.append(fid)
+        xy.append(coords)
+    if not ids or len(set(ids)) != len(ids):
+        return None
+    try:
+        arr = np.array(xy, dtype=float)
+    except OverflowError:
+        return None
+    x, y = arr[:, 0], arr[:, 1]
+    lon_min, lat_min, lon_max, lat_max = bounds
+    inside = (x >= max(lon_min, -180)) & (x <= min(lon_max, 180)) & (y >= max(lat_min, -90)) & (y <= min(lat_max, 90))
+    if not inside.all():  # also false for NaN and infinities
+        return None
+    return [Feature(fid, point, index) for index, (fid, point) in enumerate(zip(ids, shapely.points(arr)))]
+
+
 @without_gc
 def read_features(path: Path, expected_type: str, bounds, problems: list[Problem]) -> list[Feature]:
     """Read a GeoJSON FeatureCollection, checking RFC 7946 and the region bounds.
@@ -255,6 +290,8 @@ def read_features(path: Path, expected_type: str, bounds, problems: list[Problem
         return []
     if "crs" in doc:
         problems.append(Problem(name, "", "has a \"crs\" member, which RFC 7946 removed; coordinates must be WGS 84 lon/lat"))
+    elif expected_type == "Point" and (points := _points_if_valid(doc["features"], bounds)) is not None:
+        return points
 
     features: list[Feature] = []
     seen: dict[str, int] = {}

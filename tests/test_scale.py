@@ -323,3 +323,24 @@ def test_hovering_a_point_shows_its_name_as_text(layers_dir, tmp_path, all_fast,
     assert tooltip.inner_text() == HOSTILE_NAME
     assert tooltip.locator("img, script").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def test_points_read_in_bulk_unless_one_needs_a_closer_look(tmp_path):
+    from kzgeo.io import read_features
+
+    def write(features):
+        path = tmp_path / "points.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        return path
+
+    good = [{"type": "Feature", "id": f"p{i}", "properties": {}, "geometry": {"type": "Point", "coordinates": [70 + i, 48]}} for i in range(3)]
+    problems = []
+    features = read_features(write(good), "Point", (26, 36, 88, 56), problems)
+    assert problems == [] and [(f.id, f.index, f.geometry.x) for f in features] == [("p0", 0, 70.0), ("p1", 1, 71.0), ("p2", 2, 72.0)]
+    for bad, message in (([48, 95], "outside longitude"), ([100, 48], "outside the region"), ([70, True], "array of two numbers")):
+        features = [dict(f) for f in good]
+        features[1] = {**good[1], "geometry": {"type": "Point", "coordinates": bad}}
+        problems = []
+        kept = read_features(write(features), "Point", (26, 36, 88, 56), problems)
+        assert [f.id for f in kept] == ["p0", "p2"]
+        assert len(problems) == 1 and problems[0].where == 'feature "p1"' and message in problems[0].message
