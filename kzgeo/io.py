@@ -161,7 +161,8 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     if not pairs:
         return bad("is empty")
     lon_min, lat_min, lon_max, lat_max = bounds
-    for x, y in pairs:
+    # Checked all at once; only a geometry with a bad coordinate is walked, to name the first.
+    for x, y in () if _all_inside(np.array(pairs), bounds) else pairs:
         if not (math.isfinite(x) and math.isfinite(y)):
             return bad(f"coordinate ({x}, {y}) is not a finite number")
         if not (-180 <= x <= 180 and -90 <= y <= 90):
@@ -226,6 +227,14 @@ def _feature_id(index: int, raw: dict, name: str, problems: list[Problem]) -> tu
     return fid, label
 
 
+def _all_inside(xy: np.ndarray, bounds) -> bool:
+    """True when every (x, y) row is finite, on the globe and inside the region's bounds."""
+    x, y = xy[:, 0], xy[:, 1]
+    lon_min, lat_min, lon_max, lat_max = bounds
+    inside = (x >= max(lon_min, -180)) & (x <= min(lon_max, 180)) & (y >= max(lat_min, -90)) & (y <= min(lat_max, 90))
+    return bool(inside.all())  # comparisons with NaN are false
+
+
 def _points_if_valid(raws: list, bounds) -> list[Feature] | None:
     """Every feature as a point, or None if any feature needs a closer look.
 
@@ -252,10 +261,7 @@ def _points_if_valid(raws: list, bounds) -> list[Feature] | None:
         arr = np.array(xy, dtype=float)
     except OverflowError:
         return None
-    x, y = arr[:, 0], arr[:, 1]
-    lon_min, lat_min, lon_max, lat_max = bounds
-    inside = (x >= max(lon_min, -180)) & (x <= min(lon_max, 180)) & (y >= max(lat_min, -90)) & (y <= min(lat_max, 90))
-    if not inside.all():  # also false for NaN and infinities
+    if not _all_inside(arr, bounds):
         return None
     return [Feature(fid, point, index) for index, (fid, point) in enumerate(zip(ids, shapely.points(arr)))]
 
