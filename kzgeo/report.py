@@ -188,12 +188,25 @@ def to_json(rep: Report) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet will show, not evaluate (OWASP: prefix with ')."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def to_csv(rep: Report) -> str:
-    """The report's tables stacked in one CSV; the ``table`` column says which each row belongs to."""
+    """The report's tables stacked in one CSV; the ``table`` column says which each row belongs to.
+
+    Text cells that a spreadsheet would take for a formula are prefixed with
+    ``'``; numbers (such as a negative difference) are left as they are.
+    """
     stacked = pd.concat([frame.assign(table=name) for name, frame in rep.tables.items()], ignore_index=True)
     columns = ["table"] + [c for c in stacked.columns if c != "table"]
     buffer = io.StringIO()
-    stacked[columns].to_csv(buffer, index=False, lineterminator="\n")
+    stacked[columns].map(_inert).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 
