@@ -56,7 +56,7 @@ def _open(page, path: Path) -> dict:
 
 def _build(layers: Path, out: Path) -> Path:
     assert kzgeo.validate(layers) == []
-    (path,) = [p for p in kzgeo.build(layers, out) if p.name == "overview.html"]
+    (path,) = [p for p in kzgeo.build(layers, out, maps_dir=out) if p.name == "overview.html"]
     return path
 
 
@@ -109,7 +109,7 @@ def _edited_in_python(layers: Path, out: Path) -> str:
 def _map_spec_title(layers: Path, out: Path) -> str:
     out.mkdir()
     (out / "overview.toml").write_text('title = "A{{ 7*7 }}B"\n', encoding="utf-8")
-    (path,) = kzgeo.build(layers, out)
+    (path,) = kzgeo.build(layers, out, spec=out / "overview.toml")
     return path.read_text(encoding="utf-8")
 
 
