@@ -8,10 +8,10 @@ SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils
 
 .PHONY: maps test setup system-deps
 
-$(BIN)/kzgeo: pyproject.toml
+$(BIN)/kzgeo: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 setup: $(BIN)/kzgeo

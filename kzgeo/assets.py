@@ -51,6 +51,10 @@ def leaflet_css() -> str:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
 
 
+#: A template that writes an element's text as it is, with no second evaluation.
+_VERBATIM = Template("{{ this._template_str }}")
+
+
 class Page(Figure):
     """branca's Figure with ``<html lang>``, so screen readers use the right voice.
 
@@ -76,6 +80,23 @@ class Page(Figure):
     def __init__(self, *, lang: str = "en", title: str | None = None):
         super().__init__(title=title)
         self.lang = lang
+
+    def render(self, **kwargs) -> str:
+        """Render the page, evaluating each element's template exactly once.
+
+        branca's ``MacroElement.render`` wraps the text its macros produce in a
+        new ``Element``, which would be compiled and evaluated as a Jinja
+        template a second time when the page is written: a ``{{ ... }}`` in a
+        value would then run. After the first pass, every such plain element
+        emits its text verbatim, whatever it contains.
+        """
+        for child in self._children.values():
+            child.render(**kwargs)
+        for part in (self.header, self.html, self.script):
+            for element in part._children.values():
+                if type(element) is Element and element._template_str is not None:
+                    element._template = _VERBATIM
+        return self._template.render(this=self, kwargs=kwargs)
 
 
 class CdnMap(folium.Map):

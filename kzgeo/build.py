@@ -41,6 +41,7 @@ def build_maps(
     out_dir: str | Path | None = None,
     *,
     spec: str | Path | None = None,
+    maps_dir: str | Path | None = None,
     fmt: str = "html",
     lang: str | None = None,
     self_contained: bool = True,
@@ -48,8 +49,9 @@ def build_maps(
     """Build maps and return the files written.
 
     With ``spec``, build that one map into ``out_dir`` (default: the spec's
-    own directory). Without, build every ``*.toml`` spec in ``out_dir``
-    (default ``maps/``) plus the overview. ``fmt`` is ``"html"``
+    own directory). Without, build every map the repository defines -- each
+    ``*.toml`` spec in ``maps_dir`` (default ``settings.maps_dir``, ``maps/``),
+    plus the overview -- into ``out_dir`` (default: ``maps/`` too). ``fmt`` is ``"html"``
     (interactive; self-contained unless ``self_contained=False``), ``"png"``
     or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
     overrides each spec's language and is added to the file name
@@ -67,7 +69,7 @@ def build_maps(
         out = Path(out_dir) if out_dir is not None else Path(spec).parent
     else:
         out = Path(out_dir or settings.maps_dir)
-        specs = [read_map_spec(p) for p in sorted(out.glob("*.toml"))]
+        specs = [read_map_spec(p) for p in sorted(Path(maps_dir or settings.maps_dir).glob("*.toml"))]
         if not any(s.name == OVERVIEW for s in specs):
             specs.insert(0, MapSpec(path=out / f"{OVERVIEW}.toml"))
     if lang is not None:

@@ -77,7 +77,8 @@ def validate(layers: LayersOpt = None) -> None:
 def build(
     spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Maps directory: where specs are read and pages written (default: ./maps; with SPEC, the spec's directory).", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where pages are written (default: ./maps, beside the specs; with SPEC, the spec's directory).", file_okay=False)] = None,
+    maps: Annotated[Optional[Path], typer.Option("--maps", help="Where the map specs are read (default: ./maps).", file_okay=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
     lang: Annotated[Optional[Language], typer.Option("--lang", help="Language of names, legend, popups and controls (default: each spec's); adds .LANG to the file name.", show_default=False)] = None,
     cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,
@@ -86,7 +87,7 @@ def build(
 
     The HTML is self-contained by default: it opens with no network, offline basemap included.
     """
-    for path in kzgeo.build(layers, out, spec=spec, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
+    for path in kzgeo.build(layers, out, spec=spec, maps_dir=maps, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
         typer.echo(f"wrote {path}")
 
 

@@ -22,9 +22,10 @@ import folium
 import pandas as pd
 import xyzservices
 
-from kzgeo.catalog import StyleSpec
+from kzgeo.catalog import MAX_CATALOG_BYTES, StyleSpec
 from kzgeo.dataset import Dataset
-from kzgeo.errors import MapSpecError
+from kzgeo.errors import KzgeoIOError, MapSpecError
+from kzgeo.files import read_capped
 from kzgeo.io import split_refs
 from kzgeo.labels import LANGUAGES
 from kzgeo.render import render_map
@@ -82,9 +83,9 @@ def read_map_spec(path: str | Path) -> MapSpec:
     path = Path(path)
     spec = MapSpec(path=path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise spec.fail("no such map spec") from None
+        raw = tomllib.loads(read_capped(path, MAX_CATALOG_BYTES).decode("utf-8"))
+    except KzgeoIOError as exc:
+        raise spec.fail(exc.reason) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise spec.fail(f"not a valid TOML file ({exc})") from None
     unknown = sorted(set(raw) - set(SPEC_KEYS))

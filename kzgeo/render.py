@@ -24,6 +24,7 @@ from kzgeo import backdrop as bd, settings
 from kzgeo.assets import CdnMap, Page, SelfContainedMap
 from kzgeo.backdrop import backdrop_geojson
 from kzgeo.dataset import Dataset
+from kzgeo.errors import MapSpecError
 from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.io import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
@@ -173,6 +174,15 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     return group
 
 
+def layer_names(data: Dataset, layers: list[str] | None) -> list[str]:
+    """The layers a map shows: those named (checked to exist), else every layer in catalog order."""
+    names = list(layers or data.catalog.layers)
+    unknown = [n for n in names if n not in data.layers]
+    if unknown:
+        raise MapSpecError(f"unknown layer(s) {', '.join(unknown)}; valid layers: {', '.join(data.layers)}")
+    return names
+
+
 def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
     """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
     if not filters:
@@ -261,10 +271,7 @@ def render_map(
     timeline and a build manifest, and renders byte-identically each time.
     """
     check_language(lang)
-    names = layers or list(data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    names = layer_names(data, layers)
     all_names = feature_names(data, lang)
     data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)

@@ -85,13 +85,15 @@ def route_lengths(data: Dataset) -> pd.DataFrame:
 def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
     """For every deposit: the nearest corridor leg and the nearest node, with distances.
 
-    Distances are from the deposit's point; for an approximate location
-    (``location_accuracy``) the true distance may differ by up to
-    ``uncertainty_km``.
+    Distances are from the deposit's point. The deposit lies somewhere
+    within ``uncertainty_km`` of it (a few km for an exact location, tens or
+    hundreds for an approximate one), so ``nearest_corridor_km_min`` and
+    ``_max`` give the range the true distance can take.
     """
     deposits, legs, nodes = (data.layers[n] for n in ("deposits", "corridors", "nodes"))
     leg_i, leg_d = geodesy.nearest(geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing))
     node_i, node_d = geodesy.nearest(geodesy.point_distance(deposits.geometry, nodes.geometry))
+    radius = deposits["uncertainty_km"].to_numpy(dtype=float) * 1000
 
     def pick(ids: pd.Series, index: np.ndarray) -> list[Any]:
         return [ids.iloc[i] if i >= 0 else None for i in index]
@@ -103,6 +105,8 @@ def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING
             "location_accuracy": deposits["location_accuracy"],
             "uncertainty_km": deposits["uncertainty_km"],
             "nearest_corridor_km": _km(leg_d),
+            "nearest_corridor_km_min": _km(np.maximum(leg_d - radius, 0)),
+            "nearest_corridor_km_max": _km(leg_d + radius),
             "nearest_leg": pick(legs["id"], leg_i),
             "nearest_node": pick(nodes["id"], node_i),
             "nearest_node_km": _km(node_d),
@@ -111,10 +115,16 @@ def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING
 
 
 def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
-    """Every (deposit, corridor leg) pair no more than ``km`` apart, nearest first."""
+    """Every (deposit, corridor leg) pair that may be no more than ``km`` apart, nearest first.
+
+    A pair is listed when the deposit's uncertainty circle reaches within
+    ``km`` of the leg; ``certain`` is True when the whole circle does, so an
+    approximate location is never reported as surely near.
+    """
     deposits, legs = data.layers["deposits"], data.layers["corridors"]
     dist = geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing)
-    rows, cols = np.nonzero(dist <= km * 1000)
+    radius = deposits["uncertainty_km"].to_numpy(dtype=float)[:, None] * 1000
+    rows, cols = np.nonzero(dist - radius <= km * 1000)
     near = pd.DataFrame(
         {
             "deposit": deposits["id"].to_numpy()[rows],
@@ -122,6 +132,7 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
             "leg": legs["id"].to_numpy()[cols],
             "leg_name": legs["name_en"].to_numpy()[cols],
             "distance_km": _km(dist[rows, cols]),
+            "certain": (dist + radius)[rows, cols] <= km * 1000,
         }
     )
     return near.sort_values(["distance_km", "deposit", "leg"], kind="stable").reset_index(drop=True)
@@ -188,12 +199,25 @@ def to_json(rep: Report) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet will show, not evaluate (OWASP: prefix with ')."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def to_csv(rep: Report) -> str:
-    """The report's tables stacked in one CSV; the ``table`` column says which each row belongs to."""
+    """The report's tables stacked in one CSV; the ``table`` column says which each row belongs to.
+
+    Text cells that a spreadsheet would take for a formula are prefixed with
+    ``'``; numbers (such as a negative difference) are left as they are.
+    """
     stacked = pd.concat([frame.assign(table=name) for name, frame in rep.tables.items()], ignore_index=True)
     columns = ["table"] + [c for c in stacked.columns if c != "table"]
     buffer = io.StringIO()
-    stacked[columns].to_csv(buffer, index=False, lineterminator="\n")
+    stacked[columns].map(_inert).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 
@@ -247,13 +271,13 @@ def to_markdown(rep: Report) -> str:
     out += ["", "## Deposits: nearest corridor leg and node", ""]
     names = dict(zip(rep.legs["id"], rep.legs["name"])) | rep.node_names
     out += _table(
-        ["Deposit", "Location", "Nearest leg", "km", "Nearest node", "km"],
+        ["Deposit", "Location", "Nearest leg", "km (possible range)", "Nearest node", "km"],
         [
             [
                 r["name"],
                 "exact" if r["location_accuracy"] == "exact" else f"approximate (± {r['uncertainty_km']:g} km)",
                 names.get(r["nearest_leg"], r["nearest_leg"]),
-                r["nearest_corridor_km"],
+                f"{r['nearest_corridor_km']} ({r['nearest_corridor_km_min']}–{r['nearest_corridor_km_max']})",
                 names.get(r["nearest_node"], r["nearest_node"]),
                 r["nearest_node_km"],
             ]
@@ -264,7 +288,10 @@ def to_markdown(rep: Report) -> str:
     if rep.near.empty:
         out.append(f"No deposit lies within {rep.within_km:g} km of a corridor leg.")
     else:
-        out += _table(["Deposit", "Leg", "km"], [[r["deposit_name"], r["leg_name"], r["distance_km"]] for r in rep.near.to_dict("records")])
+        out += _table(
+            ["Deposit", "Leg", "km from the point", "Within for certain?"],
+            [[r["deposit_name"], r["leg_name"], r["distance_km"], "yes" if r["certain"] else "possibly"] for r in rep.near.to_dict("records")],
+        )
     out += [
         "",
         "## Method",

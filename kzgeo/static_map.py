@@ -26,7 +26,7 @@ from matplotlib.patches import Ellipse, FancyArrow, Rectangle
 from kzgeo import backdrop as bd
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
-from kzgeo.render import keep_features
+from kzgeo.render import keep_features, layer_names
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines
 
@@ -241,10 +241,7 @@ def render_static(
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
     check_language(lang)
-    names = layers or list(data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise KeyError(f"unknown layer(s) {unknown}; valid: {sorted(data.layers)}")
+    names = layer_names(data, layers)
     data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)
     buffer = io.BytesIO()

@@ -61,9 +61,9 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     shutil.copytree(FIXTURE_LAYERS, layers)
     shutil.copy(SHIPPED_LAYERS / "catalog.toml", layers / "catalog.toml")
     out = tmp_path_factory.mktemp("maps")
-    (en,) = kzgeo.build(layers, out)
-    (ru,) = kzgeo.build(layers, out, lang="ru")
-    (cdn,) = kzgeo.build(layers, out / "cdn", self_contained=False)
+    (en,) = kzgeo.build(layers, out, maps_dir=out)
+    (ru,) = kzgeo.build(layers, out, maps_dir=out, lang="ru")
+    (cdn,) = kzgeo.build(layers, out / "cdn", maps_dir=out / "cdn", self_contained=False)
     return {"en": en, "ru": ru, "cdn": cdn}
 
 
@@ -335,7 +335,7 @@ UNCOVERED_JS = """() => {
 def test_shipped_layers_fit_clear_of_the_controls(tmp_path, offline_page):
     """The real map: Kazakhstan through the Caucasus in view, nothing hidden behind a control."""
     data = kzgeo.read_layers(SHIPPED_LAYERS)
-    (path,) = kzgeo.build(SHIPPED_LAYERS, tmp_path)
+    (path,) = kzgeo.build(SHIPPED_LAYERS, tmp_path, maps_dir=tmp_path)
     page = offline_page
     open_offline(page, path)
     shot(page, "overview-shipped-en.png")

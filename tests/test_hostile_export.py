@@ -73,7 +73,7 @@ def test_static_maps_draw_every_payload_literally(layers_dir, tmp_path, fmt):
     """Payloads everywhere (labels, title, legend, source list) build a page; in the PDF they are text."""
     poison_data(layers_dir)
     poison_titles(layers_dir)
-    (path,) = kzgeo.build(layers_dir, tmp_path / "maps", fmt=fmt)
+    (path,) = kzgeo.build(layers_dir, tmp_path / "maps", maps_dir=tmp_path / "maps", fmt=fmt)
     data = path.read_bytes()
     if fmt == "png":
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 50_000

@@ -23,7 +23,7 @@ from hostile import assert_refused, cli, set_cell
 def previous_map(layers_dir, tmp_path) -> tuple[Path, bytes]:
     """A map built from the fixture, and the layers edited so a rebuild would differ."""
     out = tmp_path / "maps"
-    assert_built(cli("build", "--layers", layers_dir, "--out", out))
+    assert_built(cli("build", "--layers", layers_dir, "--out", out, "--maps", out))
     path = out / "overview.html"
     set_cell(layers_dir / "nodes.csv", "aktau", "name_en", "Aktau (renamed)")
     return path, path.read_bytes()
@@ -74,11 +74,11 @@ def test_build_killed_while_writing_keeps_previous_map(layers_dir, previous_map,
     monkeypatch.setattr(kzgeo.atomic.os, "fdopen", half_fdopen)
     monkeypatch.setattr(kzgeo.atomic.tempfile, "mkstemp", watch_temp)
     if isinstance(error, OSError):
-        result = cli("build", "--layers", layers_dir, "--out", path.parent)
+        result = cli("build", "--layers", layers_dir, "--out", path.parent, "--maps", path.parent)
         assert_refused(result, f"Error: {path}: cannot write (No space left on device); the previous file is unchanged")
     else:
         with pytest.raises(KeyboardInterrupt):
-            kzgeo.build(layers_dir, path.parent)
+            kzgeo.build(layers_dir, path.parent, maps_dir=path.parent)
     temp = next(p for p in written if p.name.startswith(".overview.html."))
     assert temp.parent == path.parent  # the half-written file lay beside the target ...
     assert not temp.exists()  # ... and is gone
@@ -94,27 +94,27 @@ def test_failure_while_rendering_keeps_previous_map(layers_dir, previous_map, mo
 
     monkeypatch.setattr(importlib.import_module("kzgeo.build"), "render_spec", broken_render)
     with pytest.raises(RuntimeError):
-        kzgeo.build(layers_dir, path.parent)
+        kzgeo.build(layers_dir, path.parent, maps_dir=path.parent)
     assert path.read_bytes() == before and leftovers(path.parent) == []
 
 
 def test_invalid_layers_keep_previous_map(layers_dir, previous_map):
     path, before = previous_map
     set_cell(layers_dir / "nodes.csv", "aktau", "kind", "harbour")
-    assert_refused(cli("build", "--layers", layers_dir, "--out", path.parent), 'Error: nodes.csv: row 2 (id "aktau"): field kind:')
+    assert_refused(cli("build", "--layers", layers_dir, "--out", path.parent, "--maps", path.parent), 'Error: nodes.csv: row 2 (id "aktau"): field kind:')
     assert path.read_bytes() == before and leftovers(path.parent) == []
 
 
 def test_successful_rebuild_replaces_the_map(layers_dir, previous_map):
     path, before = previous_map
-    assert_built(cli("build", "--layers", layers_dir, "--out", path.parent))
+    assert_built(cli("build", "--layers", layers_dir, "--out", path.parent, "--maps", path.parent))
     assert path.read_bytes() != before and b"Aktau (renamed)" in path.read_bytes()
     assert leftovers(path.parent) == []
 
 
 def test_target_that_is_a_directory(layers_dir, tmp_path):
     (tmp_path / "maps" / "overview.html" / "keep").mkdir(parents=True)
-    result = cli("build", "--layers", layers_dir, "--out", tmp_path / "maps")
+    result = cli("build", "--layers", layers_dir, "--out", tmp_path / "maps", "--maps", tmp_path / "maps")
     assert_refused(result, f"Error: {tmp_path / 'maps' / 'overview.html'}: cannot write", "Is a directory", "previous file is unchanged")
     assert (tmp_path / "maps" / "overview.html" / "keep").is_dir()
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["overview.html"]
@@ -122,14 +122,14 @@ def test_target_that_is_a_directory(layers_dir, tmp_path):
 
 def test_output_directory_under_a_file(layers_dir, tmp_path):
     (tmp_path / "maps").write_text("not a directory", encoding="utf-8")
-    result = cli("build", "--layers", layers_dir, "--out", tmp_path / "maps" / "sub")
+    result = cli("build", "--layers", layers_dir, "--out", tmp_path / "maps" / "sub", "--maps", tmp_path / "maps" / "sub")
     assert_refused(result, f"Error: {tmp_path / 'maps' / 'sub' / 'overview.html'}: cannot write here (Not a directory)")
 
 
 def test_permission_denied_on_output_directory_in_a_real_process(layers_dir):
     """/sys refuses new files even to root, so the kernel really says no here."""
     proc = subprocess.run(
-        [sys.executable, "-m", "kzgeo", "build", "--layers", str(layers_dir), "--out", "/sys"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "kzgeo", "build", "--layers", str(layers_dir), "--out", "/sys", "--maps", "/sys"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == ["Error: /sys/overview.html: cannot write here (Permission denied)"]

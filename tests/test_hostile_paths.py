@@ -159,7 +159,10 @@ def test_good_layers_still_load_after_all_this(layers_dir):
     assert kzgeo.validate(layers_dir) == []
 
 
-def test_os_error_from_any_command_is_an_error_line(layers_dir, tmp_path):
-    """The CLI's last line of defence: a directory where a map spec should be."""
+def test_directory_where_a_map_spec_should_be_is_an_error_line(layers_dir, tmp_path):
+    """Map specs are read like every other input: a directory is named, not followed."""
     (tmp_path / "maps" / "evil.toml").mkdir(parents=True)
-    assert_refused(cli("build", "--layers", layers_dir, "--out", tmp_path / "maps"), f"Error: {tmp_path / 'maps' / 'evil.toml'}: Is a directory")
+    assert_refused(
+        cli("build", "--layers", layers_dir, "--out", tmp_path / "maps", "--maps", tmp_path / "maps"),
+        f"Error: {tmp_path / 'maps' / 'evil.toml'}: is a directory, not a regular file",
+    )

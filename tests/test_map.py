@@ -32,7 +32,7 @@ OPEN_POPUP_JS = """(id) => {
 
 @pytest.fixture
 def built_map(layers_dir, tmp_path) -> Path:
-    (path,) = [p for p in kzgeo.build(layers_dir, tmp_path / "maps") if p.name == "overview.html"]
+    (path,) = [p for p in kzgeo.build(layers_dir, tmp_path / "maps", maps_dir=tmp_path / "maps") if p.name == "overview.html"]
     return path
 
 

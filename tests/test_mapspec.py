@@ -42,7 +42,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     maps = tmp_path_factory.mktemp("maps")
     for spec in SHIPPED_SPECS:
         shutil.copy(spec, maps / spec.name)
-    return {p.stem: p for p in kzgeo.build(SHIPPED_LAYERS, maps)}
+    return {p.stem: p for p in kzgeo.build(SHIPPED_LAYERS, maps, maps_dir=maps)}
 
 
 def test_at_least_the_four_required_maps_ship():
@@ -56,7 +56,7 @@ def test_build_writes_one_page_per_spec(built):
 
 
 def test_build_without_specs_still_writes_the_overview(layers_dir, tmp_path):
-    assert [p.name for p in kzgeo.build(layers_dir, tmp_path / "empty")] == ["overview.html"]
+    assert [p.name for p in kzgeo.build(layers_dir, tmp_path / "empty", maps_dir=tmp_path / "empty")] == ["overview.html"]
 
 
 def _open(page, path: Path):
@@ -149,9 +149,18 @@ def test_bad_spec_among_many_writes_nothing(layers_dir, tmp_path):
     (maps / "a-good.toml").write_text('layers = ["deposits"]\n', encoding="utf-8")
     (maps / "b-bad.toml").write_text('layers = ["roads"]\n', encoding="utf-8")
     with pytest.raises(kzgeo.MapSpecError, match="b-bad.toml"):
-        kzgeo.build(layers_dir, maps)
+        kzgeo.build(layers_dir, maps, maps_dir=maps)
     assert (maps / "overview.html").read_text(encoding="utf-8") == "previous"
     assert not (maps / "a-good.html").exists()
+
+
+def test_build_out_elsewhere_writes_every_repository_map_there(tmp_path):
+    """`kzgeo build --out DIR` writes the repository's maps into DIR, reading the specs from maps/."""
+    out = tmp_path / "briefing"
+    result = runner.invoke(app, ["build", "--layers", str(SHIPPED_LAYERS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    specs = {p.stem for p in (ROOT / "maps").glob("*.toml")} | {"overview"}
+    assert {p.stem for p in out.glob("*.html")} == specs and len(specs) >= 4
 
 
 def test_build_one_spec_writes_beside_it(layers_dir, tmp_path):

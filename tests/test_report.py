@@ -90,8 +90,26 @@ def test_tungsten_deposits_lie_near_the_main_line(shipped):
     assert upper["nearest_corridor_km"] <= upper["nearest_node_km"]
     near = kzgeo.deposits_near(shipped, 50)
     assert {"upper-kairakty", "north-katpar"} <= set(near["deposit"])
-    assert (near["distance_km"] <= 50).all()
     assert near["distance_km"].is_monotonic_increasing
+
+
+def test_uncertain_locations_give_distance_ranges_never_certainty(shipped):
+    """North Katpar's point is a placeholder (±30 km): its distances are ranges, and it is only possibly near."""
+    prox = kzgeo.deposit_proximity(shipped).set_index("id")
+    katpar = prox.loc["north-katpar"]
+    assert katpar["nearest_corridor_km_min"] == 0.0  # the 30 km circle crosses the line 26 km away
+    assert katpar["nearest_corridor_km_max"] == pytest.approx(katpar["nearest_corridor_km"] + 30, abs=0.1)
+    assert (prox["nearest_corridor_km_min"] <= prox["nearest_corridor_km"]).all()
+    assert (prox["nearest_corridor_km"] <= prox["nearest_corridor_km_max"]).all()
+
+    near = kzgeo.deposits_near(shipped, 50).set_index(["deposit", "leg"])
+    approximate = set(shipped.layers["deposits"].query("location_accuracy == 'approximate'")["id"])
+    for (deposit, _leg), row in near.iterrows():
+        if deposit in approximate:
+            assert not row["certain"], deposit
+    assert near.loc[("upper-kairakty", "kz-moyynty-zharyk"), "certain"]
+    # Kokbulak's 200 km circle reaches the line although its placeholder point is 185 km away.
+    assert ("kokbulak", "kz-zharyk-zhezkazgan") in near.index
 
 
 def test_proximity_ids_are_layer_ids(layers_dir):

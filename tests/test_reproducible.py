@@ -15,20 +15,20 @@ from conftest import ROOT
 
 @pytest.mark.parametrize(("fmt", "lang"), [("html", "en"), ("html", "kk"), ("png", "en"), ("pdf", "ru")])
 def test_two_builds_are_byte_identical(layers_dir, tmp_path, fmt, lang):
-    (first,) = kzgeo.build(layers_dir, tmp_path / "one", fmt=fmt, lang=lang)
-    (second,) = kzgeo.build(layers_dir, tmp_path / "two", fmt=fmt, lang=lang)
+    (first,) = kzgeo.build(layers_dir, tmp_path / "one", maps_dir=tmp_path / "one", fmt=fmt, lang=lang)
+    (second,) = kzgeo.build(layers_dir, tmp_path / "two", maps_dir=tmp_path / "two", fmt=fmt, lang=lang)
     assert first.name == second.name
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_cdn_build_is_byte_identical(layers_dir, tmp_path):
-    (first,) = kzgeo.build(layers_dir, tmp_path / "one", self_contained=False)
-    (second,) = kzgeo.build(layers_dir, tmp_path / "two", self_contained=False)
+    (first,) = kzgeo.build(layers_dir, tmp_path / "one", maps_dir=tmp_path / "one", self_contained=False)
+    (second,) = kzgeo.build(layers_dir, tmp_path / "two", maps_dir=tmp_path / "two", self_contained=False)
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_page_has_no_random_ids(layers_dir, tmp_path):
-    (path,) = kzgeo.build(layers_dir, tmp_path)
+    (path,) = kzgeo.build(layers_dir, tmp_path, maps_dir=tmp_path)
     text = path.read_text(encoding="utf-8")
     assert re.search(r"_[0-9a-f]{32}\b", text) is None
     assert "map_0001" in text
@@ -36,7 +36,7 @@ def test_page_has_no_random_ids(layers_dir, tmp_path):
 
 def test_manifest_names_version_inputs_and_data_date(layers_dir, tmp_path):
     data = kzgeo.read_layers(layers_dir)
-    (path,) = kzgeo.build(layers_dir, tmp_path)
+    (path,) = kzgeo.build(layers_dir, tmp_path, maps_dir=tmp_path)
     text = path.read_text(encoding="utf-8")
     block = re.search(r'<script type="application/json" id="kz-build">(.*?)</script>', text, re.S)
     manifest = json.loads(block.group(1))
@@ -48,10 +48,10 @@ def test_manifest_names_version_inputs_and_data_date(layers_dir, tmp_path):
 
 
 def test_changed_input_changes_the_manifest(layers_dir, tmp_path):
-    (before,) = kzgeo.build(layers_dir, tmp_path / "one")
+    (before,) = kzgeo.build(layers_dir, tmp_path / "one", maps_dir=tmp_path / "one")
     sources = layers_dir / "sources.csv"
     sources.write_text(sources.read_text(encoding="utf-8").replace("Example Agency", "Example Agency (renamed)"), encoding="utf-8")
-    (after,) = kzgeo.build(layers_dir, tmp_path / "two")
+    (after,) = kzgeo.build(layers_dir, tmp_path / "two", maps_dir=tmp_path / "two")
     assert before.read_bytes() != after.read_bytes()
 
 

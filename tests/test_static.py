@@ -35,7 +35,7 @@ def _has_colour(image: np.ndarray, hex_colour: str, tolerance: int = 12) -> bool
 
 
 def test_png_is_a_full_page_map(layers_dir, tmp_path):
-    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="png")
+    (path,) = kzgeo.build(layers_dir, tmp_path, maps_dir=tmp_path, fmt="png")
     assert path.name == "overview.png"
     assert 50_000 < path.stat().st_size < 5_000_000
     image = imread(path)
@@ -49,7 +49,7 @@ def test_png_is_a_full_page_map(layers_dir, tmp_path):
 
 
 def test_pdf_opens_in_a_real_reader(layers_dir, tmp_path):
-    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="pdf", lang="ru")
+    (path,) = kzgeo.build(layers_dir, tmp_path, maps_dir=tmp_path, fmt="pdf", lang="ru")
     assert path.name == "overview.ru.pdf"
     assert 20_000 < path.stat().st_size < 5_000_000
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -70,7 +70,7 @@ def test_data_text_is_drawn_literally(layers_dir, tmp_path):
     """A "$" in a name is a dollar sign, not the start of mathtext."""
     deposits = layers_dir / "deposits.csv"
     deposits.write_text(deposits.read_text(encoding="utf-8").replace("Upper Kairakty,", "Upper $x^2$ Kairakty,", 1), encoding="utf-8")
-    (path,) = kzgeo.build(layers_dir, tmp_path, fmt="pdf")
+    (path,) = kzgeo.build(layers_dir, tmp_path, maps_dir=tmp_path, fmt="pdf")
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "$x^2$ Kairakty" in text
     hostile = "O'Brien <script>window.__pwned=1</script>"
@@ -80,9 +80,9 @@ def test_data_text_is_drawn_literally(layers_dir, tmp_path):
 def test_unknown_format_or_language_is_a_clean_error(layers_dir, tmp_path):
     out = tmp_path / "maps"
     with pytest.raises(KzgeoError, match="unknown output format"):
-        kzgeo.build(layers_dir, out, fmt="svg")
+        kzgeo.build(layers_dir, out, maps_dir=out, fmt="svg")
     with pytest.raises(KzgeoError, match='unknown language "de"'):
-        kzgeo.build(layers_dir, out, lang="de")
+        kzgeo.build(layers_dir, out, maps_dir=out, lang="de")
     assert not out.exists()
 
 
@@ -94,9 +94,9 @@ def test_cli_builds_each_format_and_language(layers_dir, tmp_path):
     runner = CliRunner()
     out = tmp_path / "maps"
     for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.html")):
-        result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), *args])
+        result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--maps", str(out), *args])
         assert result.exit_code == 0, result.output
         assert f"wrote {out / name}" in result.output
         assert (out / name).stat().st_size > 10_000
-    result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--lang", "de"])
+    result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--maps", str(out), "--lang", "de"])
     assert result.exit_code == 2 and "Traceback" not in result.output

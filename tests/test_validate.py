@@ -14,6 +14,7 @@ import kzgeo
 from kzgeo.cli import app
 
 from conftest import SHIPPED_LAYERS
+from hostile import add_polygon_layer
 
 runner = CliRunner()
 
@@ -76,25 +77,7 @@ def _unknown_source(d: Path):
 
 def _bow_tie(d: Path):
     """Adds a polygon layer whose only feature is a self-intersecting bow-tie."""
-    catalog = (d / "catalog.toml").read_text(encoding="utf-8")
-    catalog += """
-[layers.areas]
-title = "Licence areas"
-geometry = "areas.geojson"
-attributes = "areas.csv"
-key = "id"
-geometry_type = "Polygon"
-[layers.areas.fields]
-id = { type = "str", required = true }
-sources = { type = "refs", to = ["sources"], required = true }
-"""
-    (d / "catalog.toml").write_text(catalog, encoding="utf-8")
-    ring = [[70, 48], [72, 50], [72, 48], [70, 50], [70, 48]]
-    (d / "areas.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "bowtie", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}),
-        encoding="utf-8",
-    )
-    (d / "areas.csv").write_text("id,sources\nbowtie,src-a\n", encoding="utf-8")
+    add_polygon_layer(d, [[70, 48], [72, 50], [72, 48], [70, 50], [70, 48]], fid="bowtie")
 
 
 CASES = {
