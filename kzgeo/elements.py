@@ -93,6 +93,12 @@ class LayerLegend(MacroElement):
                 mark.setAttribute("x1", "1"); mark.setAttribute("y1", "6");
                 mark.setAttribute("x2", "21"); mark.setAttribute("y2", "6");
                 mark.setAttribute("stroke-width", "4");
+              } else if (e.shape === "area") {
+                mark = document.createElementNS(ns, "rect");
+                mark.setAttribute("x", "3"); mark.setAttribute("y", "1");
+                mark.setAttribute("width", "16"); mark.setAttribute("height", "10");
+                mark.setAttribute("fill", e.color); mark.setAttribute("fill-opacity", "0.35");
+                mark.setAttribute("stroke-width", "1");
               } else {
                 mark = document.createElementNS(ns, "circle");
                 mark.setAttribute("cx", "11"); mark.setAttribute("cy", "6"); mark.setAttribute("r", "5");

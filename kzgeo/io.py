@@ -29,9 +29,10 @@ from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.errors import KzgeoIOError, Problem
 from kzgeo.files import read_capped
 
-#: Files larger than this are refused before reading: the layers are small
-#: hand-edited files, and a huge one is a mistake or an attack.
-MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Files larger than this are refused before reading. It admits a whole
+#: national cadastre (300,000 records come to about 60 MB of CSV) and keeps
+#: memory bounded: a larger file is a mistake or an attack.
+MAX_FILE_BYTES = 150 * 1024 * 1024
 LIST_SEPARATOR = ";"
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
 _URL = re.compile(r"^https?://[^\x00-\x20\x7f<>\"'`\\]+$", re.IGNORECASE)

@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.patches import Ellipse, FancyArrow, Rectangle
 
 from kzgeo import backdrop as bd
@@ -129,6 +130,8 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
         for entry in legend_entries(spec, values, translate=lambda word: term(word, lang)):
             if entry["shape"] == "line":
                 handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))
+            elif entry["shape"] == "area":
+                handle = Patch(facecolor=entry["color"], edgecolor=entry["color"], alpha=0.35)
             else:
                 hollow = entry["shape"] == "hollow"
                 handle = Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor="white" if hollow else entry["color"], markeredgecolor=entry["color"])

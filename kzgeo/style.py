@@ -65,8 +65,9 @@ def legend_entries(spec: LayerSpec, values_present: set[str], translate=lambda s
     if spec.style is None:
         return []
     line = spec.geometry_type in ("LineString", "MultiLineString")
+    area = spec.geometry_type in ("Polygon", "MultiPolygon")
     rows = [
-        {"label": translate(value), "color": color, "shape": "line" if line else "point", "dash": ""}
+        {"label": translate(value), "color": color, "shape": "line" if line else "area" if area else "point", "dash": ""}
         for value, color in spec.style.colors.items()
         if value in values_present
     ]

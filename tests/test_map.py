@@ -10,6 +10,7 @@ import pytest
 import kzgeo
 
 from conftest import ROOT
+from hostile import add_polygon_layer
 
 HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
 
@@ -109,3 +110,16 @@ def test_approximate_locations_get_uncertainty_circles(built_map):
     # North Katpar (30 km) and the hostile test site (50 km) are approximate.
     assert '"radius": 30000.0' in text and '"radius": 50000.0' in text
     assert html.escape("Upper Kairakty") in text
+
+
+def test_area_layer_legend_shows_areas(layers_dir, tmp_path, offline_page):
+    """A polygon layer's legend draws filled boxes, not point circles."""
+    add_polygon_layer(layers_dir, [[70, 48], [72, 48], [72, 50], [70, 50], [70, 48]])
+    with open(layers_dir / "catalog.toml", "a", encoding="utf-8") as f:
+        f.write('[layers.areas.style]\nby = "id"\ncolors = { "licence" = "#aa3300" }\n')
+    (path,) = [p for p in kzgeo.build(layers_dir, tmp_path / "maps", maps_dir=tmp_path / "maps") if p.name == "overview.html"]
+    offline_page.goto(path.as_uri())
+    legend = offline_page.locator('.kz-legend[data-layer="Licence areas"]')
+    legend.wait_for()
+    assert legend.locator("rect").count() == 1 and legend.locator("circle").count() == 0
+    assert legend.locator("rect").get_attribute("fill") == "#aa3300"
