@@ -218,22 +218,16 @@ def _citations(data: Dataset, frame: pd.DataFrame, extra_refs: dict[int, list[st
     return {"dict": [[order[s] for s in split_refs(u)] for u in uniques], "codes": code_string(codes)}, sources
 
 
-def _note(spec, title: str, n: int, geometry: dict[str, Any]) -> str:
-    """The sentence the map shows about what was done to a large layer."""
+def _note(spec, title: str, n: int, geometry: dict[str, Any], lang: str) -> str:
+    """The sentence the map shows, in its language, about what was done to a large layer."""
     if spec.geometry_type == "Point":
-        return (
-            f"{title}: all {n:,} points are drawn on canvas, as small dots below zoom "
-            f"{settings.fast_point_full_zoom}; zoom in for full markers, click a point for its details."
-        )
+        return label("fast_points_note", lang).format(title=title, n=f"{n:,}", zoom=settings.fast_point_full_zoom)
     size = f"{geometry['bytes'] / 1e6:.1f} MB"
     if geometry["tolerance"]:
         degrees = f"{geometry['tolerance']:.6f}".rstrip("0")
-        metres = geometry["tolerance"] * 111_320
-        return (
-            f"{title}: {n:,} shapes, simplified to within {degrees}° (about {metres:,.0f} m) "
-            f"so their outlines fit in {size}; click a shape for its details."
-        )
-    return f"{title}: {n:,} shapes at full precision ({size}); click a shape for its details."
+        metres = f"{geometry['tolerance'] * 111_320:,.0f}"
+        return label("fast_shapes_simplified_note", lang).format(title=title, n=f"{n:,}", degrees=degrees, metres=metres, size=size)
+    return label("fast_shapes_note", lang).format(title=title, n=f"{n:,}", size=size)
 
 
 @without_gc
@@ -286,7 +280,7 @@ def layer_payload(
         "cite": cite,
         "sources": sources,
         "sourcesLabel": label("sources", lang),
-        "note": _note(spec, title, len(frame), geometry),
+        "note": _note(spec, title, len(frame), geometry, lang),
     }
     log.info("fast layer %s: %d features, %s coordinates bytes", layer, len(frame), geometry.get("bytes", "point"))
     return payload

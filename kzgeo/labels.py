@@ -77,6 +77,9 @@ LABELS: dict[str, dict[str, str]] = {
         "scale": "Scale",
         "source_list": "Sources",
         "backdrop": "Country outlines",
+        "fast_points_note": "{title}: all {n} points are drawn on canvas, as small dots below zoom {zoom}; zoom in for full markers, click a point for its details.",
+        "fast_shapes_simplified_note": "{title}: {n} shapes, simplified to within {degrees}° (about {metres} m) so their outlines fit in {size}; click a shape for its details.",
+        "fast_shapes_note": "{title}: {n} shapes at full precision ({size}); click a shape for its details.",
     },
     "ru": {
         "name_en": "Название (англ.)",
@@ -140,6 +143,9 @@ LABELS: dict[str, dict[str, str]] = {
         "scale": "Масштаб",
         "source_list": "Источники",
         "backdrop": "Границы стран",
+        "fast_points_note": "{title}: все {n} точек нарисованы на холсте, мелкими точками при масштабе меньше {zoom}; приблизьте карту, чтобы увидеть полные маркеры, щёлкните точку, чтобы увидеть сведения о ней.",
+        "fast_shapes_simplified_note": "{title}: {n} контуров упрощены с точностью до {degrees}° (около {metres} м), чтобы уместиться в {size}; щёлкните контур, чтобы увидеть сведения о нём.",
+        "fast_shapes_note": "{title}: {n} контуров в полной точности ({size}); щёлкните контур, чтобы увидеть сведения о нём.",
     },
     "kk": {
         "name_en": "Атауы (ағылш.)",
@@ -203,6 +209,9 @@ LABELS: dict[str, dict[str, str]] = {
         "scale": "Масштаб",
         "source_list": "Дереккөздер",
         "backdrop": "Ел шекаралары",
+        "fast_points_note": "{title}: барлық {n} нүкте кенепте салынған, {zoom} масштабынан төмен ұсақ нүктелер ретінде; толық белгілерді көру үшін жақындатыңыз, мәліметтер үшін нүктені басыңыз.",
+        "fast_shapes_simplified_note": "{title}: {n} пішін {size} көлеміне сыю үшін {degrees}° (шамамен {metres} м) дәлдікпен жеңілдетілген; мәліметтер үшін пішінді басыңыз.",
+        "fast_shapes_note": "{title}: {n} пішін толық дәлдікпен ({size}); мәліметтер үшін пішінді басыңыз.",
     },
 }
 

@@ -143,6 +143,13 @@ def test_template_syntax_in_data_is_not_evaluated(layers_dir, tmp_path, all_fast
     assert "{{ 7 * 7 }} {% if 1 %}x{% endif %}" in path.read_text(encoding="utf-8")
 
 
+def test_large_layer_note_is_in_the_map_language(layers_dir, all_fast):
+    """The note saying how a large layer is drawn follows --lang like every other caption."""
+    page = kzgeo.render_map(kzgeo.read_layers(layers_dir), lang="ru").get_root().render()
+    assert "все 3 точек нарисованы на холсте" in page
+    assert "points are drawn on canvas" not in page
+
+
 def test_fast_popups_escape_and_cite_on_a_real_click(layers_dir, tmp_path, all_fast, offline_page):
     page = offline_page
     path = tmp_path / "map.html"
