@@ -25,13 +25,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def layers_dir(tmp_path: Path) -> Path:
-    """A writable copy of the fixture layers, checked against the shipped catalog."""
-    target = tmp_path / "layers"
+def copy_fixture_layers(target: Path) -> Path:
+    """Copy the tiny fixture layers to ``target``, with the shipped catalog beside them."""
     shutil.copytree(FIXTURE_LAYERS, target)
     shutil.copy(SHIPPED_LAYERS / "catalog.toml", target / "catalog.toml")
     return target
+
+
+@pytest.fixture
+def layers_dir(tmp_path: Path) -> Path:
+    """A writable copy of the fixture layers, checked against the shipped catalog."""
+    return copy_fixture_layers(tmp_path / "layers")
 
 
 @pytest.fixture(scope="session")

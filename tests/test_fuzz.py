@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import kzgeo
 from kzgeo.errors import KzgeoError
 
-from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
+from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS, copy_fixture_layers
 
 FILES = sorted(p.name for p in FIXTURE_LAYERS.iterdir())
 #: CI runs a fixed number of examples; set KZGEO_FUZZ_EXAMPLES for a longer local run.
@@ -34,10 +34,7 @@ interesting = st.sampled_from([b"\x00", b"\xff", b'"', b",", b";", b"\n", b"\r",
 
 @pytest.fixture(scope="module")
 def layers(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("fuzz") / "layers"
-    shutil.copytree(FIXTURE_LAYERS, target)
-    shutil.copy(SHIPPED_LAYERS / "catalog.toml", target / "catalog.toml")
-    return target
+    return copy_fixture_layers(tmp_path_factory.mktemp("fuzz") / "layers")
 
 
 def mutate(data: bytes, edits) -> bytes:

@@ -29,7 +29,7 @@ from kzgeo.catalog import FIELD_TYPES, FieldSpec, text_problem
 from kzgeo.errors import KzgeoError
 from kzgeo.io import parse_value
 
-from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
+from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS, copy_fixture_layers
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 BOUNDS = (26.0, 36.0, 88.0, 56.0)
@@ -66,10 +66,7 @@ header = st.just(NODE_COLUMNS) | st.permutations(NODE_COLUMNS).map(list) | st.li
 
 @pytest.fixture(scope="module")
 def layers(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("generated") / "layers"
-    shutil.copytree(FIXTURE_LAYERS, target)
-    shutil.copy(SHIPPED_LAYERS / "catalog.toml", target / "catalog.toml")
-    return target
+    return copy_fixture_layers(tmp_path_factory.mktemp("generated") / "layers")
 
 
 def _restore(layers: Path, *names: str) -> None:
