@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import xyzservices.providers as providers
+from playwright.sync_api import expect
 
 import kzgeo
 from kzgeo import settings
@@ -240,8 +241,7 @@ def test_choosing_an_agreement_highlights_its_features(pages, offline_page):
     assert item.get_attribute("aria-pressed") == "true"
     lit = page.evaluate(f"() => {MAP_JS}.kzTimeline.highlighted()")
     assert sorted(lit) == ["north-katpar", "upper-kairakty"]
-    page.wait_for_timeout(800)  # the map flies to the highlighted features
-    assert page.locator("path.kz-lit").count() == 2
+    expect(page.locator("path.kz-lit")).to_have_count(2)  # highlighted while the map flies to them
     shot(page, "timeline-en.png")
     item.click()
     assert page.evaluate(f"() => {MAP_JS}.kzTimeline.highlighted()") == []
@@ -267,11 +267,14 @@ def test_measure_fullscreen_and_minimap(pages, offline_page):
     shot(page, "measure-en.png")
     page.get_by_role("button", name="Measure a distance").click()
 
+    # fullscreenElement changes before the browser fires fullscreenchange, which
+    # updates the button: wait for the state a screen reader announces.
     page.get_by_role("button", name="Full screen").click()
     page.wait_for_function("document.fullscreenElement !== null")
-    assert page.locator(".kz-fullscreen").get_attribute("aria-pressed") == "true"
+    expect(page.locator(".kz-fullscreen")).to_have_attribute("aria-pressed", "true")
     page.locator(".kz-fullscreen").click()
     page.wait_for_function("document.fullscreenElement === null")
+    expect(page.locator(".kz-fullscreen")).to_have_attribute("aria-pressed", "false")
 
     covers = page.evaluate(
         f"""() => {{
