@@ -142,9 +142,8 @@ def test_features_and_attributes_match_the_layers(case):
                 assert same_value(attributes[field], table.loc[key, field]), (where, name, key, field)
 
 
+@pytest.mark.parametrize("case", ["fixture"], indirect=True)  # the hostile values live in the fixture
 def test_hostile_values_arrive_as_text(case):
-    if case.name != "fixture":
-        return  # the hostile values live in the fixture only
     deposits = {f["attributes"]["id"]: f["attributes"] for f in case.report["geopackage"]["deposits"]["features"]}
     assert deposits["hostile"]["name_en"].startswith("O'Brien <script>")
     for where, name, report in spatial_reports(case):
@@ -191,12 +190,15 @@ def test_each_feature_is_drawn_like_the_html_map(case):
                     assert area is None, (where, fid)
 
 
+#: Per case, a planned leg and an operating one.
+KNOWN_LEGS = {"fixture": ("casp-aktau-alat", "kz-beyneu-aktau"), "shipped": ("tripp-armenia", "kz-dostyk-moyynty")}
+
+
 def test_planned_legs_are_dashed_and_approximate_points_hollow(case):
-    if case.name != "fixture":
-        return  # fixed feature ids of the fixture
+    planned, operating = KNOWN_LEGS[case.name]
     corridors = case.report["geopackage"]["corridors"]["feature_styles"]
-    assert corridors["casp-aktau-alat"]["customDash"] == "2;6"  # planned
-    assert corridors["kz-beyneu-aktau"]["outlineStyle"] == "solid"  # operating
+    assert corridors[planned]["customDash"] == "2;6"
+    assert corridors[operating]["outlineStyle"] == "solid"
     deposits = case.report["geojson"]["deposits"]["feature_styles"]
     assert deposits["north-katpar"]["fillColor"].startswith("255,255,255") and deposits["north-katpar"]["outlineStyle"] == "dash"
     assert deposits["upper-kairakty"]["fillColor"].startswith("31,95,168") and deposits["upper-kairakty"]["outlineStyle"] == "solid"
