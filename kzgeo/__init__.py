@@ -12,22 +12,18 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from kzgeo import geodesy
 from kzgeo.build import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo.export import export
-from kzgeo import geodesy
 from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
 from kzgeo.render import render_map
 from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
+from kzgeo.version import package_version
 
-try:
-    __version__ = version("kzgeo")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0"
+__version__ = package_version()
 
 __all__ = [
     "Catalog",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from kzgeo import settings
@@ -57,6 +58,15 @@ class Dataset:
         """The source rows a ``sources`` cell cites, in the order cited."""
         table = self.sources
         return [table.loc[sid].to_dict() for sid in split_refs(refs)]
+
+
+def cell_value(value: Any) -> Any:
+    """A table cell as a plain Python value: ``None`` where missing (None, NaN, ``pd.NA``),
+    numpy scalars unwrapped, so it can go into JSON, text or XML as it is. Lists
+    (a report's legs or sources) pass through."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _sha256(path: Path) -> str:

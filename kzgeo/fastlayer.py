@@ -39,7 +39,7 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from kzgeo import settings
-from kzgeo.dataset import Dataset
+from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io import split_refs, without_gc
 from kzgeo.labels import label, term
 from kzgeo.popup import _fmt as format_value, is_web_url  # the popups' own number format
@@ -85,7 +85,7 @@ def code_string(codes: np.ndarray) -> str:
 
 def _words(values) -> list[str | None]:
     """Display text of each value: strings as they are, numbers as the popups format them."""
-    return [None if v is None or v is pd.NA or v != v else v if isinstance(v, str) else format_value(v) for v in values]
+    return [None if cell_value(v) is None else v if isinstance(v, str) else format_value(v) for v in values]
 
 
 def encode_column(values: pd.Series) -> dict[str, Any]:

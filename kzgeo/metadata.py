@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pandas as pd
-
 from kzgeo import settings
-from kzgeo.dataset import Dataset
+from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io import split_refs
 from kzgeo.qgisxml import QGIS_VERSION, document, spatialrefsys, sub
 
 KEYWORD_VOCABULARY = "kzgeo"
-
 
 def _cited_ids(data: Dataset, name: str) -> list[str]:
     """Source ids a layer or table cites, in first-cited order (the sources table: all)."""
@@ -27,10 +24,8 @@ def _cited_ids(data: Dataset, name: str) -> list[str]:
     frame = data.layers.get(name, data.tables.get(name))
     return list(dict.fromkeys(ref for cell in frame["sources"] for ref in split_refs(cell)))
 
-
 def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
+    return "" if cell_value(value) is None else str(value)
 
 def metadata_element(data: Dataset, name: str, tag: str = "qgis") -> ET.Element:
     """The metadata of layer or table ``name`` as a QGIS metadata element.
@@ -70,7 +65,6 @@ def metadata_element(data: Dataset, name: str, tag: str = "qgis") -> ET.Element:
         minx, miny, maxx, maxy = data.layers[name].total_bounds
         sub(extent, "spatial", dimensions="2", crs="EPSG:4326", minx=repr(minx), miny=repr(miny), maxx=repr(maxx), maxy=repr(maxy), minz="0", maxz="0")
     return root
-
 
 def metadata_document(data: Dataset, name: str) -> str:
     """The ``.qmd`` text of layer or table ``name``."""

@@ -9,25 +9,17 @@ JSON and insert it with ``textContent``.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
-import pandas as pd
-
+from kzgeo.dataset import cell_value
 from kzgeo.labels import label
 
 #: Columns shown elsewhere in the popup (heading, sources) or not meant for readers.
 _SKIP = {"id", "sources", "geometry"}
 
-
 def esc(value: Any) -> str:
     """Escape any value for HTML text and attribute context."""
     return html.escape(str(value), quote=True)
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
@@ -36,15 +28,12 @@ def _fmt(value: Any) -> str:
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
 
-
 def tooltip_html(name: Any) -> str:
     return esc(name)
-
 
 def is_web_url(url: Any) -> bool:
     """True for an http(s) address: the only kind a map links to."""
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
-
 
 def source_items(cited: list[dict[str, Any]]) -> str:
     """``<li>`` items for cited sources: a link where the address is http(s), the date always."""
@@ -56,7 +45,6 @@ def source_items(cited: list[dict[str, Any]]) -> str:
             text = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{text}</a>'
         items.append(f"<li>{text}</li>")
     return "".join(items)
-
 
 def popup_html(
     row: dict[str, Any],
@@ -74,7 +62,7 @@ def popup_html(
     cells = [
         f"<tr><th>{esc(label(key, lang))}</th><td>{esc(_fmt(value))}</td></tr>"
         for key, value in row.items()
-        if key not in _SKIP and key != name_field and not _is_missing(value) and not key.startswith("_")
+        if key not in _SKIP and key != name_field and cell_value(value) is not None and not key.startswith("_")
     ]
     parts = [f'<div class="kz-popup"><h4>{esc(row.get(name_field, row.get("id", "")))}</h4>']
     parts.append(f"<table>{''.join(cells)}</table>")
@@ -84,20 +72,17 @@ def popup_html(
     parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></div>")
     return "".join(parts)
 
-
-
 def table_html(caption: str, headers: list[str], rows: list[list[Any]]) -> str:
     """An accessible table: a caption, column headers with ``scope="col"``, and each
     row's first cell as its header with ``scope="row"``."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join(
         f'<tr><th scope="row">{esc(_fmt(row[0]))}</th>'
-        + "".join(f"<td>{'' if _is_missing(v) else esc(_fmt(v))}</td>" for v in row[1:])
+        + "".join(f"<td>{'' if cell_value(v) is None else esc(_fmt(v))}</td>" for v in row[1:])
         + "</tr>"
         for row in rows
     )
     return f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
 
 def text_panel_html(
     panel_id: str,

@@ -7,11 +7,9 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
-
-import dataclasses
-from importlib.metadata import PackageNotFoundError, version
 
 import folium
 import numpy as np
@@ -23,14 +21,15 @@ from shapely.geometry import mapping
 from kzgeo import backdrop as bd, settings
 from kzgeo.assets import CdnMap, Page, SelfContainedMap
 from kzgeo.backdrop import backdrop_geojson
-from kzgeo.dataset import Dataset
-from kzgeo.errors import MapSpecError
+from kzgeo.dataset import Dataset, cell_value
 from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
+from kzgeo.errors import MapSpecError
 from kzgeo.io import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import agreement_items, enum_fields, feature_names, layer_title, map_summary, name_field, table_rows
+from kzgeo.version import package_version
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +50,6 @@ _RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1,
 
 def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
-
-
-def _clean(value: Any) -> Any:
-    """Missing values as None, numpy scalars as Python ones, for JSON."""
-    if value is None or value is np.nan or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return None if str(value) == "<NA>" else value
 
 
 def _resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
@@ -89,7 +79,7 @@ def _agreement_lines(data: Dataset, fid: str) -> list[str]:
 
 def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, extras=()) -> str:
     enums = enum_fields(data, layer)
-    shown = {k: _clean(v) for k, v in row.items() if k != "geometry"}
+    shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
     for key in enums:
         if isinstance(shown.get(key), str):
             shown[key] = term(shown[key], lang)
@@ -133,7 +123,7 @@ def add_layer(
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
     for row in sorted(frame.to_dict("records"), key=is_approximate):
-        props = {k: _clean(row.get(k)) for k in sorted(style_fields) if k in row}
+        props = {k: cell_value(row[k]) for k in sorted(style_fields) if k in row}
         props.update(
             id=row["id"],
             _tooltip=tooltip_html(row[label_field]),
@@ -197,19 +187,12 @@ def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
 
 def _manifest(data: Dataset, names: list[str], lang: str) -> dict[str, Any]:
     return {
-        "kzgeo_version": _kzgeo_version(),
+        "kzgeo_version": package_version(),
         "as_of": data.as_of,
         "lang": lang,
         "layers": names,
         "inputs": dict(sorted(data.file_hashes.items())),
     }
-
-
-def _kzgeo_version() -> str:
-    try:
-        return version("kzgeo")
-    except PackageNotFoundError:  # a source tree that is not installed
-        return "0.0.0"
 
 
 def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_contained: bool, tiles: str) -> None:
@@ -237,7 +220,7 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
         summary_heading=label("summary", lang),
         summary=map_summary(data, names, lang),
         tables=tables,
-        footer=label("built_with", lang).format(version=_kzgeo_version(), files=len(data.file_hashes), as_of=data.as_of),
+        footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=data.as_of),
     )
     TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from kzgeo import geodesy
 from kzgeo.atomic import write_atomic
-from kzgeo.dataset import Dataset, read_layers
+from kzgeo.dataset import Dataset, cell_value, read_layers
 from kzgeo.io import split_refs
 
 log = logging.getLogger(__name__)
@@ -175,13 +175,7 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: nan as None, numpy scalars as Python ones."""
-
-    def clean(value: Any) -> Any:
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return None
-        return value.item() if hasattr(value, "item") else value
-
-    return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: cell_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def to_json(rep: Report) -> str:
@@ -227,7 +221,7 @@ def _cell(value: Any) -> str:
     Quotes stay as they are (unlike :func:`~kzgeo.popup.esc`): Markdown has no
     attribute context, and the plain-text report should read well.
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if cell_value(value) is None:
         return "–"
     if isinstance(value, float):
         return f"{value:,.1f}"
