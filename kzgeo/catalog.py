@@ -8,6 +8,7 @@ better data can be dropped in by replacing a file and, at most, a line here.
 from __future__ import annotations
 
 import re
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,8 @@ class Catalog:
     sources_table: str
     layers: dict[str, LayerSpec]
     tables: dict[str, TableSpec]
+    #: SHA-256 of the catalog file as it was parsed.
+    sha256: str = ""
 
     def path(self, relative: str) -> Path:
         """Absolute path of a file the catalog names, refused if it would leave root."""
@@ -214,11 +217,12 @@ def _check_text(where: str, value: object) -> None:
         raise CatalogError(f"{CATALOG_NAME} [{where}]: {reason}")
 
 
-def _read_toml(root: Path) -> dict:
+def _read_toml(root: Path) -> tuple[dict, str]:
+    """The parsed catalog and the SHA-256 of its bytes."""
     path = root / CATALOG_NAME
     try:
-        text = read_capped(path, MAX_CATALOG_BYTES).decode("utf-8")
-        return tomllib.loads(text)
+        data = read_capped(path, MAX_CATALOG_BYTES)
+        return tomllib.loads(data.decode("utf-8")), hashlib.sha256(data).hexdigest()
     except KzgeoIOError as exc:
         if exc.reason == "file not found":
             raise CatalogError(f"{path}: no layer catalog here (is {root} a kzgeo layers directory?)") from None
@@ -235,7 +239,7 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
     """
     root = Path(layers_dir)
     path = root / CATALOG_NAME
-    raw = _read_toml(root)
+    raw, digest = _read_toml(root)
     _check_text("", raw)
     head = _mapping(f"{path} [catalog]", raw.get("catalog", {}))
     layers: dict[str, LayerSpec] = {}
@@ -295,4 +299,5 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
         sources_table=sources_table,
         layers=layers,
         tables=tables,
+        sha256=digest,
     )

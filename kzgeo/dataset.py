@@ -9,7 +9,6 @@ geometry file with its attribute table on the key, resolves every reference
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +68,6 @@ def cell_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-
-
 def _join_problems(spec, features: list[Feature], rows: list[dict]) -> list[Problem]:
     """The join in both directions: rows with no feature, features with no row."""
     feature_ids = {f.id for f in features}
@@ -109,16 +104,16 @@ def _reference_problems(catalog: Catalog, rows: dict[str, list[dict]], unreadabl
     return problems
 
 
-def _read_all(catalog: Catalog):
+def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     problems: list[Problem] = []
     features: dict[str, list[Feature]] = {}
     rows: dict[str, list[dict]] = {}
     unreadable: set[str] = set()
     for name, spec in catalog.all_tables.items():
         before = len(problems)
-        rows[name] = read_rows(catalog.path(spec.attributes), spec, problems)
+        rows[name] = read_rows(catalog.path(spec.attributes), spec, problems, digests=digests)
         if name in catalog.layers:
-            features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+            features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests)
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
                 problems += _join_problems(spec, features[name], rows[name])
@@ -152,7 +147,8 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     file is malformed, any join key is unmatched or any reference is unknown.
     """
     catalog = read_catalog(layers_dir or settings.layers_dir)
-    features, rows, problems = _read_all(catalog)
+    digests: dict[Path, str] = {}
+    features, rows, problems = _read_all(catalog, digests)
     if problems:
         raise LayersInvalid(problems)
     layers = {}
@@ -163,10 +159,8 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
         layers[name] = gpd.GeoDataFrame(frame, geometry=[geometry[i] for i in order], crs="EPSG:4326")
         log.debug("layer %s: %d features", name, len(frame))
     tables = {name: _frame(spec, rows[name]) for name, spec in catalog.tables.items()}
-    files = sorted(
-        {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()} | {"catalog.toml"}
-    )
-    hashes = {f: _sha256(catalog.path(f)) for f in files}
+    files = {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()}
+    hashes = {f: digests[catalog.path(f)] for f in sorted(files)} | {"catalog.toml": catalog.sha256}
     return Dataset(catalog=catalog, layers=layers, tables=tables, file_hashes=hashes)
 
 

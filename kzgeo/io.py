@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import gc
+import hashlib
 import io
 import json
 import math
@@ -73,13 +74,20 @@ class Feature:
     index: int
 
 
-def _read(path: Path, problems: list[Problem]) -> bytes | None:
-    """The file's bytes, or None after noting why it cannot be read."""
+def _read(path: Path, problems: list[Problem], digests: dict[Path, str] | None) -> bytes | None:
+    """The file's bytes, or None after noting why it cannot be read.
+
+    With ``digests``, the SHA-256 of exactly the bytes read is recorded under
+    ``path``, so a build states what it parsed without reading the file again.
+    """
     try:
-        return read_capped(path, MAX_FILE_BYTES)
+        data = read_capped(path, MAX_FILE_BYTES)
     except KzgeoIOError as exc:
         problems.append(Problem(path.name, "", exc.reason))
         return None
+    if digests is not None:
+        digests[path] = hashlib.sha256(data).hexdigest()
+    return data
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -268,14 +276,14 @@ def _points_if_valid(raws: list, bounds) -> list[Feature] | None:
 
 
 @without_gc
-def read_features(path: Path, expected_type: str, bounds, problems: list[Problem]) -> list[Feature]:
+def read_features(path: Path, expected_type: str, bounds, problems: list[Problem], *, digests: dict[Path, str] | None = None) -> list[Feature]:
     """Read a GeoJSON FeatureCollection, checking RFC 7946 and the region bounds.
 
     ``NaN`` and ``Infinity`` (not JSON, but written by some tools) are read as
     numbers so that a coordinate holding one is reported with its feature.
     """
     name = path.name
-    data = _read(path, problems)
+    data = _read(path, problems, digests)
     if data is None:
         return []
     try:
@@ -413,10 +421,10 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
 
 
 @without_gc
-def read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> list[dict[str, Any]]:
+def read_rows(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None) -> list[dict[str, Any]]:
     """Read a CSV table and type its cells per the catalog, noting each bad cell."""
     name = path.name
-    data = _read(path, problems)
+    data = _read(path, problems, digests)
     if data is None:
         return []
     try:

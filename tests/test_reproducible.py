@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import re
 
@@ -43,6 +45,8 @@ def test_manifest_names_version_inputs_and_data_date(layers_dir, tmp_path):
     assert manifest["kzgeo_version"] == kzgeo.__version__
     assert manifest["as_of"] == data.as_of == "2026-02-23"
     assert manifest["inputs"] == data.file_hashes
+    on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in layers_dir.iterdir()}
+    assert manifest["inputs"] == on_disk
     assert len(manifest["inputs"]) == 11 and all(len(h) == 64 for h in manifest["inputs"].values())
     assert f'<meta name="generator" content="kzgeo {kzgeo.__version__}">' in text
 
