@@ -54,7 +54,10 @@ def mutate(data: bytes, edits) -> bytes:
 def survives(layers: Path) -> str:
     """Loads and renders, or is refused; says which."""
     try:
-        if kzgeo.validate(layers):
+        problems = kzgeo.validate(layers)
+        if problems:
+            files = {p.name for p in layers.iterdir()}
+            assert all(p.file in files and p.message for p in problems), problems
             return "refused"
         kzgeo.render_map(kzgeo.read_layers(layers)).get_root().render()
     except KzgeoError:

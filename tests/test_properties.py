@@ -86,6 +86,8 @@ def _loads_or_refuses(layers: Path) -> list:
         problems = kzgeo.validate(layers)
     except KzgeoError:
         return ["refused"]
+    files = {p.name for p in layers.iterdir()}
+    assert all(p.file in files and p.message for p in problems), problems  # each names its file and says what
     if not problems:
         data = kzgeo.read_layers(layers)
         assert all(len(frame) == len(frame["id"].unique()) for frame in data.layers.values())
