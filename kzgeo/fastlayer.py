@@ -45,7 +45,7 @@ from kzgeo.labels import label, term
 from kzgeo.popup import _fmt as format_value, is_web_url  # the popups' own number format
 from kzgeo.render import _agreement_lines, resource_line
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
-from kzgeo.text import enum_fields, feature_names, layer_title, name_field
+from kzgeo.text import enum_fields, feature_names, layer_title, name_field, ref_fields
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def layer_payload(
     else:
         lines = spec.geometry_type in ("LineString", "MultiLineString")
         geometry = {"kind": "path", "lines": lines, **encode_paths(geoms, budget=settings.fast_layer_path_budget, precision=settings.coordinate_precision)}
-    refs = {f.name for f in spec.fields if f.type == "ref"}
+    refs = ref_fields(data, layer)
     columns = []
     for f in spec.fields:
         if f.name in _NOT_SHOWN or f.name == heading:

@@ -28,7 +28,7 @@ from kzgeo.io import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, enum_fields, feature_names, layer_title, map_summary, name_field, table_rows
+from kzgeo.text import agreement_items, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
 from kzgeo.version import package_version
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
     for key in enums:
         if isinstance(shown.get(key), str):
             shown[key] = term(shown[key], lang)
-    for key in ("from_node", "to_node"):
+    for key in ref_fields(data, layer):
         if shown.get(key) in names:
             shown[key] = names[shown[key]]
     resources, resource_refs = _resource_lines(data, row["id"])

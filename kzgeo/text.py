@@ -42,6 +42,11 @@ def enum_fields(data: Dataset, layer: str) -> set[str]:
     return {f.name for f in data.catalog.layers[layer].fields if f.type == "enum"}
 
 
+def ref_fields(data: Dataset, layer: str) -> set[str]:
+    """Fields holding one feature id (``ref``), shown by the feature's name rather than its id."""
+    return {f.name for f in data.catalog.layers[layer].fields if f.type == "ref"}
+
+
 def table_columns(data: Dataset, layer: str) -> list[str]:
     """Columns of a layer's text table: the name, its style category, status, location accuracy."""
     spec = data.catalog.layers[layer]

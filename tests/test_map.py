@@ -96,6 +96,10 @@ def test_map_in_browser(built_map, offline_page):
     assert page.evaluate("window.__pwned") is None
     assert page.locator(".leaflet-popup-content img").count() == 0
 
+    popup = page.evaluate(OPEN_POPUP_JS, "kz-beyneu-aktau")
+    assert "From\tBeyneu" in popup and "To\tAktau" in popup  # node names, not ids
+    assert "beyneu" not in popup
+
     popup = page.evaluate(OPEN_POPUP_JS, "north-katpar")
     assert "Not published; within 30 km of Upper Kairakty" in popup
     assert "142 kt WO3 (JORC)" in popup
