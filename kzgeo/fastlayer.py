@@ -43,7 +43,7 @@ from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io import split_refs, without_gc
 from kzgeo.labels import label, term
 from kzgeo.popup import _fmt as format_value, is_web_url  # the popups' own number format
-from kzgeo.render import _agreement_lines, resource_line
+from kzgeo.render import agreement_lines, resource_line
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 from kzgeo.text import enum_fields, feature_names, layer_title, name_field, ref_fields
 
@@ -183,14 +183,10 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
         for row in rows[rows["_at"] >= 0].to_dict("records"):
             resource_lines.setdefault(row["_at"], []).append(resource_line(row))
             extra_refs.setdefault(row["_at"], []).extend(split_refs(row["sources"]))
-    agreement_lines: dict[int, list[str]] = {}
-    table = data.tables.get("agreements")
-    if table is not None:
-        named = pd.Index(sorted({ref for cell in table["features"] for ref in split_refs(cell)}))
-        for fid, at in zip(named, index.get_indexer(named)):
-            if at >= 0:
-                agreement_lines[int(at)] = _agreement_lines(data, fid)
-    by_heading = {"resources": resource_lines, "agreements": agreement_lines}
+    by_fid = agreement_lines(data)
+    named = pd.Index(sorted(by_fid))
+    agreements = {int(at): by_fid[fid] for fid, at in zip(named, index.get_indexer(named)) if at >= 0}
+    by_heading = {"resources": resource_lines, "agreements": agreements}
     for fid, extras in (popup_extras or {}).items():
         at = int(index.get_indexer([fid])[0])
         for heading, lines in extras if at >= 0 else ():

@@ -29,6 +29,7 @@ from kzgeo.files import read_capped
 from kzgeo.io import split_refs
 from kzgeo.labels import LANGUAGES
 from kzgeo.render import render_map
+from kzgeo.text import agreements_by_feature
 from kzgeo.report import leg_lengths, route_lengths
 
 #: Keys a spec may have at its top level.
@@ -253,14 +254,7 @@ def _length_lines(data: Dataset) -> dict[str, list[str]]:
 
 def _agreement_details(data: Dataset) -> dict[str, list[str]]:
     """Per feature id: the date, title and summary of each agreement that concerns it."""
-    table = data.tables.get("agreements")
-    lines: dict[str, list[str]] = {}
-    if table is None:
-        return lines
-    for row in table.sort_values("date").to_dict("records"):
-        for fid in split_refs(row["features"]):
-            lines.setdefault(fid, []).append(f"{row['date']} {row['title_en']}: {row['summary']}")
-    return lines
+    return {fid: [f"{r['date']} {r['title_en']}: {r['summary']}" for r in rows] for fid, rows in agreements_by_feature(data).items()}
 
 
 def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:

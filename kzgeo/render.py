@@ -28,7 +28,7 @@ from kzgeo.io import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.text import agreement_items, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
 from kzgeo.version import package_version
 
 log = logging.getLogger(__name__)
@@ -69,15 +69,12 @@ def resource_line(row: dict[str, Any]) -> str:
     return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
 
 
-def _agreement_lines(data: Dataset, fid: str) -> list[str]:
-    table = data.tables.get("agreements")
-    if table is None:
-        return []
-    rows = [r for r in table.to_dict("records") if fid in split_refs(r["features"])]
-    return [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in sorted(rows, key=lambda r: r["date"])]
+def agreement_lines(data: Dataset) -> dict[str, list[str]]:
+    """Per feature id, the agreements that concern it as plain-text popup lines, oldest first."""
+    return {fid: [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in rows] for fid, rows in agreements_by_feature(data).items()}
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, extras=()) -> str:
+def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
     enums = enum_fields(data, layer)
     shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
     for key in enums:
@@ -92,7 +89,7 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
         shown,
         name_field=name_field(data, layer, lang),
         cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", _agreement_lines(data, row["id"])), *extras],
+        extra_sections=[("resources", resources), ("agreements", agreements.get(row["id"], [])), *extras],
         lang=lang,
     )
 
@@ -120,6 +117,7 @@ def add_layer(
     style_fields = {label_field, "location_accuracy"}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
+    agreements = agreement_lines(data)
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
     for row in sorted(frame.to_dict("records"), key=is_approximate):
@@ -127,7 +125,7 @@ def add_layer(
         props.update(
             id=row["id"],
             _tooltip=tooltip_html(row[label_field]),
-            _popup=_popup_for(data, layer, row, names, lang, (popup_extras or {}).get(row["id"], ())),
+            _popup=_popup_for(data, layer, row, names, lang, agreements, (popup_extras or {}).get(row["id"], ())),
         )
         features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and is_approximate(row):

@@ -101,6 +101,18 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
     return " ".join(sentences)
 
 
+def agreements_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """Per feature id, the agreement rows that concern it, oldest first (ties in table order)."""
+    table = data.tables.get("agreements")
+    by_feature: dict[str, list[dict[str, Any]]] = {}
+    if table is None:
+        return by_feature
+    for row in table.sort_values("date", kind="stable").to_dict("records"):
+        for fid in split_refs(row["features"]):
+            by_feature.setdefault(fid, []).append(row)
+    return by_feature
+
+
 def agreement_items(data: Dataset) -> list[dict[str, Any]]:
     """The agreements table as dated items, oldest first, each with the feature ids it concerns."""
     table = data.tables.get("agreements")
