@@ -7,7 +7,7 @@ of megabytes and the browser never finishes drawing it. A layer with at least
 
 * columns, not objects: each attribute once as an array, repeated values as a
   dictionary plus integer codes (numbers formatted once per distinct value by
-  the popups' own formatter (``kzgeo.popup._fmt``), the same words the small maps show);
+  the popups' own formatter (``kzgeo.popup.format_value``), the same words the small maps show);
 * coordinates as integers (``settings.coordinate_precision`` decimals for
   points; lines and polygons delta-encoded and, only when they exceed
   ``settings.fast_layer_path_budget`` bytes, simplified until they fit);
@@ -42,7 +42,7 @@ from kzgeo import settings
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io import split_refs, without_gc
 from kzgeo.labels import label, term
-from kzgeo.popup import _fmt as format_value, is_web_url  # the popups' own number format
+from kzgeo.popup import format_value, is_web_url
 from kzgeo.render import agreement_lines, resource_line
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 from kzgeo.text import enum_fields, feature_names, layer_title, name_field, ref_fields

@@ -21,7 +21,8 @@ def esc(value: Any) -> str:
     """Escape any value for HTML text and attribute context."""
     return html.escape(str(value), quote=True)
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A value as the maps show it: whole numbers with thousands separators, others to 2 decimals."""
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}"
     if isinstance(value, float):
@@ -60,7 +61,7 @@ def popup_html(
     escaped here like every other value.
     """
     cells = [
-        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(_fmt(value))}</td></tr>"
+        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(format_value(value))}</td></tr>"
         for key, value in row.items()
         if key not in _SKIP and key != name_field and cell_value(value) is not None and not key.startswith("_")
     ]
@@ -77,8 +78,8 @@ def table_html(caption: str, headers: list[str], rows: list[list[Any]]) -> str:
     row's first cell as its header with ``scope="row"``."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join(
-        f'<tr><th scope="row">{esc(_fmt(row[0]))}</th>'
-        + "".join(f"<td>{'' if cell_value(v) is None else esc(_fmt(v))}</td>" for v in row[1:])
+        f'<tr><th scope="row">{esc(format_value(row[0]))}</th>'
+        + "".join(f"<td>{'' if cell_value(v) is None else esc(format_value(v))}</td>" for v in row[1:])
         + "</tr>"
         for row in rows
     )
