@@ -16,7 +16,7 @@ import pytest
 
 import kzgeo
 
-from conftest import ROOT
+from conftest import screenshot, settle
 from hostile import HOSTILE_ID, assert_refused, cli, payload, poison_data, poison_titles, read_table, set_cell, validate, write_table
 
 
@@ -47,7 +47,7 @@ def _open(page, path: Path) -> dict:
     page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0")
     seen = page.evaluate(ALL_POPUPS_JS)
     page.mouse.move(640, 430)
-    page.wait_for_timeout(100)
+    settle(page)
     assert page.errors == []
     assert page.evaluate(INJECTED_JS) == []
     assert page.evaluate("window.__pwned") is None
@@ -68,9 +68,7 @@ def poisoned_map(layers_dir, tmp_path) -> Path:
 
 def test_hostile_text_renders_as_text_in_chromium(poisoned_map, offline_page):
     seen = _open(offline_page, poisoned_map)
-    artifacts = ROOT / "tests" / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    offline_page.screenshot(path=str(artifacts / "hostile-text.png"))
+    screenshot(offline_page, "hostile-text.png")
     assert {"upper-kairakty", "north-katpar", HOSTILE_ID, "aktau", "beyneu", "alat", "kz-beyneu-aktau", "casp-aktau-alat"} <= set(seen)
     # The payloads are shown as text, character for character.
     for fid, field in [("upper-kairakty", "deposits.name_ru"), ("upper-kairakty", "sources.title"), ("casp-aktau-alat", "corridors.geometry_note")]:
