@@ -16,7 +16,7 @@ import typer
 
 import kzgeo
 from kzgeo.publish import OUTPUT_FORMATS
-from kzgeo.errors import KzgeoError, LayersInvalid
+from kzgeo.errors import KzgeoError, LayersInvalid, printable, problem_lines
 from kzgeo.labels import LANGUAGES
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
 
@@ -30,7 +30,13 @@ LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers dire
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    """One ``Error:`` line: control characters and bidi overrides in ``message`` are shown escaped."""
+    typer.echo(f"Error: {printable(message)}", err=True)
+
+
+def _say(message: object, err: bool = False) -> None:
+    """A line of output naming a file or a layer, escaped like an error line."""
+    typer.echo(printable(message), err=err)
 
 
 def clean_errors(func):
@@ -41,8 +47,8 @@ def clean_errors(func):
         try:
             return func(*args, **kwargs)
         except LayersInvalid as exc:
-            for problem in exc.problems:
-                _fail(str(problem))
+            for line in problem_lines(exc.problems):
+                _fail(line)
             raise typer.Exit(1) from None
         except KzgeoError as exc:
             _fail(str(exc))
@@ -62,11 +68,14 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what
 
 @app.command()
 @clean_errors
-def validate(layers: LayersOpt = None) -> None:
+def validate(
+    layers: LayersOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="List every problem; by default a problem repeated on many rows is shown once, with its count and first rows.")] = False,
+) -> None:
     """Check every layer and table: GeoJSON, RFC 7946, geometry, ids, the join, types and sources."""
     problems = kzgeo.validate(layers)
-    for problem in problems:
-        _fail(str(problem))
+    for line in problem_lines(problems, every=all_):
+        _fail(line)
     if problems:
         raise typer.Exit(1)
     typer.echo("OK: the layers are valid.")
@@ -88,7 +97,7 @@ def build(
     The HTML is self-contained by default: it opens with no network, offline basemap included.
     """
     for path in kzgeo.build(layers, out, spec=spec, maps_dir=maps, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 @app.command("layers")
@@ -96,7 +105,7 @@ def build(
 def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
-        typer.echo(f"{name}\t{count}")
+        typer.echo(f"{printable(name)}\t{count}")
 
 
 @app.command()
@@ -108,7 +117,7 @@ def export(
 ) -> None:
     """Write the QGIS hand-off: a styled GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
     for path in kzgeo.export(layers, out, overwrite=overwrite):
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 class ReportFormat(str, Enum):
@@ -130,4 +139,4 @@ def report(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        typer.echo(f"wrote {out}", err=True)
+        _say(f"wrote {out}", err=True)

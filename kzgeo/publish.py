@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from kzgeo import settings
-from kzgeo.io.atomic import write_atomic
+from kzgeo.io.atomic import write_set
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.labels import check_language
@@ -56,8 +56,9 @@ def build_maps(
     or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
     overrides each spec's language and is added to the file name
     (``NAME.ru.html``). The layers are read once and every spec is checked
-    before anything is written; each page is then written atomically, so a
-    failure leaves the previous maps in place.
+    before anything is written; the pages are then written as one set
+    (:func:`~kzgeo.io.atomic.write_set`): a full disk, an error or a kill
+    leaves either every previous page or every new one.
     """
     if fmt not in OUTPUT_FORMATS:
         raise KzgeoError(f'unknown output format "{fmt}"; choose one of: {", ".join(OUTPUT_FORMATS)}')
@@ -75,9 +76,8 @@ def build_maps(
     if lang is not None:
         specs = [dataclasses.replace(s, lang=lang) for s in specs]
     suffix = f".{lang}" if lang not in (None, "en") else ""
-    pages = [(out / f"{s.name}{suffix}.{fmt}", _render(s, data, fmt, self_contained)) for s in specs]
-    written = []
-    for path, payload in pages:
-        written.append(write_atomic(path, payload))
+    pages = {f"{s.name}{suffix}.{fmt}": _render(s, data, fmt, self_contained) for s in specs}
+    written = write_set(out, pages)
+    for path in written:
         log.info("wrote %s", path)
     return written
