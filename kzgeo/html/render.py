@@ -28,8 +28,8 @@ from kzgeo.errors import MapSpecError
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
-from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
+from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figures_by_feature, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
 from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
+def _popup_for(
+    data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
+) -> str:
+    spec = data.catalog.layers[layer]
     enums = enum_fields(data, layer)
     shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
     for key in enums:
@@ -69,13 +72,16 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
     for key in ref_fields(data, layer):
         if shown.get(key) in names:
             shown[key] = names[shown[key]]
-    resources, resource_refs = resource_lines(data, row["id"])
-    refs = list(dict.fromkeys(split_refs(row["sources"]) + resource_refs))
+    fid = row[spec.key]
+    resources, resource_refs = resource_lines(data, fid, figures)
+    refs = list(dict.fromkeys(cited_refs(spec, row) + resource_refs))
     return popup_html(
         shown,
         name_field=name_field(data, layer, lang),
+        captions={f.name: field_label(spec, f.name, lang) for f in spec.fields},
+        hidden={spec.key, spec.field("sources")},
         cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", agreements.get(row["id"], [])), *extras],
+        extra_sections=[("figures", resources), ("agreements", agreements.get(fid, [])), *extras],
         lang=lang,
     )
 
@@ -99,21 +105,23 @@ def add_layer(
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
     agreements = agreement_lines(data)
+    figures = figures_by_feature(data)
+    uncertainty = spec.field("uncertainty")
     class_name = f"kz-layer-{layer}"
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
-    for row in sorted(frame.to_dict("records"), key=is_approximate):
+    for row in sorted(frame.to_dict("records"), key=lambda r: is_approximate(spec, r)):
         props = {
-            "id": row["id"],
+            "id": row[spec.key],
             "_style": {**path_style(spec, {k: cell_value(v) for k, v in row.items() if k != "geometry"}), "className": class_name},
             "_tooltip": tooltip_html(row[label_field]),
-            "_popup": _popup_for(data, layer, row, names, lang, agreements, (popup_extras or {}).get(row["id"], ())),
+            "_popup": _popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
         }
-        features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
-        if spec.geometry_type == "Point" and is_approximate(row):
+        features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
+        if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
             folium.Circle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
-                radius=float(row["uncertainty_km"]) * 1000,
+                radius=float(row[uncertainty]) * 1000,
                 interactive=False,
                 class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
@@ -136,7 +144,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     group.add_to(fmap)
     values = set()
     if spec.style:
-        for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+        for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
                 values |= set(frame[col].dropna().astype(str))
     LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
