@@ -135,6 +135,22 @@ def _reference_problems(catalog: Catalog, rows: dict[str, list[dict]], unreadabl
     return problems
 
 
+def _location_problems(spec: TableSpec, rows: list[dict]) -> list[Problem]:
+    """An approximate location needs its uncertainty radius: a number of km above 0.
+
+    Without one the map could not draw the circle that says how far off the
+    point may be, and the report could not give a distance's possible range.
+    """
+    accuracy, uncertainty = spec.field("accuracy"), spec.field("uncertainty")
+    if not (accuracy and uncertainty):
+        return []
+    return [
+        Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f"field {uncertainty}: an approximate location needs its uncertainty radius (km, more than 0)")
+        for r in rows
+        if r.get(accuracy) == "approximate" and not (isinstance(r.get(uncertainty), (int, float)) and r[uncertainty] > 0)
+    ]
+
+
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     problems: list[Problem] = []
     features: dict[str, list[Feature]] = {}
@@ -143,6 +159,7 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     for name, spec in catalog.all_tables.items():
         before = len(problems)
         rows[name] = read_rows(catalog.path(spec.attributes), spec, problems, digests=digests)
+        problems += _location_problems(spec, rows[name])
         if name in catalog.layers:
             features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests)
             # A file that could not be read at all would make every key look unmatched.

@@ -14,8 +14,10 @@ import io
 import json
 import logging
 import math
+import re
 import sys
 import types
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,9 +121,21 @@ def to_csv(rep: Report) -> str:
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
-    """A Markdown cell: ``<``, ``>`` and ``&`` escaped so no data becomes markup, pipes neutralised.
+#: Markdown punctuation that starts emphasis, code, links, images, strikethrough or a
+#: table cell; each is written backslash-escaped, so it shows as itself.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+#: The starts of GitHub's bare autolinks (``https://``, ``www.``): a backslash before
+#: the ``:`` or ``.`` splits them, so an address in the data stays text.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto)):|(\bwww)\.")
 
+
+def _cell(value: Any) -> str:
+    """Any value as inert Markdown text: the one escaping choke point of the Markdown report.
+
+    ``<``, ``>`` and ``&`` become entities (no HTML), Markdown punctuation is
+    backslash-escaped (no emphasis, code, link or image -- ``![x](http://...)``
+    shows as typed and loads nothing), bare addresses are kept from being
+    autolinked, and line breaks become spaces (no extra rows or headings).
     Quotes stay as they are (unlike :func:`~kzgeo.html.popup.esc`): Markdown has no
     attribute context, and the plain-text report should read well.
     """
@@ -129,7 +143,9 @@ def _cell(value: Any) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:,.1f}"
-    return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
+    text = html.escape(" ".join(str(value).splitlines()), quote=False)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: f"{m.group(1)}\\:" if m.group(1) else f"{m.group(2)}\\.", text)
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -203,9 +219,19 @@ def to_markdown(rep: Report) -> str:
         "",
     ]
     for s in rep.sources.to_dict("records"):
-        url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
-        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
+        url = f" <{_autolink(s['url'])}>" if isinstance(s["url"], str) and s["url"].lower().startswith(("http://", "https://")) else ""
+        out.append(f"- {_cell(s['id'])}: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
     return "\n".join(out) + "\n"
+
+
+def _autolink(url: str) -> str:
+    """A checked http(s) address as the inside of a Markdown autolink ``<...>``.
+
+    The address is the source's own (the reader is meant to follow it); what
+    an autolink cannot hold -- spaces, ``<``, ``>`` and controls -- is
+    percent-encoded, so the address cannot close the link and add markup.
+    """
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 _WRITERS = {"md": to_markdown, "csv": to_csv, "json": to_json}

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from kzgeo.dataset import Dataset
 from kzgeo.qgis.qmd import metadata_element
-from kzgeo.qgis.xml import QGIS_VERSION, document, spatialrefsys, sub
+from kzgeo.qgis.xml import QGIS_VERSION, document, ogr_source, spatialrefsys, sub
 from kzgeo.qgis.qml import AREA_TYPES, LINE_TYPES, aliases, renderer
 
 GEOPACKAGE_NAME = "kzgeo.gpkg"
@@ -45,7 +45,7 @@ def layer_id(name: str) -> str:
 
 
 def _source(name: str) -> str:
-    return f"./{GEOPACKAGE_NAME}|layername={name}"
+    return ogr_source(f"./{GEOPACKAGE_NAME}", name)
 
 
 def _tree_layer(parent: ET.Element, data: Dataset, name: str) -> None:
