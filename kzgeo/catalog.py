@@ -200,7 +200,7 @@ def _range(where: str, name: str, rule: dict, ftype: str, role: str | None) -> t
 def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     specs = []
     for name, rule in _mapping(f"{where} fields", raw).items():
-        _checked(f"{where}: field", schema.name, name)
+        _checked(where, lambda v: schema.name(v, "field name"), name)
         if name == "geometry":
             raise CatalogError(f"{where}: a field may not be called 'geometry' (that is the geometry column)")
         if not isinstance(rule, dict) or not _is_one_of(rule.get("type"), FIELD_TYPES):
@@ -260,7 +260,7 @@ def _relative_file(root: Path, where: str, key: str, name: object) -> str:
 
 def _table(root: Path, kind: str, name: str, raw: object, file_key: str) -> dict:
     where = f"{CATALOG_NAME} [{kind}.{name}]"
-    _checked(f"{CATALOG_NAME} [{kind}]: {kind[:-1]}", schema.name, name)
+    _checked(f"{CATALOG_NAME} [{kind}]", lambda v: schema.name(v, f"{kind[:-1]} name"), name)
     raw = _mapping(where, raw)
     role = raw.get("role")
     if role is not None and role not in TABLE_ROLES:

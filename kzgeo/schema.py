@@ -136,13 +136,16 @@ def title(value: Any) -> str:
     return value
 
 
-def name(value: Any) -> str:
-    """A layer, table or field name: an identifier of at most :data:`MAX_NAME` characters."""
+def name(value: Any, what: str = "name") -> str:
+    """A layer, table or field name: an identifier of at most :data:`MAX_NAME` characters.
+
+    ``what`` says which kind of name, for the message (``"layer name"``).
+    """
     if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
         shown = repr(value) if isinstance(value, str) else type(value).__name__
-        raise ValueError(f"{shown[:80]} is not a name: use a letter, then letters, digits or underscores")
+        raise ValueError(f"{what} {shown[:80]} is not an identifier: start with a letter, then letters, digits or underscores")
     if len(value) > MAX_NAME:
-        raise ValueError(f"{value[:20]!r}... is {len(value)} characters long; names have at most {MAX_NAME}")
+        raise ValueError(f"{what} {value[:20]!r}... is {len(value)} characters long; at most {MAX_NAME}")
     return value
 
 
