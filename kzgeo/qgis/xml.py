@@ -106,12 +106,11 @@ def quote_literal(value: str) -> str:
     r"""A QGIS expression string literal, quoted as ``QgsExpression.quotedString`` does.
 
     A backslash starts an escape in QGIS string literals, so it is doubled
-    first; then single quotes are doubled, newline and tab become ``\n`` and
-    ``\t``, and carriage return is dropped. Without the backslash rule a value
-    ending in ``\`` would escape the closing quote and the rest would run as
-    expression text.
+    first; then single quotes are doubled, and newline and tab become ``\n``
+    and ``\t``. Without the backslash rule a value ending in ``\`` would escape
+    the closing quote and the rest would run as expression text.
     """
-    quoted = value.replace("\\", "\\\\").replace("'", "''").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "")
+    quoted = value.replace("\\", "\\\\").replace("'", "''").replace("\n", "\\n").replace("\t", "\\t")
     return "'" + quoted + "'"
 
 
