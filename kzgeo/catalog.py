@@ -14,11 +14,11 @@ kzgeo works as before.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from importlib.resources import files
+from pathlib import Path
 
 from kzgeo import schema, settings
 from kzgeo.errors import CatalogError, KzgeoIOError
