@@ -124,5 +124,9 @@ class MapSpecError(KzgeoError, ValueError):
     """A map spec names something the layers do not have."""
 
 
+class ArgumentError(KzgeoError, ValueError):
+    """An argument is outside what it can mean (an infinite or negative distance)."""
+
+
 class KzgeoWarning(UserWarning):
     """Root of kzgeo's warnings: an oddity that does not stop the work."""

@@ -33,11 +33,15 @@ from kzgeo.analysis.measures import (
     route_lengths,
 )
 from kzgeo.dataset import Dataset, cell_value, read_layers
+from kzgeo.errors import ArgumentError
 from kzgeo.io.atomic import write_atomic
 from kzgeo.io.readers import split_refs
 
 log = logging.getLogger(__name__)
 
+#: The farthest two points on the ellipsoid can be apart (half a meridian), in km:
+#: a larger "within" radius means nothing, and an infinite one cannot be written as JSON.
+MAX_WITHIN_KM = 20_004.0
 #: Output formats of :func:`report`.
 FORMATS = ("md", "csv", "json")
 
@@ -257,8 +261,8 @@ def report(
     """
     if format not in _WRITERS:
         raise ValueError(f"format must be one of {list(FORMATS)}, not {format!r}")
-    if not within_km >= 0:
-        raise ValueError(f"within_km must be a distance in km, not {within_km!r}")
+    if not (math.isfinite(within_km) and 0 <= within_km <= MAX_WITHIN_KM):
+        raise ArgumentError(f"within_km (--within) must be a distance from 0 to {MAX_WITHIN_KM:,g} km, not {within_km!r}")
     text = _WRITERS[format](analyse(read_layers(layers_dir), within_km=within_km))
     if out is not None:
         log.info("wrote %s", write_atomic(out, text))

@@ -523,3 +523,13 @@ def test_whole_hostile_map_spec_is_refused_cleanly_or_rendered_inert(tmp_path_fa
         return
     page = (root / "out" / "hostile.html").read_text(encoding="utf-8")
     assert "<script>window.__pwned" not in page and "onerror=window" not in page
+
+
+@pytest.mark.parametrize("within", ["inf", "nan", "1e9"])
+def test_report_radius_that_means_nothing_is_one_error_line(layers_dir, within):
+    result = cli("report", "--layers", layers_dir, "--within", within, "--format", "json")
+    if within == "nan":  # typer refuses it itself (not >= 0)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        return
+    shown = {"inf": "inf", "1e9": "1000000000.0"}[within]
+    assert only_error(result) == f"Error: within_km (--within) must be a distance from 0 to 20,004 km, not {shown}"
