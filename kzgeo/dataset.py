@@ -21,6 +21,7 @@ import pandas as pd
 from kzgeo import settings
 from kzgeo.catalog import Catalog, TableSpec, read_catalog
 from kzgeo.errors import LayersInvalid, Problem
+from kzgeo.geography import check_dataset_geography
 from kzgeo.io import Feature, read_features, read_rows, split_refs
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, rows, unreadable)
+    if not problems:  # geography needs well-formed, joined layers
+        problems += check_dataset_geography(catalog, features, rows)
     return features, rows, problems
 
 
