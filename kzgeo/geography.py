@@ -6,9 +6,9 @@ read and returns a :class:`~kzgeo.errors.Problem` for each of these faults:
 - a node that lies outside its ``country``;
 - a leg whose first or last vertex is not at its ``from_node`` or ``to_node``;
 - a leg that does not pass a station it names in ``via``;
-- a rail leg that runs over the sea (more than 2 km offshore, or for more
-  than 3 km however close to the shore), or through a country missing from its
-  ``countries``;
+- a rail leg that runs over the sea, or through a country missing from its
+  ``countries``: more than 2 km beyond the shore or border, or for more than
+  3 km however close to it;
 - a sea leg that crosses land away from its two ports.
 
 The country shapes are Natural Earth's 1:10m outlines shipped as package data
@@ -46,9 +46,10 @@ TOLERANCE_M = 2_000.0
 #: How far, in metres, a station named in ``via`` may lie from its leg.
 VIA_TOLERANCE_M = 3_000.0
 
-#: A rail leg may leave the coastline for at most this many metres (a chord
-#: across a bay, a harbour mole); a longer stretch over water is an error even
-#: when it stays within :data:`TOLERANCE_M` of the shore.
+#: A rail leg may leave the coastline, or cross into a country not among its
+#: ``countries``, for at most this many metres (a chord across a bay or a river
+#: bend); a longer stretch is an error even when it stays within
+#: :data:`TOLERANCE_M` of the shore or border.
 SEA_STRETCH_M = 3_000.0
 
 #: Shorter stretches outside the allowed area are ignored (rounding noise).
@@ -171,12 +172,20 @@ def _leg_problems(
     unknown = [c for c in codes if not countries.known(c)]
     if unknown:
         return [Problem(file, where, f"countries: {', '.join(unknown)} is not a country code in the shipped outlines")]
-    allowed = countries.union(codes, window).buffer(TOLERANCE_M)
+    allowed = countries.union(codes, window)
     for piece in _pieces(line.difference(allowed)):
         place = _place(countries, piece)
-        if place != "over the sea":
+        if place == "over the sea":
+            continue  # measured against the coast below
+        away = max(allowed.distance(piece.interpolate(i / 20, normalized=True)) for i in range(21))
+        if piece.length > SEA_STRETCH_M or away > TOLERANCE_M:
             problems.append(
-                Problem(file, where, f"rail leg runs {place}, which is not among its countries ({';'.join(codes)}), for {_km(piece.length)} around {_where(piece.interpolate(0.5, normalized=True))}")
+                Problem(
+                    file,
+                    where,
+                    f"rail leg runs {place}, which is not among its countries ({';'.join(codes)}), for {_km(piece.length)} "
+                    f"(up to {_km(away)} across the border) around {_where(piece.interpolate(0.5, normalized=True))}",
+                )
             )
     land = countries.land(window)
     for piece in _pieces(line.difference(land)):
@@ -186,6 +195,16 @@ def _leg_problems(
                 Problem(file, where, f"rail leg runs over the sea for {_km(piece.length)} (up to {_km(offshore)} from the shore) around {_where(piece.interpolate(0.5, normalized=True))}")
             )
     return problems
+
+
+def part_within(geom: shapely.Geometry | None, code: str, countries: Countries | None = None) -> shapely.Geometry | None:
+    """The part of a lon/lat geometry inside country ``code``, in lon/lat (None for None)."""
+    if geom is None or geom.is_empty:
+        return geom
+    countries = countries or shipped_countries()
+    metric = _project(geom)
+    inside = metric.intersection(countries.union([code], box(*metric.bounds).buffer(10_000)))
+    return shapely_transform(_to_lonlat().transform, inside)
 
 
 def check_geography(

@@ -57,27 +57,59 @@ def leg_lengths(data: Dataset) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _column(frame: pd.DataFrame, name: str, dtype: str = "float") -> pd.Series:
+    """A column the catalog may not declare (older layers): missing values where absent."""
+    if name in frame:
+        return frame[name]
+    return pd.Series(np.nan if dtype == "float" else None, index=frame.index, dtype=dtype if dtype == "float" else object)
+
+
 def route_lengths(data: Dataset) -> pd.DataFrame:
     """Every route variant: the sum of its legs' lengths beside the published length.
 
-    ``diff_pct`` is ``(computed - published) / published * 100``; it is
-    ``nan`` where no length is published.
+    A route with ``measured_in`` (a country code) counts only the part of its
+    legs inside that country, so a figure published for one country's section
+    is compared like with like. A published range (``published_km_min`` to
+    ``published_km_max``) counts as matched anywhere inside it.
+    ``diff_pct`` is ``(computed - nearest published bound) / that bound * 100``,
+    0 inside a range and ``nan`` where nothing is published.
     """
+    from kzgeo import geography
+
     routes = data.tables["routes"]
-    leg_m = dict(zip(data.layers["corridors"]["id"], geodesy.length(data.layers["corridors"].geometry)))
-    computed = np.array([sum(leg_m[leg] for leg in split_refs(legs)) for legs in routes["legs"]], dtype=float)
+    legs = data.layers["corridors"].set_index("id")
+    leg_m = dict(zip(legs.index, geodesy.length(legs.geometry)))
+    measured_in = _column(routes, "measured_in", "object")
+    computed = []
+    for cell, country in zip(routes["legs"], measured_in):
+        ids = split_refs(cell)
+        if isinstance(country, str) and country:
+            parts = [geography.part_within(legs.geometry[i], country) for i in ids]
+            computed.append(float(np.nansum(geodesy.length(parts))))
+        else:
+            computed.append(sum(leg_m[i] for i in ids))
+    computed_km = np.array(computed, dtype=float) / 1000
     published = routes["published_km"].to_numpy(dtype=float)
-    diff = (computed / 1000 - published) / published * 100
+    low = _column(routes, "published_km_min").to_numpy(dtype=float)
+    high = _column(routes, "published_km_max").to_numpy(dtype=float)
+    low = np.where(np.isnan(low), published, low)
+    high = np.where(np.isnan(high), published, high)
+    bound = np.where(computed_km < low, low, np.where(computed_km > high, high, computed_km))
+    diff = np.where(np.isnan(low), np.nan, (computed_km - bound) / bound * 100)
     return pd.DataFrame(
         {
             "id": routes["id"],
             "name": routes["name_en"],
             "legs": routes["legs"],
-            "computed_km": _km(computed),
+            "measured_in": measured_in,
+            "computed_km": _km(computed_km * 1000),
             "published_km": published,
+            "published_km_min": low,
+            "published_km_max": high,
             "diff_pct": np.round(diff, 1),
             "source": routes["sources"],
             "note": routes["published_note"],
+            "difference_note": _column(routes, "difference_note", "object"),
         }
     ).reset_index(drop=True)
 
@@ -234,6 +266,14 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _published(route: dict) -> Any:
+    """A published length as a table cell: one figure, or a range "42–45"."""
+    low, high = route["published_km_min"], route["published_km_max"]
+    if not math.isnan(low) and not math.isnan(high) and low != high:
+        return f"{low:g}–{high:g}"
+    return route["published_km"]
+
+
 def _signed(pct: float) -> str:
     return "–" if math.isnan(pct) else f"{pct:+.1f} %"
 
@@ -244,7 +284,9 @@ def to_markdown(rep: Report) -> str:
         "# kzgeo report: lengths and distances",
         "",
         f"Data as of {rep.as_of}. Lengths and distances are geodesics on the WGS84 ellipsoid, in km. "
-        "Lines are drawn through sourced towns, so most computed lengths fall short of the track.",
+        "Lines are drawn through the stations the sources name, straight between them, so most computed lengths "
+        "fall short of the track. A route measured in one country counts only its legs' part inside that country; "
+        "a published range counts as matched anywhere inside it.",
         "",
         "## Route lengths: computed and published",
         "",
@@ -252,8 +294,12 @@ def to_markdown(rep: Report) -> str:
     routes = rep.routes
     out += _table(
         ["Route", "Computed km", "Published km", "Difference", "Sources"],
-        [[r["name"], r["computed_km"], r["published_km"], _signed(r["diff_pct"]), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
+        [[r["name"], r["computed_km"], _published(r), _signed(r["diff_pct"]), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
     )
+    gaps = [r for r in routes.to_dict("records") if not math.isnan(r["diff_pct"]) and r["diff_pct"] != 0]
+    if gaps:
+        out += ["", "Why drawn and published lengths still differ:", ""]
+        out += [f"- **{_cell(r['name'])}** ({_signed(r['diff_pct'])}): {_cell(r['difference_note'])}" for r in gaps]
     notes = [(r["name"], r["note"]) for r in routes.to_dict("records") if isinstance(r["note"], str)]
     if notes:
         out += ["", "Notes:", ""] + [f"- **{_cell(name)}**: {_cell(note)}" for name, note in notes]
