@@ -12,16 +12,17 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 
 from __future__ import annotations
 
-from kzgeo import geodesy
-from kzgeo.build import build_maps as build
+from kzgeo.analysis import geodesy
+from kzgeo.publish import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
-from kzgeo.export import export
-from kzgeo.mapspec import MapSpec, read_map_spec, render_spec
-from kzgeo.render import render_map
-from kzgeo.report import deposit_proximity, deposits_near, leg_lengths, report, route_lengths
-from kzgeo.version import package_version
+from kzgeo.qgis.export import export
+from kzgeo.spec import MapSpec, read_map_spec, render_spec
+from kzgeo.html.render import render_map
+from kzgeo import report
+from kzgeo.analysis.measures import deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.provenance import package_version
 
 __version__ = package_version()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kzgeo.errors import CatalogError, KzgeoIOError
-from kzgeo.files import read_capped
+from kzgeo.io.files import read_capped
 
 CATALOG_NAME = "catalog.toml"
 FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "refs"})

@@ -15,10 +15,10 @@ from typing import Annotated, Optional
 import typer
 
 import kzgeo
-from kzgeo.build import OUTPUT_FORMATS
+from kzgeo.publish import OUTPUT_FORMATS
 from kzgeo.errors import KzgeoError, LayersInvalid
 from kzgeo.labels import LANGUAGES
-from kzgeo.report import DEFAULT_WITHIN_KM
+from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 

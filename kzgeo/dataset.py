@@ -22,7 +22,7 @@ from kzgeo import settings
 from kzgeo.catalog import Catalog, TableSpec, read_catalog
 from kzgeo.errors import LayersInvalid, Problem
 from kzgeo.geography import check_dataset_geography
-from kzgeo.io import Feature, read_features, read_rows, split_refs
+from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
 log = logging.getLogger(__name__)
 

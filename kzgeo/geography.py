@@ -41,7 +41,7 @@ from shapely import LineString, Point, box
 from shapely.strtree import STRtree
 
 from kzgeo.errors import Problem
-from kzgeo.io import split_refs
+from kzgeo.io.readers import split_refs
 
 #: Allowed gap, in metres, at borders, coasts and line ends.
 TOLERANCE_M = 2_000.0

@@ -34,7 +34,7 @@ data_licence: str = "CC BY 4.0 for the compilation; each cited source keeps its 
 #: Rights statement in the same metadata.
 data_rights: str = "Positions and figures are as published by the cited sources; approximate locations are marked as such."
 
-#: Layers with at least this many features are drawn by :mod:`kzgeo.fastlayer`
+#: Layers with at least this many features are drawn by :mod:`kzgeo.html.fastlayer`
 #: (columnar data, canvas drawing, popups built on click) instead of one SVG
 #: element and one popup per feature.
 fast_layer_min_features: int = 1000

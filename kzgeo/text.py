@@ -3,8 +3,8 @@
 A screen-reader user, or anyone reading a map without a mouse, gets the same
 content as plain text: one paragraph generated from the data (counts,
 commodities, how many locations are approximate, the "as of" date) and one
-table per layer. Everything here returns plain strings; :mod:`kzgeo.popup`
-turns them into escaped HTML and :mod:`kzgeo.static_map` draws them.
+table per layer. Everything here returns plain strings; :mod:`kzgeo.html.popup`
+turns them into escaped HTML and :mod:`kzgeo.printmap` draws them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from kzgeo.dataset import Dataset
-from kzgeo.io import split_refs
+from kzgeo.io.readers import split_refs
 from kzgeo.labels import label, term
 from kzgeo.style import is_approximate
 
@@ -133,3 +133,26 @@ def source_lines(data: Dataset, layers: list[str]) -> list[str]:
             ids.update(split_refs(refs))
     rows = [data.sources.loc[i] for i in sorted(ids)]
     return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" for r in rows)
+
+
+def resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
+    """The resource figures of feature ``fid`` as plain-text lines, and the sources they cite."""
+    table = data.tables.get("resources")
+    if table is None:
+        return [], []
+    lines, refs = [], []
+    for row in table[table["deposit"] == fid].to_dict("records"):
+        lines.append(resource_line(row))
+        refs += split_refs(row["sources"])
+    return lines, refs
+
+
+def resource_line(row: dict[str, Any]) -> str:
+    """One resource figure as a plain-text popup line."""
+    note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
+    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
+
+
+def agreement_lines(data: Dataset) -> dict[str, list[str]]:
+    """Per feature id, the agreements that concern it as plain-text popup lines, oldest first."""
+    return {fid: [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in rows] for fid, rows in agreements_by_feature(data).items()}

@@ -27,7 +27,7 @@ from conftest import SHIPPED_LAYERS
 
 runner = CliRunner()
 # `kzgeo.export` is the function; the module it lives in:
-export_module = importlib.import_module("kzgeo.export")
+export_module = importlib.import_module("kzgeo.qgis.export")
 LAYERS = ("deposits", "corridors", "nodes")
 TABLES = ("resources", "routes", "agreements", "sources")
 HOSTILE_TITLE = 'Deposits <script>window.__pwned=1</script> & "quotes"'

@@ -20,7 +20,7 @@ import pytest
 import shapely
 
 import kzgeo
-from kzgeo.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, qgis_color, qgis_dash
+from kzgeo.qgis.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, qgis_color, qgis_dash
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 
 from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS

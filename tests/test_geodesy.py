@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from shapely import LineString, MultiLineString, Point, Polygon
 
-from kzgeo import geodesy
+from kzgeo.analysis import geodesy
 
 A = 6378137.0  # WGS84 semi-major axis, metres
 F = 1 / 298.257223563  # WGS84 flattening

@@ -10,7 +10,7 @@ import pytest
 
 import kzgeo
 from kzgeo.catalog import FieldSpec
-from kzgeo.io import parse_value
+from kzgeo.io.readers import parse_value
 
 from hostile import assert_refused, error_lines, read_table, set_cell, validate, write_table
 

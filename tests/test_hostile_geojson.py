@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import kzgeo
-from kzgeo.io import read_features
+from kzgeo.io.readers import read_features
 
 from hostile import add_polygon_layer, assert_refused, edit_json, feature, set_geometry, validate
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import kzgeo
-import kzgeo.atomic
-from kzgeo.atomic import write_atomic
+import kzgeo.io.atomic
+from kzgeo.io.atomic import write_atomic
 from kzgeo.errors import KzgeoError, KzgeoIOError
 
 from hostile import assert_refused, cli, set_cell
@@ -70,9 +70,9 @@ def test_build_killed_while_writing_keeps_previous_map(layers_dir, previous_map,
         written.append(Path(tmp))
         return fd, tmp
 
-    real_mkstemp = kzgeo.atomic.tempfile.mkstemp
-    monkeypatch.setattr(kzgeo.atomic.os, "fdopen", half_fdopen)
-    monkeypatch.setattr(kzgeo.atomic.tempfile, "mkstemp", watch_temp)
+    real_mkstemp = kzgeo.io.atomic.tempfile.mkstemp
+    monkeypatch.setattr(kzgeo.io.atomic.os, "fdopen", half_fdopen)
+    monkeypatch.setattr(kzgeo.io.atomic.tempfile, "mkstemp", watch_temp)
     if isinstance(error, OSError):
         result = cli("build", "--layers", layers_dir, "--out", path.parent, "--maps", path.parent)
         assert_refused(result, f"Error: {path}: cannot write (No space left on device); the previous file is unchanged")
@@ -92,7 +92,7 @@ def test_failure_while_rendering_keeps_previous_map(layers_dir, previous_map, mo
     def broken_render(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(importlib.import_module("kzgeo.build"), "render_spec", broken_render)
+    monkeypatch.setattr(importlib.import_module("kzgeo.publish"), "render_spec", broken_render)
     with pytest.raises(RuntimeError):
         kzgeo.build(layers_dir, path.parent, maps_dir=path.parent)
     assert path.read_bytes() == before and leftovers(path.parent) == []

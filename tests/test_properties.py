@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 import kzgeo
 from kzgeo.catalog import FIELD_TYPES, FieldSpec, text_problem
 from kzgeo.errors import KzgeoError
-from kzgeo.io import parse_value
+from kzgeo.io.readers import parse_value
 
 from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS, copy_fixture_layers
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kzgeo
-from kzgeo import geodesy
+from kzgeo.analysis import geodesy
 from kzgeo.cli import app
 
 from conftest import SHIPPED_LAYERS

@@ -13,7 +13,7 @@ import shapely
 
 import kzgeo
 from kzgeo import settings
-from kzgeo.fastlayer import CODE_BASE, code_string, compact_json, encode_column, encode_paths, encode_shapes
+from kzgeo.html.fastlayer import CODE_BASE, code_string, compact_json, encode_column, encode_paths, encode_shapes
 
 from conftest import ROOT
 
@@ -241,7 +241,7 @@ def test_benchmark_catalog_declares_the_shipped_deposit_fields():
 
 
 def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_dir):
-    from kzgeo.fastlayer import layer_payload
+    from kzgeo.html.fastlayer import layer_payload
     from kzgeo.labels import label
 
     data = kzgeo.read_layers(layers_dir)
@@ -262,7 +262,7 @@ def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_d
 
 def test_valid_table_reads_the_same_through_the_fast_path(layers_dir):
     from kzgeo.catalog import read_catalog
-    from kzgeo.io import read_rows
+    from kzgeo.io.readers import read_rows
 
     spec = read_catalog(layers_dir).layers["nodes"]
     path = layers_dir / "nodes.csv"
@@ -280,7 +280,7 @@ def test_valid_table_reads_the_same_through_the_fast_path(layers_dir):
 
 def test_bad_cells_are_still_named_row_by_row(layers_dir):
     from kzgeo.catalog import read_catalog
-    from kzgeo.io import read_rows
+    from kzgeo.io.readers import read_rows
 
     spec = read_catalog(layers_dir).layers["nodes"]
     path = layers_dir / "nodes.csv"
@@ -306,7 +306,7 @@ def test_bad_cells_are_still_named_row_by_row(layers_dir):
     ],
 )
 def test_junk_coordinates_are_refused(tmp_path, coordinates, message):
-    from kzgeo.io import read_features
+    from kzgeo.io.readers import read_features
 
     path = tmp_path / "areas.geojson"
     feature = {"type": "Feature", "id": "a", "properties": {}, "geometry": {"type": "Polygon", "coordinates": coordinates}}
@@ -333,7 +333,7 @@ def test_hovering_a_point_shows_its_name_as_text(layers_dir, tmp_path, all_fast,
 
 
 def test_points_read_in_bulk_unless_one_needs_a_closer_look(tmp_path):
-    from kzgeo.io import read_features
+    from kzgeo.io.readers import read_features
 
     def write(features):
         path = tmp_path / "points.geojson"

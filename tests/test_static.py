@@ -11,7 +11,7 @@ from matplotlib.image import imread
 
 import kzgeo
 from kzgeo.errors import KzgeoError
-from kzgeo.static_map import PAGE_SIZE, PNG_DPI
+from kzgeo.printmap import PAGE_SIZE, PNG_DPI
 
 from conftest import ROOT
 

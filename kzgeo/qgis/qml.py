@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 from kzgeo.catalog import LayerSpec
 from kzgeo.labels import label
-from kzgeo.qgisxml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
+from kzgeo.qgis.xml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
 from kzgeo.style import FALLBACK_COLOR, path_style, uncertainty_style
 
 LINE_TYPES = ("LineString", "MultiLineString")

@@ -1,7 +1,7 @@
 """Turn a :class:`~kzgeo.dataset.Dataset` into an interactive folium map.
 
 One ``FeatureGroup`` per layer (after geopandas' ``explore``), styled from the
-catalog, with escaped popups (:mod:`kzgeo.popup`), uncertainty circles for
+catalog, with escaped popups (:mod:`kzgeo.html.popup`), uncertainty circles for
 approximate locations, and a legend that shows and hides with its layer.
 """
 
@@ -19,17 +19,18 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from kzgeo import backdrop as bd, settings
-from kzgeo.assets import CdnMap, Page, SelfContainedMap
+from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.backdrop import backdrop_geojson
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
+from kzgeo.html.fastlayer import FastLayer
+from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.errors import MapSpecError
-from kzgeo.io import split_refs
+from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
-from kzgeo.popup import esc, popup_html, text_panel_html, tooltip_html
+from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
-from kzgeo.version import package_version
+from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +53,6 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
-def _resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
-    table = data.tables.get("resources")
-    if table is None:
-        return [], []
-    lines, refs = [], []
-    for row in table[table["deposit"] == fid].to_dict("records"):
-        lines.append(resource_line(row))
-        refs += split_refs(row["sources"])
-    return lines, refs
-
-
-def resource_line(row: dict[str, Any]) -> str:
-    """One resource figure as a plain-text popup line."""
-    note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
-
-
-def agreement_lines(data: Dataset) -> dict[str, list[str]]:
-    """Per feature id, the agreements that concern it as plain-text popup lines, oldest first."""
-    return {fid: [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in rows] for fid, rows in agreements_by_feature(data).items()}
-
-
 def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
     enums = enum_fields(data, layer)
     shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
@@ -83,7 +62,7 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
     for key in ref_fields(data, layer):
         if shown.get(key) in names:
             shown[key] = names[shown[key]]
-    resources, resource_refs = _resource_lines(data, row["id"])
+    resources, resource_refs = resource_lines(data, row["id"])
     refs = list(dict.fromkeys(split_refs(row["sources"]) + resource_refs))
     return popup_html(
         shown,
@@ -110,8 +89,6 @@ def add_layer(
     # Leaflet's layer control inserts names as HTML: escape.
     group = folium.FeatureGroup(name=esc(f"{title} ({len(frame)})"), show=True)
     if len(frame) >= settings.fast_layer_min_features:
-        from kzgeo.fastlayer import FastLayer  # imported here: fastlayer builds on this module
-
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
     style_fields = {label_field, "location_accuracy"}
@@ -183,16 +160,6 @@ def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
     return [child for child in group._children.values() if isinstance(child, folium.GeoJson)]
 
 
-def _manifest(data: Dataset, names: list[str], lang: str) -> dict[str, Any]:
-    return {
-        "kzgeo_version": package_version(),
-        "as_of": data.as_of,
-        "lang": lang,
-        "layers": names,
-        "inputs": dict(sorted(data.file_hashes.items())),
-    }
-
-
 def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_contained: bool, tiles: str) -> None:
     """Full screen, measure and minimap: kzgeo's own (inline) or folium's plugins (CDN)."""
     if self_contained:
@@ -242,7 +209,7 @@ def render_map(
     ``view`` is ``(lon_min, lat_min, lon_max, lat_max)`` to show instead of
     the extent; ``basemap`` names a tile provider (``"none"`` for no tiles);
     ``popup_extras`` maps layer -> feature id -> extra ``(heading, lines)``
-    popup sections (escaped in :mod:`kzgeo.popup` like everything else).
+    popup sections (escaped in :mod:`kzgeo.html.popup` like everything else).
     Names, legend, popups and controls are in ``lang``
     (``"en"``, ``"ru"`` or ``"kk"``). With ``self_contained`` (the default)
     the page needs no network: every script and style is inline and the
@@ -273,7 +240,7 @@ def render_map(
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
     _add_text_panel(fmap, data, names, lang)
     Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
-    BuildManifest(_manifest(data, names, lang)).add_to(fmap)
+    BuildManifest(manifest(data, lang=lang, layers=names)).add_to(fmap)
     bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
     # Keep the features clear of the controls: tools on the left, title, layers and legends on the right.
     fmap.fit_bounds(

@@ -7,7 +7,7 @@ of megabytes and the browser never finishes drawing it. A layer with at least
 
 * columns, not objects: each attribute once as an array, repeated values as a
   dictionary plus integer codes (numbers formatted once per distinct value by
-  the popups' own formatter (``kzgeo.popup.format_value``), the same words the small maps show);
+  the popups' own formatter (``kzgeo.html.popup.format_value``), the same words the small maps show);
 * coordinates as integers (``settings.coordinate_precision`` decimals for
   points; lines and polygons delta-encoded and, only when they exceed
   ``settings.fast_layer_path_budget`` bytes, simplified until they fit);
@@ -40,12 +40,11 @@ from markupsafe import Markup
 
 from kzgeo import settings
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.io import split_refs, without_gc
+from kzgeo.io.readers import split_refs, without_gc
 from kzgeo.labels import label, term
-from kzgeo.popup import format_value, is_web_url
-from kzgeo.render import agreement_lines, resource_line
+from kzgeo.html.popup import format_value, is_web_url
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
-from kzgeo.text import enum_fields, feature_names, layer_title, name_field, ref_fields
+from kzgeo.text import agreement_lines, enum_fields, resource_line, feature_names, layer_title, name_field, ref_fields
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ MAX_CODES = 0xD800 - CODE_BASE - 1
 @cache
 def fastlayer_js() -> str:
     """The browser side of the fast layer, shipped as package data."""
-    return resources.files("kzgeo").joinpath("static/fastlayer.js").read_text(encoding="utf-8")
+    return resources.files("kzgeo.html").joinpath("static/fastlayer.js").read_text(encoding="utf-8")
 
 
 @without_gc
@@ -171,7 +170,7 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     """Resource, agreement and map-spec lines of the few features that have any, keyed by feature index.
 
     ``popup_extras`` maps a feature id to ``(heading key, lines)`` pairs, as
-    :func:`kzgeo.render.add_layer` takes them. Also returns the source ids the
+    :func:`kzgeo.html.render.add_layer` takes them. Also returns the source ids the
     resource lines cite, per feature index.
     """
     index = pd.Index(ids)

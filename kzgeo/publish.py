@@ -1,6 +1,6 @@
 """Build the repository's maps from a layers directory into HTML, PNG or PDF files.
 
-A maps directory holds map specs (``NAME.toml``, see :mod:`kzgeo.mapspec`)
+A maps directory holds map specs (``NAME.toml``, see :mod:`kzgeo.spec`)
 and the pages built from them (``NAME.html``, beside each spec). The
 overview is always built: from ``overview.toml`` when there is one, else
 from every layer with the catalog's title.
@@ -13,11 +13,11 @@ import logging
 from pathlib import Path
 
 from kzgeo import settings
-from kzgeo.atomic import write_atomic
+from kzgeo.io.atomic import write_atomic
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.labels import check_language
-from kzgeo.mapspec import MapSpec, kept_ids, read_map_spec, render_spec
+from kzgeo.spec import MapSpec, kept_ids, read_map_spec, render_spec
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")
@@ -30,7 +30,7 @@ OVERVIEW = "overview"
 def _render(spec: MapSpec, data: Dataset, fmt: str, self_contained: bool) -> str | bytes:
     if fmt == "html":
         return render_spec(spec, data, self_contained=self_contained).get_root().render()
-    from kzgeo.static_map import render_static  # matplotlib loads only when printing
+    from kzgeo.printmap import render_static  # matplotlib loads only when printing
 
     filters = {layer: kept_ids(spec, data, layer) for layer in spec.filters}
     return render_static(data, fmt=fmt, title=spec.title, layers=list(spec.layers) or None, lang=spec.lang, filters=filters, view=spec.view)

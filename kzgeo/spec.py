@@ -25,12 +25,12 @@ import xyzservices
 from kzgeo.catalog import MAX_CATALOG_BYTES, StyleSpec
 from kzgeo.dataset import Dataset
 from kzgeo.errors import KzgeoIOError, MapSpecError
-from kzgeo.files import read_capped
-from kzgeo.io import split_refs
+from kzgeo.io.files import read_capped
+from kzgeo.io.readers import split_refs
 from kzgeo.labels import LANGUAGES
-from kzgeo.render import render_map
+from kzgeo.html.render import render_map
 from kzgeo.text import agreements_by_feature
-from kzgeo.report import leg_lengths, route_lengths
+from kzgeo.analysis.measures import leg_lengths, route_lengths
 
 #: Keys a spec may have at its top level.
 SPEC_KEYS = ("title", "lang", "layers", "filters", "styles", "basemap", "view", "popup_extras")

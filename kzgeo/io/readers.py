@@ -28,7 +28,7 @@ from shapely.geometry import shape
 
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.errors import KzgeoIOError, Problem
-from kzgeo.files import read_capped
+from kzgeo.io.files import read_capped
 
 #: Files larger than this are refused before reading. It admits a whole
 #: national cadastre (300,000 records come to about 60 MB of CSV) and keeps

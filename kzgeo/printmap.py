@@ -27,7 +27,7 @@ from matplotlib.patches import Ellipse, FancyArrow, Rectangle
 from kzgeo import backdrop as bd
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
-from kzgeo.render import keep_features, layer_names
+from kzgeo.html.render import keep_features, layer_names
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines
 
@@ -237,7 +237,7 @@ def render_static(
     """A print-ready map of ``layers`` as PNG or PDF bytes (A4 landscape).
 
     ``filters`` and ``view`` mean what they mean for
-    :func:`kzgeo.render.render_map`. The PDF has two pages: the map, then
+    :func:`kzgeo.html.render.render_map`. The PDF has two pages: the map, then
     every source in full. Both carry no timestamp, so the same inputs give
     the same bytes.
     """

@@ -8,8 +8,9 @@ and no third-party file is copied into this repository.
 
 Both kinds of map (:class:`SelfContainedMap`, :class:`CdnMap`) live in a
 :class:`Page` that declares its language and number their elements
-deterministically when rendered (:mod:`kzgeo.ids`), so a rebuild is
-byte-identical.
+deterministically when rendered (:func:`number_elements`: branca's ids are
+``hexlify(urandom(16))``; kzgeo numbers every element by its place in the tree),
+so a rebuild is byte-identical.
 """
 
 from __future__ import annotations
@@ -24,7 +25,27 @@ import xstatic.pkg.leaflet as xs_leaflet
 from branca.element import Element, Figure
 from jinja2 import Template
 
-from kzgeo.ids import number_elements
+
+def _walk(element: Element, seen: set[int]):
+    """Elements in tree order: each element, its children, then elements it only refers to
+    (folium's MiniMap keeps its tile layer as an attribute, not a child)."""
+    if id(element) in seen:
+        return
+    seen.add(id(element))
+    yield element
+    for child in element._children.values():
+        yield from _walk(child, seen)
+    for name in sorted(vars(element)):
+        value = getattr(element, name)
+        if isinstance(value, Element) and name != "_parent":
+            yield from _walk(value, seen)
+
+
+def number_elements(root: Element) -> None:
+    """Give every element under ``root`` (inclusive) a sequential id, in tree order."""
+    for number, element in enumerate(_walk(root, set())):
+        element._id = f"{number:04d}"
+
 
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
@@ -58,7 +79,7 @@ _VERBATIM = Template("{{ this._template_str }}")
 class Page(Figure):
     """branca's Figure with ``<html lang>``, so screen readers use the right voice.
 
-    ``title`` must already be escaped (:func:`kzgeo.popup.esc`).
+    ``title`` must already be escaped (:func:`kzgeo.html.popup.esc`).
     """
 
     _template = Template(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from kzgeo.dataset import Dataset
-from kzgeo.metadata import metadata_element
-from kzgeo.qgisxml import QGIS_VERSION, document, spatialrefsys, sub
-from kzgeo.qml import AREA_TYPES, LINE_TYPES, aliases, renderer
+from kzgeo.qgis.qmd import metadata_element
+from kzgeo.qgis.xml import QGIS_VERSION, document, spatialrefsys, sub
+from kzgeo.qgis.qml import AREA_TYPES, LINE_TYPES, aliases, renderer
 
 GEOPACKAGE_NAME = "kzgeo.gpkg"
 TABLES_GROUP = "Tables"

@@ -24,7 +24,7 @@
 
   var CODE_BASE = 0x100;
 
-  /* Code k of a code string (kzgeo.fastlayer.code_string); -1 when missing. */
+  /* Code k of a code string (kzgeo.html.fastlayer.code_string); -1 when missing. */
   function code(codes, i) { return codes.charCodeAt(i) - CODE_BASE - 1; }
 
   function cell(column, i) {

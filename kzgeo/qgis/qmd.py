@@ -12,8 +12,9 @@ import xml.etree.ElementTree as ET
 
 from kzgeo import settings
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.io import split_refs
-from kzgeo.qgisxml import QGIS_VERSION, document, spatialrefsys, sub
+from kzgeo.io.readers import split_refs
+from kzgeo.provenance import package_version
+from kzgeo.qgis.xml import QGIS_VERSION, document, spatialrefsys, sub
 
 KEYWORD_VOCABULARY = "kzgeo"
 
@@ -52,9 +53,7 @@ def metadata_element(data: Dataset, name: str, tag: str = "qgis") -> ET.Element:
             links, "link", name=f"{_text(row['publisher'])}: {_text(row['title'])} ({_text(row['date'])})", type="WWW:LINK",
             url=_text(row.get("url")), description=f"source {sid}", format="", mimeType="", size="",
         )
-    from kzgeo import __version__  # the package is initialised by the time metadata is written
-
-    sub(root, "history", f"Data as of {data.as_of} (the newest source date); exported by kzgeo {__version__}.")
+    sub(root, "history", f"Data as of {data.as_of} (the newest source date); exported by kzgeo {package_version()}.")
     sub(root, "fees", "")
     sub(root, "rights", settings.data_rights)
     sub(root, "license", settings.data_licence)

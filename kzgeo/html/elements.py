@@ -134,7 +134,7 @@ class LayerLegend(MacroElement):
 
 
 def _static(name: str) -> str:
-    return files("kzgeo").joinpath("static", name).read_text(encoding="utf-8")
+    return files("kzgeo.html").joinpath("static", name).read_text(encoding="utf-8")
 
 
 class OwnControlsCode(MacroElement):
@@ -203,7 +203,7 @@ class OwnControls(MacroElement):
 
 
 class TextPanel(MacroElement):
-    """The "map as text" panel (HTML from :func:`kzgeo.popup.text_panel_html`) and its button."""
+    """The "map as text" panel (HTML from :func:`kzgeo.html.popup.text_panel_html`) and its button."""
 
     _template = Template(
         """
