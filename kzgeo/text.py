@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from kzgeo import figures
 from kzgeo.dataset import Dataset
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import label, term
@@ -141,16 +142,21 @@ def resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
     if table is None:
         return [], []
     lines, refs = [], []
-    for row in table[table["deposit"] == fid].to_dict("records"):
-        lines.append(resource_line(row))
-        refs += split_refs(row["sources"])
+    groups = figures.groups_of(data)
+    for scope in figures.scopes(data, fid):
+        for row in table[table["deposit"] == scope].to_dict("records"):
+            lines.append(resource_line(row, shared=groups[scope][0] if scope in groups else None))
+            refs += split_refs(row["sources"])
     return lines, refs
 
 
-def resource_line(row: dict[str, Any]) -> str:
-    """One resource figure as a plain-text popup line."""
+def resource_line(row: dict[str, Any], shared: str | None = None) -> str:
+    """One resource figure as a plain-text popup line; ``shared`` names the group a shared figure covers."""
     note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
+    text = row.get("published_text")
+    head = text if isinstance(text, str) and text else f"{row['quantity']:,g} {row['unit']} {row['commodity']}"
+    scope = f"for {shared} together; " if shared else ""
+    return f"{head} ({scope}{row['basis']}{note})"
 
 
 def agreement_lines(data: Dataset) -> dict[str, list[str]]:

@@ -38,7 +38,7 @@ from folium.map import Layer
 from jinja2 import Template
 from markupsafe import Markup
 
-from kzgeo import settings
+from kzgeo import figures, settings
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs, without_gc
 from kzgeo.labels import label, term
@@ -178,10 +178,13 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     extra_refs: dict[int, list[str]] = {}
     table = data.tables.get("resources")
     if table is not None:
-        rows = table.assign(_at=index.get_indexer(table["deposit"]))
-        for row in rows[rows["_at"] >= 0].to_dict("records"):
-            resource_lines.setdefault(row["_at"], []).append(resource_line(row))
-            extra_refs.setdefault(row["_at"], []).extend(split_refs(row["sources"]))
+        groups = figures.groups_of(data)
+        for row in table.to_dict("records"):
+            shared = groups[row["deposit"]][0] if row["deposit"] in groups else None
+            for at in index.get_indexer(figures.shared_by(data, row["deposit"])):
+                if at >= 0:
+                    resource_lines.setdefault(int(at), []).append(resource_line(row, shared=shared))
+                    extra_refs.setdefault(int(at), []).extend(split_refs(row["sources"]))
     by_fid = agreement_lines(data)
     named = pd.Index(sorted(by_fid))
     agreements = {int(at): by_fid[fid] for fid, at in zip(named, index.get_indexer(named)) if at >= 0}
