@@ -20,6 +20,7 @@ import pandas as pd
 
 from kzgeo import settings
 from kzgeo.catalog import Catalog, TableSpec, read_catalog
+from kzgeo.citations import check_citations
 from kzgeo.errors import LayersInvalid, Problem
 from kzgeo.geography import check_dataset_geography
 from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
@@ -121,8 +122,8 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, rows, unreadable)
-    if not problems:  # geography needs well-formed, joined layers
-        problems += check_dataset_geography(catalog, features, rows)
+    if not problems:  # geography and citations need well-formed, joined layers
+        problems += check_dataset_geography(catalog, features, rows) + check_citations(catalog, rows)
     return features, rows, problems
 
 

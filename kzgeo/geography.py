@@ -209,6 +209,14 @@ def _leg_problems(
     return problems
 
 
+def densified(geom: shapely.Geometry, step_m: float = 1_000.0) -> list[tuple[float, float]]:
+    """Lon/lat points along a line at most ``step_m`` apart (measured in the checking projection)."""
+    metric = _project(geom)
+    n = max(int(metric.length // step_m), 1)
+    points = [metric.interpolate(i / n, normalized=True) for i in range(n + 1)]
+    return [_lonlat(p) for p in points]
+
+
 def part_within(geom: shapely.Geometry | None, code: str, countries: Countries | None = None) -> shapely.Geometry | None:
     """The part of a lon/lat geometry inside country ``code``, in lon/lat (None for None)."""
     if geom is None or geom.is_empty:
