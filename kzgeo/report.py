@@ -55,7 +55,9 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
     """All the report's tables for one dataset."""
     routes = route_lengths(data)
     cited = list(dict.fromkeys(ref for cell in routes["source"] for ref in split_refs(cell)))
-    sources = pd.DataFrame(data.cited(";".join(cited)), columns=["id", "publisher", "title", "date", "url"])
+    known = data.tables[data.catalog.sources_table].columns
+    columns = [c for c in ("id", "publisher", "title", "date", "accessed", "url", "no_url_reason", "tier") if c in known or c in ("id", "publisher", "title", "date", "url")]
+    sources = pd.DataFrame(data.cited(";".join(cited)), columns=columns)
     return Report(
         as_of=data.as_of,
         within_km=float(within_km),
@@ -209,7 +211,11 @@ def to_markdown(rep: Report) -> str:
     ]
     for s in rep.sources.to_dict("records"):
         url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
-        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
+        dated = _cell(s["date"]) if cell_value(s["date"]) is not None else "undated"
+        read = f"; read {_cell(s['accessed'])}" if cell_value(s.get("accessed")) is not None else ""
+        tier = f", {_cell(s['tier'])}" if cell_value(s.get("tier")) is not None else ""
+        why = f" (no address: {_cell(s['no_url_reason'])})" if not url and cell_value(s.get("no_url_reason")) is not None else ""
+        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({dated}{read}{tier}){url}{why}")
     return "\n".join(out) + "\n"
 
 
