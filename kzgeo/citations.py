@@ -2,8 +2,9 @@
 
 :func:`check_citations` returns a :class:`~kzgeo.errors.Problem` for
 
-- a source with neither a web address (``url``) nor a stated reason why
-  there is none (``no_url_reason``), in a catalog that declares that field;
+- a source with neither a web address (field role ``url``) nor a stated
+  reason why there is none (role ``no_url_reason``), in a catalog that
+  declares both;
 - any text cell, in any layer or table, that carries one of
   :data:`INTERNAL_WORDS`: working labels of the research notes that mean
   nothing to a reader of the maps and reports.
@@ -23,14 +24,14 @@ INTERNAL_WORDS = ("seed article", "[csc]", "fact sheet")
 def check_citations(catalog: Any, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Problem]:
     """Sources that cannot be found again, and internal words in any text cell."""
     problems: list[Problem] = []
-    sources_table = getattr(catalog, "sources_table", "sources")
+    sources_table = catalog.sources_table
     for name, spec in catalog.all_tables.items():
         text_fields = [f.name for f in spec.fields if f.type in ("str", "url")]
-        fields = {f.name for f in spec.fields}
+        url, reason = spec.field("url"), spec.field("no_url_reason")
         for r in rows.get(name, []):
             where = f'row ({spec.key} "{r.get(spec.key)}")'
-            if name == sources_table and "no_url_reason" in fields and not r.get("url") and not r.get("no_url_reason"):
-                problems.append(Problem(spec.attributes, where, "has no url and no no_url_reason: give the address or say why there is none"))
+            if name == sources_table and url and reason and not r.get(url) and not r.get(reason):
+                problems.append(Problem(spec.attributes, where, f"has no {url} and no {reason}: give the address or say why there is none"))
             for field in text_fields:
                 value = r.get(field)
                 if isinstance(value, str):

@@ -1,10 +1,11 @@
 """Which resource figures speak for which deposit.
 
 A figure that covers several deposits (one project's combined resource, a
-forecast for a wider area) is recorded once, on a group in
-``deposit_groups.csv``, never on one member. A deposit's popup lists its own
-figures and, marked as shared, those of every group it belongs to, so no
-figure is counted twice and none is hidden.
+forecast for a wider area) is recorded once, on a group (the table with
+``role = "groups"``, its members in the field with ``role = "members"``),
+never on one member. A deposit's popup lists its own figures and, marked as
+shared, those of every group it belongs to, so no figure is counted twice and
+none is hidden.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from typing import Any
 
 from kzgeo.io.readers import split_refs
 
-#: The table of deposit groups in a catalog that has one.
-GROUPS_TABLE = "deposit_groups"
-
 
 def groups_of(data: Any) -> dict[str, tuple[str, list[str]]]:
-    """Group id -> (English name, member deposit ids); empty when the catalog has no groups."""
-    table = data.tables.get(GROUPS_TABLE)
-    if table is None:
+    """Group id -> (English name, member deposit ids); empty when the catalog declares no groups."""
+    name = data.catalog.name_for("groups")
+    if name is None:
         return {}
-    return {r["id"]: (r["name_en"], split_refs(r["members"])) for r in table.to_dict("records")}
+    spec = data.catalog.all_tables[name]
+    members, label = spec.field("members"), spec.name_in("en")
+    if members is None:
+        return {}
+    frame = data.frame_for("groups")
+    return {r[spec.key]: (r[label] if label else r[spec.key], split_refs(r[members])) for r in frame.to_dict("records")}
 
 
 def scopes(data: Any, fid: str) -> list[str]:

@@ -298,26 +298,21 @@ def check_geography(
 
 
 def check_dataset_geography(catalog: Any, features: Mapping[str, Sequence[Any]], rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Problem]:
-    """:func:`check_geography` on a catalog's leg and node layers, when it has both.
+    """:func:`check_geography` on the catalog's legs and nodes (``role = "legs"`` and ``"nodes"``), when it has both.
 
-    The layers are found by their declared ``role`` ("legs", "nodes") where
-    the catalog gives one, else by the names ``corridors`` and ``nodes``.
+    Fields are found by their roles (``from``, ``to``, ``via``, ``mode``,
+    ``countries``; ``country``, ``uncertainty``), so the check reads any
+    dataset whose catalog declares them; a role it lacks is simply not checked.
     """
-
-    def find(role: str, name: str) -> str | None:
-        for layer, spec in catalog.layers.items():
-            if getattr(spec, "role", None) == role:
-                return layer
-        return name if name in catalog.layers else None
-
-    legs, nodes = find("legs", "corridors"), find("nodes", "nodes")
+    legs, nodes = catalog.name_for("legs"), catalog.name_for("nodes")
     if legs is None or nodes is None or legs not in features or nodes not in features:
         return []
-    return check_geography(
-        features[legs],
-        rows[legs],
-        features[nodes],
-        rows[nodes],
-        legs_file=catalog.layers[legs].geometry,
-        nodes_file=catalog.layers[nodes].geometry,
-    )
+    leg_spec, node_spec = catalog.layers[legs], catalog.layers[nodes]
+
+    def canonical(spec: Any, table: Sequence[Mapping[str, Any]], roles: dict[str, str]) -> list[dict[str, Any]]:
+        fields = {key: spec.field(role) for key, role in roles.items()}
+        return [{"id": r[spec.key], **{key: (r.get(f) if f else None) for key, f in fields.items()}} for r in table]
+
+    leg_rows = canonical(leg_spec, rows[legs], {"from_node": "from", "to_node": "to", "via": "via", "mode": "mode", "countries": "countries"})
+    node_rows = canonical(node_spec, rows[nodes], {"country": "country", "uncertainty_km": "uncertainty"})
+    return check_geography(features[legs], leg_rows, features[nodes], node_rows, legs_file=leg_spec.geometry, nodes_file=node_spec.geometry)
