@@ -316,3 +316,11 @@ def test_sources_have_dates_tiers_and_no_flagged_outlet_unlabelled(shipped):
     assert all("disinformation" in p for p in flagged["publisher"])
     assert sources.loc["uic-enews-414-zhezkazgan-beyneu", "date"] == "2014-09"
     assert not any(i.startswith("seed-") for i in sources.index)
+
+
+def test_readme_carries_the_reports_route_table():
+    """The route table and the one-line reasons in the README are what `kzgeo report` prints."""
+    report = kzgeo.report(SHIPPED_LAYERS)
+    block = report.split("## Route lengths: computed and published", 1)[1].split("Notes:", 1)[0].strip()
+    readme = (SHIPPED_LAYERS.parent / "README.md").read_text(encoding="utf-8")
+    assert block in readme, "paste the route table of `kzgeo report` into README.md"
