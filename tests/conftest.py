@@ -48,19 +48,24 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-#: JavaScript resolving once the page's map has stopped moving and painted twice: what
+#: A predicate for ``wait_for_function`` (polled every animation frame): true once the
+#: map's view has not changed for three frames and no pan or zoom animation runs. What
 #: tests wait for instead of a fixed sleep before looking at (or photographing) the map.
-SETTLED_JS = """() => new Promise(resolve => {
+#: (Leaflet leaves ``_flyToFrame`` set after a fly ends, so it cannot say "moving".)
+SETTLED_JS = """() => {
   const map = Object.keys(window).filter(k => /^map_[0-9]+$/.test(k)).map(k => window[k])[0];
-  const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
-  const moving = map && (map._animatingZoom || map._flyToFrame || (map._panAnim && map._panAnim._inProgress));
-  if (moving) { map.once("moveend", frames); } else { frames(); }
-})"""
+  if (!map) return true;
+  const c = map.getCenter();
+  const key = [c.lat, c.lng, map.getZoom(), !!map._animatingZoom, !!(map._panAnim && map._panAnim._inProgress)].join();
+  window.__kzSettled = window.__kzSettled && window.__kzSettled.key === key ? {key: key, frames: window.__kzSettled.frames + 1} : {key: key, frames: 0};
+  return window.__kzSettled.frames >= 3 && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+}"""
 
 
 def settle(page) -> None:
-    """Wait until the map has finished moving and the result is painted (no fixed sleep)."""
-    page.evaluate(SETTLED_JS)
+    """Wait until the map has stopped moving and the result is painted (no fixed sleep)."""
+    page.evaluate("() => { window.__kzSettled = null; }")
+    page.wait_for_function(SETTLED_JS, polling="raf", timeout=30_000)
 
 
 def screenshot(page, name: str) -> Path:
