@@ -8,6 +8,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
+>>> text = kzgeo.route("upper-kairakty", "poti", format="json")   # shortest route over the corridors
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from kzgeo.spec import MapSpec, read_map_spec, render_spec
 from kzgeo.html.render import render_map
 from kzgeo import report
 from kzgeo.analysis.measures import deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis.routing import Network, Route, RouteError, find_route, to_market
+from kzgeo.route_report import route
 from kzgeo.provenance import package_version
 
 __version__ = package_version()
@@ -37,12 +40,16 @@ __all__ = [
     "LayersInvalid",
     "MapSpec",
     "MapSpecError",
+    "Network",
     "OutputExistsError",
     "Problem",
+    "Route",
+    "RouteError",
     "build",
     "deposit_proximity",
     "deposits_near",
     "export",
+    "find_route",
     "geodesy",
     "leg_lengths",
     "list_layers",
@@ -52,6 +59,8 @@ __all__ = [
     "render_map",
     "render_spec",
     "report",
+    "route",
     "route_lengths",
+    "to_market",
     "validate",
 ]
