@@ -121,8 +121,8 @@ def summary_lines(route: Route, names: dict[str, str]) -> dict[str, Any]:
 def route_map(data: Dataset, route: Route, *, self_contained: bool = True) -> folium.Map:
     """The overview map fitted to ``route``, with the route highlighted and summarised."""
     bounds = np.array([g.bounds for g in route.geometries])
-    pad = 0.5
-    view = (bounds[:, 0].min() - pad, bounds[:, 1].min() - pad, bounds[:, 2].max() + pad, bounds[:, 3].max() + pad)
+    pad = 0.3
+    view = tuple(round(float(v), settings.coordinate_precision) for v in (bounds[:, 0].min() - pad, bounds[:, 1].min() - pad, bounds[:, 2].max() + pad, bounds[:, 3].max() + pad))
     title = f"Route: {route.origin.name} → {route.destination.name}"
     fmap = render_map(data, title=title, view=view, self_contained=self_contained)
     group = folium.FeatureGroup(name="Route", show=True, control=False)
@@ -144,6 +144,8 @@ def route_map(data: Dataset, route: Route, *, self_contained: bool = True) -> fo
             tooltip=folium.Tooltip(_tooltip(leg, route)),
         ).add_to(group)
     group.add_to(fmap)
+    # Fit again, keeping the route clear of the summary box on the left as well as the legends on the right.
+    fmap.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding_top_left=(380, 20), padding_bottom_right=(340, 20))
     RouteSummary(summary_lines(route, route.names)).add_to(fmap)
     return fmap
 
