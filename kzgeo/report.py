@@ -16,6 +16,7 @@ import logging
 import math
 import sys
 import types
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ import pandas as pd
 
 from kzgeo.analysis import geodesy
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM, deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis.routing import to_market
+from kzgeo.route_report import market_markdown
 from kzgeo.dataset import Dataset, cell_value, read_layers
 from kzgeo.io.atomic import write_atomic
 from kzgeo.io.readers import split_refs
@@ -45,10 +48,12 @@ class Report:
     near: pd.DataFrame
     sources: pd.DataFrame
     node_names: dict[str, str]
+    #: Routes from each deposit to each market (:func:`kzgeo.analysis.routing.to_market`).
+    to_market: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"routes": self.routes, "legs": self.legs, "deposits": self.deposits, "near": self.near}
+        return {"routes": self.routes, "legs": self.legs, "deposits": self.deposits, "near": self.near, "to_market": self.to_market}
 
 
 def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
@@ -65,6 +70,7 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
         near=deposits_near(data, within_km),
         sources=sources,
         node_names=dict(zip(data.layers["nodes"]["id"], data.layers["nodes"]["name_en"])),
+        to_market=to_market(data),
     )
 
 
@@ -83,6 +89,7 @@ def to_json(rep: Report) -> str:
         "legs": _records(rep.legs),
         "deposits": _records(rep.deposits),
         "near": _records(rep.near),
+        "to_market": _records(rep.to_market),
         "sources": _records(rep.sources),
     }
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -181,8 +188,8 @@ def to_markdown(rep: Report) -> str:
             ["Deposit", "Leg", "km from the point", "Within for certain?"],
             [[r["deposit_name"], r["leg_name"], r["distance_km"], "yes" if r["certain"] else "possibly"] for r in rep.near.to_dict("records")],
         )
+    out += [""] + market_markdown(rep.to_market)
     out += [
-        "",
         "## Method",
         "",
         f"Lengths sum the geodesic segments of each drawn line (pyproj.Geod, WGS84). A deposit's distance to a leg "
