@@ -301,36 +301,3 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
         tables=tables,
         sha256=digest,
     )
-
-
-# --- TEMPORARY shim until the catalog-roles commit lands on main (dropped at merge) ---
-_SHIM_TABLE_ROLES = {"deposits": "deposits", "corridors": "legs", "nodes": "nodes", "routes": "routes", "agreements": "agreements", "sources": "sources", "access": "access", "transit_times": "transit_times", "resources": "figures"}
-_SHIM_FIELD_ROLES = {"from_node": "from", "to_node": "to", "deposit": "deposit", "node": "node"}
-
-
-def _shim_field(self, role):
-    for f in self.fields:
-        if _SHIM_FIELD_ROLES.get(f.name, f.name) == role:
-            return f.name
-    return None
-
-
-def _shim_names(self):
-    return {lang: f"name_{lang}" for lang in ("en", "ru", "kk") if f"name_{lang}" in self.field_names}
-
-
-def _shim_name_for(self, role):
-    return next((n for n in self.all_tables if _SHIM_TABLE_ROLES.get(n) == role), None)
-
-
-def _shim_require(self, role, purpose):
-    name = self.name_for(role)
-    if name is None:
-        raise CatalogError(f"{CATALOG_NAME}: {purpose} needs a layer or table with role {role!r}")
-    return name
-
-
-TableSpec.field = _shim_field
-TableSpec.names = property(_shim_names)
-Catalog.name_for = _shim_name_for
-Catalog.require = _shim_require

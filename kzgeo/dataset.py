@@ -168,11 +168,3 @@ def layer_counts(layers_dir: str | Path | None = None) -> dict[str, int]:
     """Feature (or row) count of every layer and table, layers first."""
     data = read_layers(layers_dir)
     return {**{n: len(f) for n, f in data.layers.items()}, **{n: len(t) for n, t in data.tables.items()}}
-
-
-def _shim_frame_for(self, role):  # TEMPORARY until the catalog-roles commit lands
-    name = self.catalog.require(role, "this")
-    return self.layers.get(name, self.tables.get(name))
-
-
-Dataset.frame_for = _shim_frame_for
