@@ -379,11 +379,9 @@ class Network:
         return seg
 
     def _declared_access(self, deposit_id: str) -> list[dict[str, Any]]:
-        table = self.data.catalog.name_for("access")
-        if table is None:
+        spec, frame = self.data.catalog.spec_for("access"), self.data.frame_for("access")
+        if spec is None:
             return []
-        spec = self.data.catalog.all_tables[table]
-        frame = self.data.layers.get(table, self.data.tables.get(table))
         col = {role: spec.field(role) for role in ("deposit", "node", "kind", "published_km", "note", "sources")}
         out = []
         for row in frame.to_dict("records"):
@@ -484,11 +482,9 @@ class Network:
         return route
 
     def _transit_times(self, legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        table = self.data.catalog.name_for("transit_times")
-        if table is None or not legs:
+        spec, frame = self.data.catalog.spec_for("transit_times"), self.data.frame_for("transit_times")
+        if spec is None or not legs:
             return []
-        spec = self.data.catalog.all_tables[table]
-        frame = self.data.tables.get(table, self.data.layers.get(table))
         col = {role: spec.field(role) for role in ("from", "to", "days_min", "days_max", "note", "sources")}
         sequence = [legs[0]["from"]] + [s for leg in legs for s in leg["stops"][1:]]
         first = {}
@@ -604,8 +600,8 @@ def to_market(data: Dataset, markets: Iterable[settings.MarketRoute] | None = No
     """
     network = Network(data)
     markets = list(markets if markets is not None else settings.market_routes)
-    deposits = data.layers[data.catalog.require("deposits", "the to-market table")]
-    spec = data.catalog.layers[data.catalog.require("deposits", "the to-market table")]
+    name = data.catalog.require("deposits", "the to-market table")
+    deposits, spec = data.layers[name], data.catalog.layers[name]
     rows = []
     for dep in deposits.to_dict("records"):
         for market in markets:
