@@ -198,7 +198,7 @@ def market_markdown(frame: pd.DataFrame) -> list[str]:
             if r["not_operating_km"]:
                 text += f"; {r['not_operating_km']:,.0f} km not operating"
             cells.append(text)
-        dagger = "" if all(group["access_declared"].fillna(True)) else " †"
+        dagger = " †" if any(cell_value(v) is False for v in group["access_declared"]) else ""
         rows.append([f"{first['deposit_name']}{dagger}", *cells])
     out += _table(["Deposit", *markets], rows)
     return out + [""]

@@ -599,7 +599,7 @@ def to_market(data: Dataset, markets: Iterable[settings.MarketRoute] | None = No
     under its constraints gets a row whose ``note`` says why.
     """
     network = Network(data)
-    markets = list(markets if markets is not None else settings.market_routes)
+    markets = [m for m in (markets if markets is not None else settings.market_routes) if _known(network, m)]
     name = data.catalog.require("deposits", "the to-market table")
     deposits, spec = data.layers[name], data.catalog.layers[name]
     rows = []
@@ -634,6 +634,17 @@ def to_market(data: Dataset, markets: Iterable[settings.MarketRoute] | None = No
         "straight_km", "transshipments", "borders", "access_declared", "transit_days", "legs", "note",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _known(network: Network, market: settings.MarketRoute) -> bool:
+    """Whether the dataset has the market's places (a dataset of another region may not)."""
+    try:
+        for place in (market.to, *market.via):
+            network.resolve(place)
+    except RouteError:
+        log.info("market %r left out: the layers lack its places", market.label)
+        return False
+    return True
 
 
 def _days(t: dict[str, Any]) -> str:
