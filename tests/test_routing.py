@@ -233,3 +233,16 @@ def test_route_out_file_is_written_atomically(tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     assert out.read_text(encoding="utf-8").startswith("# Route: Upper Kairakty → Batumi")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["route.md"]
+
+
+def test_published_transit_times_are_listed_where_the_route_covers_them(data):
+    table = data.frame_for("transit_times")
+    spec = data.catalog.spec_for("transit_times")
+    row = table.iloc[-1]
+    start, end = row[spec.field("from")], row[spec.field("to")]
+    doc = kzgeo.find_route(data, start, end).to_dict()
+    times = [t for t in doc["transit_times"] if (t["from"], t["to"]) == (start, end)]
+    assert len(times) == 1 and times[0]["covers"] == "whole" and times[0]["days_min"] == row[spec.field("days_min")]
+    assert set(times[0]["sources"]) <= {s["id"] for s in doc["sources"]}
+    # A published time between places the route does not pass is not shown.
+    assert all(t["from"] in {s for leg in doc["legs"] for s in leg["stops"]} for t in doc["transit_times"])
