@@ -43,7 +43,7 @@ from shapely.ops import substring
 from kzgeo import settings
 from kzgeo.analysis import geodesy
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.errors import KzgeoError
+from kzgeo.errors import CatalogError, KzgeoError
 from kzgeo.io.readers import split_refs
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ class Route:
     sources: list[dict[str, Any]] = field(default_factory=list)
     #: English names of every place the route touches, by id.
     names: dict[str, str] = field(default_factory=dict)
-    geometries: list[LineString] = field(default_factory=list, repr=False)
+    #: The route's lines in travel order, each with what it is: ``("leg", i)`` for
+    #: ``legs[i]`` (cut to the part used) or ``("access", i)`` for ``access[i]``.
+    geometries: list[tuple[tuple[str, int], LineString]] = field(default_factory=list, repr=False)
 
     @property
     def total_km(self) -> float:
@@ -169,7 +171,7 @@ class Network:
         self._leg_field = {role: self.legs_spec.field(role) for role in ("from", "to", "mode", "status", "countries", "via", "gauge_mm", "sources")}
         for role in ("from", "to", "mode", "status"):
             if self._leg_field[role] is None:
-                raise KzgeoError(f"catalog: routing needs the {self.legs_name} field with role {role!r}")
+                raise CatalogError(f'{cat.root / "catalog.toml"}: {self.legs_name} has no field with role = "{role}", which routing needs')
         self.places: dict[str, Place] = {}
         self._names: dict[str, set[str]] = {}
         self._index_places()
@@ -409,7 +411,7 @@ class Network:
     def _assemble(self, graph, path, start, end, via, include_planned, avoid, access_by_deposit) -> Route:
         legs: list[dict[str, Any]] = []
         access: list[dict[str, Any]] = []
-        pieces: list[tuple[str, float, float, str]] = []  # leg, planar start, planar end, direction
+        order: list[tuple[str, int]] = []  # what each stretch of the route is, in travel order
         operating = set(settings.operating_statuses)
         for u, v, key in path:
             e = graph.edges[u, v, key]
@@ -417,6 +419,7 @@ class Network:
                 seg = dict(e["access"])
                 seg["from"], seg["to"] = (u, v)
                 access.append(seg)
+                order.append(("access", len(access) - 1))
                 continue
             forward = e["start"] == u
             lo, hi = e["planar"]
@@ -429,6 +432,7 @@ class Network:
                 leg["_planar"] = (min(leg["_planar"][0], lo), max(leg["_planar"][1], hi))
             else:
                 row = self.leg_rows[e["leg"]]
+                order.append(("leg", len(legs)))
                 legs.append(
                     {
                         "id": e["leg"],
@@ -450,18 +454,18 @@ class Network:
                         "_planar": (lo, hi),
                     }
                 )
-        for leg in legs:
+        lines: dict[tuple[str, int], LineString] = {}
+        for i, leg in enumerate(legs):
             leg["partial"] = leg.pop("_parts") < leg.pop("_of")
             # A whole leg is exactly its length in the leg table; a part, its share of the line.
             leg["km"] = _km(self.leg_km[leg["id"]] if not leg["partial"] else leg["_km"])
             lo, hi = leg.pop("_planar")
             line = self.leg_rows[leg["id"]]["geometry"]
             piece = line if not leg["partial"] else substring(line, lo, hi)
-            pieces.append(piece if leg["_dir"] else shapely.reverse(piece))
+            lines["leg", i] = piece if leg["_dir"] else shapely.reverse(piece)
             del leg["_km"], leg["_dir"]
-        for seg in access:
-            a, b = self.places[seg["from"]].point, self.places[seg["to"]].point
-            pieces.insert(0 if seg["from"] == start.id else len(pieces), LineString([a, b]))
+        for i, seg in enumerate(access):
+            lines["access", i] = LineString([self.places[seg["from"]].point, self.places[seg["to"]].point])
         route = Route(
             origin=start,
             destination=end,
@@ -474,7 +478,7 @@ class Network:
             borders=_borders(legs, self.places),
             transit_times=self._transit_times(legs),
             straight_km=round(float(geodesy.point_distance([start.point], [end.point])[0, 0]) / 1000, 1),
-            geometries=pieces,
+            geometries=[(key, lines[key]) for key in order],
         )
         route.sources = self._sources(route)
         touched = [start, end, *via] + [self.places[s] for leg in legs for s in leg["stops"]] + [self.places[a["node"]] for a in access]

@@ -120,18 +120,17 @@ def summary_lines(route: Route, names: dict[str, str]) -> dict[str, Any]:
 
 def route_map(data: Dataset, route: Route, *, self_contained: bool = True) -> folium.Map:
     """The overview map fitted to ``route``, with the route highlighted and summarised."""
-    bounds = np.array([g.bounds for g in route.geometries])
+    bounds = np.array([g.bounds for _, g in route.geometries])
     pad = 0.3
     view = tuple(round(float(v), settings.coordinate_precision) for v in (bounds[:, 0].min() - pad, bounds[:, 1].min() - pad, bounds[:, 2].max() + pad, bounds[:, 3].max() + pad))
     title = f"Route: {route.origin.name} → {route.destination.name}"
     fmap = render_map(data, title=title, view=view, self_contained=self_contained)
     group = folium.FeatureGroup(name="Route", show=True, control=False)
     precision = settings.coordinate_precision
-    n_access_first = sum(1 for seg in route.access if seg["from"] == route.origin.id)
-    for i, geom in enumerate(route.geometries):
+    for (kind, i), geom in route.geometries:
         coords = [[round(y, precision), round(x, precision)] for x, y, *_ in geom.coords]
-        is_access = i < n_access_first or i >= n_access_first + len(route.legs)
-        leg = None if is_access else route.legs[i - n_access_first]
+        is_access = kind == "access"
+        leg = None if is_access else route.legs[i]
         dash = "6 8" if is_access or not leg["operating"] else None
         folium.PolyLine(coords, color=ROUTE_CASING, weight=11, opacity=0.75, interactive=False, class_name="kz-route-casing").add_to(group)
         folium.PolyLine(
