@@ -309,10 +309,9 @@ class Network:
         avoid = self._check_avoid(avoid, stops)
         base = self.usable(include_planned, avoid)
         graph = nx.MultiGraph(base)
-        access: dict[str, dict[str, Any]] = {}
-        for place in {p.id: p for p in stops}.values():
-            if place.kind == "deposit":
-                access[place.id] = self._join_deposit(graph, place)
+        deposits = {p.id: p for p in stops if p.kind == "deposit"}
+        for place in deposits.values():
+            self._join_deposit(graph, place)
         if start.id == end.id and not [p for p in stops[1:-1] if p.id != start.id]:
             raise RouteError(f"{start.name} is both the start and the end; name two different places")
         path: list[tuple[str, str, str]] = []
@@ -321,14 +320,16 @@ class Network:
                 continue
             self._check_on_network(graph, a, include_planned, avoid)
             self._check_on_network(graph, b, include_planned, avoid)
+            # Another stop's deposit is a dead end, never a way through (its access lines are not track).
+            leg_graph = nx.restricted_view(graph, set(deposits) - {a.id, b.id}, [])
             try:
-                nodes = nx.dijkstra_path(graph, a.id, b.id, weight="km")
+                nodes = nx.dijkstra_path(leg_graph, a.id, b.id, weight="km")
             except nx.NetworkXNoPath:
                 raise RouteError(_no_path(a, b, include_planned, avoid)) from None
             for u, v in zip(nodes, nodes[1:]):
                 key = min(graph[u][v], key=lambda k: graph[u][v][k]["km"])
                 path.append((u, v, key))
-        return self._assemble(graph, path, start, end, stops[1:-1], include_planned, avoid, access)
+        return self._assemble(graph, path, start, end, stops[1:-1], include_planned, avoid)
 
     def _check_avoid(self, avoid: Iterable[str], stops: list[Place]) -> list[str]:
         codes = [c.strip().upper() for c in avoid if c.strip()]
@@ -352,33 +353,47 @@ class Network:
             raise RouteError(f"no route reaches {place.name} while avoiding {', '.join(avoid)}")
         raise RouteError(f"{place.name} is not on any corridor leg")
 
-    def _join_deposit(self, graph: nx.MultiGraph, deposit: Place) -> dict[str, Any]:
-        """Join a deposit to the network: its declared railhead, else the nearest node (flagged)."""
+    def _join_deposit(self, graph: nx.MultiGraph, deposit: Place) -> None:
+        """Join a deposit to the network by edges the route may take to or from it.
+
+        Each declared railhead on a usable leg is one edge, at its published
+        distance. With none declared, the deposit is joined, flagged as an
+        assumption, to the nearest node of each connected part of the network
+        (a feeder line the layers do not connect to the corridor is a part of
+        its own): the route takes whichever reaches the other end.
+        """
+        on_network = {n for n in graph.nodes if graph.degree(n) > 0 and self.places[n].kind == "node"}
         declared = self._declared_access(deposit.id)
-        candidates = [d for d in declared if d["node"] in graph and graph.degree(d["node"]) > 0]
-        if candidates:
-            seg = min(candidates, key=lambda d: d["km"])
+        if declared:
+            segments = [d for d in declared if d["node"] in on_network]
+            if not segments:
+                railheads = ", ".join(self.places[d["node"]].name for d in declared)
+                raise RouteError(f"{deposit.name} reaches the network at {railheads}, which no usable leg serves")
         else:
-            on_network = [n for n in graph.nodes if graph.degree(n) > 0 and self.places[n].kind == "node"]
             if not on_network:
                 raise RouteError(f"no corridor leg is usable to reach {deposit.name}")
-            dist = geodesy.point_distance([deposit.point], [self.places[n].point for n in on_network])[0]
-            i = int(np.nanargmin(dist))
-            km = round(float(dist[i]) / 1000, 1)
-            seg = {
-                "id": None,
-                "deposit": deposit.id,
-                "node": on_network[i],
-                "kind": "straight line",
-                "declared": False,
-                "km": km,
-                "straight_km": km,
-                "basis": "straight line",
-                "note": "No railhead is declared for this deposit: it is joined to the nearest network node by a straight line, an assumption rather than a track.",
-                "sources": [],
-            }
-        graph.add_edge(deposit.id, seg["node"], key=f"access:{deposit.id}", access=seg, km=seg["km"], mode="access", status=None, countries=[], gauge=None)
-        return seg
+            segments = []
+            for part in nx.connected_components(graph.subgraph(on_network)):
+                nodes = sorted(part)
+                dist = geodesy.point_distance([deposit.point], [self.places[n].point for n in nodes])[0]
+                i = int(np.nanargmin(dist))
+                km = _km(float(dist[i]) / 1000)
+                segments.append(
+                    {
+                        "id": None,
+                        "deposit": deposit.id,
+                        "node": nodes[i],
+                        "kind": "straight line",
+                        "declared": False,
+                        "km": km,
+                        "straight_km": km,
+                        "basis": "straight line",
+                        "note": "No railhead is declared for this deposit: it is joined to the nearest network node by a straight line, an assumption rather than a track.",
+                        "sources": [],
+                    }
+                )
+        for seg in segments:
+            graph.add_edge(deposit.id, seg["node"], key=f"access:{deposit.id}:{seg['node']}", access=seg, km=seg["km"], mode="access", status=None, countries=[], gauge=None)
 
     def _declared_access(self, deposit_id: str) -> list[dict[str, Any]]:
         spec, frame = self.data.catalog.spec_for("access"), self.data.frame_for("access")
@@ -399,7 +414,7 @@ class Network:
                     "node": node,
                     "kind": row[col["kind"]] if col["kind"] else "access",
                     "declared": True,
-                    "km": float(published) if published is not None else straight,
+                    "km": _km(float(published)) if published is not None else straight,
                     "straight_km": straight,
                     "basis": "published" if published is not None else "straight line",
                     "note": cell_value(row.get(col["note"])) if col["note"] else None,
@@ -408,7 +423,7 @@ class Network:
             )
         return out
 
-    def _assemble(self, graph, path, start, end, via, include_planned, avoid, access_by_deposit) -> Route:
+    def _assemble(self, graph, path, start, end, via, include_planned, avoid) -> Route:
         legs: list[dict[str, Any]] = []
         access: list[dict[str, Any]] = []
         order: list[tuple[str, int]] = []  # what each stretch of the route is, in travel order
