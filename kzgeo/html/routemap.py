@@ -36,6 +36,9 @@ _CSS = """
 .kz-route-summary ol{margin:4px 0 0;padding-left:18px}
 .kz-route-summary .kz-not-operating{color:#a04000;font-weight:600}
 .kz-route-summary .kz-flag{color:#a04000}
+.kz-route-summary summary{cursor:pointer;font-weight:600;margin-top:4px}
+@media (max-width:600px){.kz-route-summary{max-width:62vw;max-height:34vh;font-size:11px;padding:6px 8px}
+  .kz-route-summary h2{font-size:12px}.kz-route-summary .kz-total{font-size:13px}}
 """
 
 
@@ -62,21 +65,37 @@ class RouteSummary(MacroElement):
             }
             add("h2", "", s.title);
             add("p", "kz-total", s.total);
-            s.lines.forEach(function(line){ add("p", line.flag ? "kz-flag" : "", line.text); });
-            var ol = L.DomUtil.create("ol", "", box);
+            // On a phone the facts and legs fold away (one tap opens them): the map needs the room.
+            var wide = window.innerWidth > 600;
+            var facts = box;
+            if (!wide) {
+              facts = L.DomUtil.create("details", "", box);
+              add("summary", "", s.details_heading, facts);
+            }
+            s.lines.forEach(function(line){ add("p", line.flag ? "kz-flag" : "", line.text, facts); });
+            var details = L.DomUtil.create("details", "", facts);
+            details.open = wide;
+            add("summary", "", s.legs_heading, details);
+            var ol = L.DomUtil.create("ol", "", details);
             s.legs.forEach(function(leg){ add("li", leg.operating ? "" : "kz-not-operating", leg.text, ol); });
             return box;
           };
-          ctl.addTo({{ this._parent.get_name() }});
+          var map = {{ this._parent.get_name() }};
+          ctl.addTo(map);
+          // Fit the route clear of the summary box (left) and the legends (right); a phone
+          // has no room for either margin, so there the route takes the whole map.
+          var wide = map.getSize().x > 700;
+          map.fitBounds({{ this.bounds|tojson }}, wide ? {paddingTopLeft: [380, 20], paddingBottomRight: [340, 20]} : {padding: [12, 12]});
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, summary: dict[str, Any]):
+    def __init__(self, summary: dict[str, Any], bounds: list[list[float]]):
         super().__init__()
         self._name = "RouteSummary"
         self.summary = summary
+        self.bounds = bounds
         self.css = _CSS
 
 
@@ -115,6 +134,8 @@ def summary_lines(route: Route, names: dict[str, str]) -> dict[str, Any]:
         "total": f"{_km(d['total_km'])} in total",
         "lines": [line for line in lines if line["text"]],
         "legs": legs,
+        "legs_heading": f"Legs in order ({len(legs)})",
+        "details_heading": "Modes, transshipments, borders",
     }
 
 
@@ -143,9 +164,7 @@ def route_map(data: Dataset, route: Route, *, self_contained: bool = True) -> fo
             tooltip=folium.Tooltip(_tooltip(leg, route)),
         ).add_to(group)
     group.add_to(fmap)
-    # Fit again, keeping the route clear of the summary box on the left as well as the legends on the right.
-    fmap.fit_bounds([[view[1], view[0]], [view[3], view[2]]], padding_top_left=(380, 20), padding_bottom_right=(340, 20))
-    RouteSummary(summary_lines(route, route.names)).add_to(fmap)
+    RouteSummary(summary_lines(route, route.names), [[view[1], view[0]], [view[3], view[2]]]).add_to(fmap)
     return fmap
 
 
