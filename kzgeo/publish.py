@@ -14,11 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from kzgeo import settings
-from kzgeo.io.atomic import write_atomic
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
+from kzgeo.html.render import render_spec
+from kzgeo.io.atomic import write_atomic
 from kzgeo.labels import check_language
-from kzgeo.spec import MapSpec, kept_ids, read_map_spec, render_spec
+from kzgeo.spec import MapSpec, kept_ids, read_map_spec
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")
@@ -95,3 +96,10 @@ def build_maps(
         written.append(write_atomic(path, payload))
         log.info("wrote %s", path)
     return written
+
+
+def route_page(data: Dataset, route, *, self_contained: bool = True) -> str:
+    """The HTML page of one route (:func:`kzgeo.html.routemap.route_map`): the overview map, route highlighted."""
+    from kzgeo.html.routemap import route_map
+
+    return route_map(data, route, self_contained=self_contained).get_root().render()

@@ -24,7 +24,13 @@ from typing import Any
 import pandas as pd
 
 from kzgeo.analysis import geodesy
-from kzgeo.analysis.measures import DEFAULT_WITHIN_KM, deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis.measures import (
+    DEFAULT_WITHIN_KM,
+    deposit_proximity,
+    deposits_near,
+    leg_lengths,
+    route_lengths,
+)
 from kzgeo.analysis.routing import to_market
 from kzgeo.route_report import market_markdown
 from kzgeo.dataset import Dataset, cell_value, read_layers

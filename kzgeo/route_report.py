@@ -20,6 +20,7 @@ import pandas as pd
 from kzgeo.analysis.routing import Route, RouteError, find_route
 from kzgeo.dataset import cell_value, read_layers
 from kzgeo.io.atomic import write_atomic
+from kzgeo.publish import route_page
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +159,7 @@ def route(
     data = read_layers(layers_dir)
     found = find_route(data, origin, destination, via=via, include_planned=include_planned, avoid=avoid)
     if format == "html":
-        from kzgeo.html.routemap import route_map
-
-        text = route_map(data, found, self_contained=self_contained).get_root().render()
+        text = route_page(data, found, self_contained=self_contained)
     else:
         text = to_json(found) if format == "json" else to_markdown(found)
     if out is not None:
