@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Output formats of :func:`route`.
 FORMATS = ("md", "json", "html")
+#: Above this ratio of route to straight line, the Markdown warns that a shorter line may exist off the layers.
+DETOUR_RATIO = 2.0
 
 
 def to_json(route: Route) -> str:
@@ -70,6 +72,12 @@ def to_markdown(route: Route) -> str:
     ]
     if d["not_operating_km"]:
         out += ["", f"**{d['not_operating_km']:,.1f} km are on legs not yet operating.**"]
+    if d["straight_km"] and d["total_km"] > DETOUR_RATIO * d["straight_km"]:
+        out += [
+            "",
+            f"The route is more than {DETOUR_RATIO:g} times the straight line: the layers hold only the corridor legs, "
+            "so a shorter railway that is not drawn (a line outside the corridors) may exist.",
+        ]
     for seg in d["access"]:
         if seg["declared"]:
             text = f"{seg['kind']} of {seg['km']:,.1f} km ({seg['basis']}; straight line {seg['straight_km']:,.1f} km)"
