@@ -105,7 +105,10 @@ def to_markdown(route: Route) -> str:
     )
     out += ["", "## Transshipments", ""]
     if d["transshipments"]:
-        out += [f"- {_cell(t['at_name'])}: {t['kind']}, {t['from']} → {t['to']}{' mm' if t['kind'] == 'gauge' else ''}" for t in d["transshipments"]]
+        out += [
+            f"- {_cell(t['at_name'])}: {t['kind']}, {t['from']} → {t['to']}{' mm' if t['kind'] == 'gauge' else ''}" + (f" ({_cell(t['note'])})" if t["note"] else "")
+            for t in d["transshipments"]
+        ]
     else:
         out.append("None: one mode and one gauge throughout.")
     out += ["", "## Borders", ""]

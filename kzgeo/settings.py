@@ -68,11 +68,12 @@ class MarketRoute:
 
 #: The markets ``kzgeo report`` routes every deposit to (node ids or names):
 #: the Georgian Black Sea ports through the Middle Corridor, Türkiye by the
-#: Baku–Tbilisi–Kars line, and the TRIPP line through Armenia's Meghri to
-#: Nakhchivan's Julfa, with its planned legs allowed.
+#: Baku–Tbilisi–Kars line, and Kars again by TRIPP through Armenia's Meghri and
+#: Nakhchivan, with its planned legs allowed (the same destination, so the two
+#: ways into Türkiye compare directly).
 market_routes: tuple[MarketRoute, ...] = (
     MarketRoute("Poti (Middle Corridor)", "poti"),
     MarketRoute("Batumi (Middle Corridor)", "batumi"),
     MarketRoute("Kars (BTK railway)", "kars"),
-    MarketRoute("Julfa via Meghri (TRIPP, planned legs allowed)", "julfa", via=("meghri",), include_planned=True),
+    MarketRoute("Kars via Meghri (TRIPP, planned legs allowed)", "kars", via=("meghri",), include_planned=True),
 )

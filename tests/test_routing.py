@@ -165,7 +165,7 @@ def _ends(legs: list[str], data) -> tuple[str, str]:
 
 #: How far a route retracing a named line may sit from the published length. Lines are drawn
 #: through sourced stations, not along the track, so they come out somewhat short.
-PUBLISHED_TOLERANCE = 0.25
+PUBLISHED_TOLERANCE = 0.15
 
 
 def test_route_totals_match_the_routes_table_and_published_lengths(data):

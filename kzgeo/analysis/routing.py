@@ -554,15 +554,30 @@ def _position(line: LineString, point: Point) -> tuple[float, float]:
 
 
 def _transshipments(legs: list[dict[str, Any]], places: dict[str, Place]) -> list[dict[str, Any]]:
-    """Where consecutive legs change mode (rail to sea) or track gauge."""
+    """Where the route changes mode (rail to sea) or track gauge.
+
+    A mode change is at the node between the two legs. A gauge change is where
+    a rail leg of one gauge follows one of another; when legs of unknown gauge
+    lie between them (a planned link whose gauge no source gives), the change
+    is somewhere on that stretch, and the entry says so.
+    """
     out = []
-    for prev, nxt in zip(legs, legs[1:]):
+    gauge, gauge_end, unknown = None, None, False
+    for prev, nxt in zip([None, *legs], legs):
         at = nxt["from"]
-        where = {"at": at, "at_name": places[at].name}
-        if prev["mode"] != nxt["mode"]:
-            out.append({**where, "kind": "mode", "from": prev["mode"], "to": nxt["mode"]})
-        elif prev["gauge_mm"] and nxt["gauge_mm"] and prev["gauge_mm"] != nxt["gauge_mm"]:
-            out.append({**where, "kind": "gauge", "from": prev["gauge_mm"], "to": nxt["gauge_mm"]})
+        if prev is not None and prev["mode"] != nxt["mode"]:
+            out.append({"at": at, "at_name": places[at].name, "kind": "mode", "from": prev["mode"], "to": nxt["mode"], "note": None})
+            gauge, gauge_end, unknown = None, None, False
+        if nxt["mode"] != "rail":
+            continue
+        if nxt["gauge_mm"] is None:
+            unknown = unknown or gauge is not None
+            continue
+        if gauge is not None and nxt["gauge_mm"] != gauge:
+            where = at if not unknown else gauge_end
+            note = None if not unknown else f"the gauge changes between {places[gauge_end].name} and {places[at].name}; no source says where"
+            out.append({"at": where, "at_name": places[where].name, "kind": "gauge", "from": gauge, "to": nxt["gauge_mm"], "note": note})
+        gauge, gauge_end, unknown = nxt["gauge_mm"], nxt["to"], False
     return out
 
 

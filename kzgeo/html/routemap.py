@@ -115,7 +115,7 @@ def summary_lines(route: Route, names: dict[str, str]) -> dict[str, Any]:
     for seg in d["access"]:
         how = f"{seg['kind']}, {_km(seg['km'])} ({seg['basis']})" if seg["declared"] else f"no railhead declared: straight line of {_km(seg['km'])} to the nearest node (assumed)"
         lines.append({"text": f"Access {names.get(seg['from'], seg['from'])} – {names.get(seg['to'], seg['to'])}: {how}", "flag": not seg["declared"]})
-    shipments = [f"{t['at_name']} ({t['from']} → {t['to']}{' mm' if t['kind'] == 'gauge' else ''})" for t in d["transshipments"]]
+    shipments = [f"{t['at_name']}{' or after' if t['note'] else ''} ({t['from']} → {t['to']}{' mm' if t['kind'] == 'gauge' else ''})" for t in d["transshipments"]]
     lines.append({"text": f"Transshipments ({len(shipments)}): " + ("; ".join(shipments) or "none"), "flag": False})
     borders = [f"{b['from']} → {b['to']}" for b in d["borders"]]
     lines.append({"text": f"Borders ({len(borders)}): " + (", ".join(borders) or "none"), "flag": False})
