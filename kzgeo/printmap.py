@@ -27,7 +27,7 @@ from matplotlib.patches import Ellipse, FancyArrow, Rectangle
 from kzgeo import backdrop as bd
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
-from kzgeo.html.render import keep_features, layer_names
+from kzgeo.selection import check_view, select
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines
 
@@ -244,8 +244,8 @@ def render_static(
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
     check_language(lang)
-    names = layer_names(data, layers)
-    data = keep_features(data, filters)
+    names, data = select(data, layers, filters)
+    view = check_view(view, [data.layers[n] for n in names])
     map_title = title or term(data.catalog.title, lang)
     buffer = io.BytesIO()
     if fmt == "png":

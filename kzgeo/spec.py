@@ -24,7 +24,7 @@ import xyzservices
 
 from kzgeo.catalog import MAX_CATALOG_BYTES, StyleSpec
 from kzgeo.dataset import Dataset
-from kzgeo.errors import KzgeoIOError, MapSpecError
+from kzgeo.errors import KzgeoIOError, MapArgumentError, MapSpecError
 from kzgeo.io.files import read_capped
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import LANGUAGES
@@ -268,18 +268,41 @@ def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[
     return extras
 
 
-def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
-    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
+def render_spec(
+    spec: MapSpec,
+    data: Dataset,
+    *,
+    title: str | None = None,
+    lang: str | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    basemap: str | None = None,
+    self_contained: bool = True,
+) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes.
+
+    The keywords override the spec as ``kzgeo build`` does (``--lang``,
+    ``--cdn``): a given ``title``, ``lang``, ``view`` or ``basemap`` replaces
+    the spec's and is checked like it. An unknown name or a view that misses
+    the data raises :class:`~kzgeo.errors.MapSpecError` naming the spec file.
+    """
+    overrides = {k: v for k, v in {"title": title, "lang": lang, "view": view, "basemap": basemap}.items() if v is not None}
+    if overrides:
+        spec = dataclasses.replace(spec, **overrides)
+    if spec.lang not in LANGUAGES:
+        raise spec.fail(f"unknown language {spec.lang!r}; valid: {_valid(LANGUAGES)}")
     check_map_spec(spec, data)
     shown = spec.layers or tuple(data.catalog.layers)
-    return render_map(
-        _restyled(data, spec.styles),
-        title=spec.title,
-        layers=list(shown),
-        lang=spec.lang,
-        filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
-        view=spec.view,
-        basemap=spec.basemap,
-        popup_extras=_popup_extras(spec, data, shown),
-        **options,
-    )
+    try:
+        return render_map(
+            _restyled(data, spec.styles),
+            title=spec.title,
+            layers=list(shown),
+            lang=spec.lang,
+            filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
+            view=spec.view,
+            basemap=spec.basemap,
+            popup_extras=_popup_extras(spec, data, shown),
+            self_contained=self_contained,
+        )
+    except MapArgumentError as exc:
+        raise spec.fail(str(exc)) from None
