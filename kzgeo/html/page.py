@@ -264,10 +264,18 @@ class Page(Figure):
         return self._template.render(this=self, kwargs=kwargs)
 
 
+#: geopandas' category legend sits bottom right, over kzgeo's legends; it goes
+#: bottom left, beside the minimap, where the map leaves room (it stays draggable).
+_FOREIGN_CSS = "<style>.maplegend{right:auto!important;left:180px!important;bottom:30px!important}</style>"
+
+
 class CdnMap(folium.Map):
     """A folium Map as folium makes it (assets linked from CDNs), with deterministic ids."""
 
     def render(self, **kwargs):
+        header = self.get_root().header
+        if "kz_foreign_css" not in header._children:
+            header.add_child(InlineAsset(_FOREIGN_CSS), name="kz_foreign_css")
         _controls_last(self)
         number_elements(self.get_root())
         super().render(**kwargs)
