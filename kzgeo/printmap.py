@@ -134,9 +134,11 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
     if kind == "line":
         _draw_lines(ax, geoms, styles)
         return
-    exact = [i for i, row in enumerate(records) if not is_approximate(row)]
+    main = spec.role == "deposits"
+    approximate = [is_approximate(spec, row) for row in records]
+    exact = [i for i, approx in enumerate(approximate) if not approx]
     # A national layer's thousands of points shrink towards dots, as on the HTML map.
-    size = (46 if layer == "deposits" else 22) * min(1.0, math.sqrt(MAX_LABELLED_FEATURES / len(records)))
+    size = (46 if main else 22) * min(1.0, math.sqrt(MAX_LABELLED_FEATURES / len(records)))
     edge = 1.2 if len(records) <= MAX_LABELLED_FEATURES else 0.3
     exact_styles = [styles[i] for i in exact]
     for key, index in _grouped(exact_styles).items():
@@ -145,21 +147,22 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
         ax.scatter(shapely.get_x(points), shapely.get_y(points), s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, zorder=4)
     for i, row in enumerate(records):
         geom = geoms[i]
-        if is_approximate(row):
+        if approximate[i]:
             style = styles[i]
+            ax.scatter([geom.x], [geom.y], s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, linestyle="--", zorder=4)
+        if approximate[i] and spec.field("uncertainty"):
             circle = uncertainty_style(spec, row)
-            radius = float(row["uncertainty_km"]) / _KM_PER_DEGREE
+            radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
-            ax.scatter([geom.x], [geom.y], s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, linestyle="--", zorder=4)
-        if len(records) <= MAX_LABELLED_FEATURES and (layer == "deposits" or row.get("kind") == "port"):
+        if len(records) <= MAX_LABELLED_FEATURES and (main or row.get(spec.field("kind")) == "port"):
             annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
                 xytext=_LABEL_SLOTS[0][0],
                 textcoords="offset points",
-                fontsize=7.5 if layer == "deposits" else 6.5,
-                fontweight="bold" if layer == "deposits" else "normal",
+                fontsize=7.5 if main else 6.5,
+                fontweight="bold" if main else "normal",
                 color="#222222",
                 zorder=5,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
@@ -175,7 +178,7 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
         frame = data.layers[layer]
         values: set[str] = set()
         if spec.style:
-            for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+            for col in (spec.style.by, spec.style.dash_by, spec.field("accuracy")):
                 if col in frame:
                     values |= set(frame[col].dropna().astype(str))
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
