@@ -121,13 +121,16 @@ class ReportFormat(str, Enum):
 @clean_errors
 def report(
     layers: LayersOpt = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), csv (one stacked table) or json (documented in the README).")] = ReportFormat.md,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), json (documented in the README) or csv (one file per table in the folder --out).")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="md/json: write to this file (atomically; its folder must exist) instead of stdout. csv: the folder for the tables (created if missing, inside a folder that exists).")] = None,
     within: Annotated[float, typer.Option("--within", help="Radius in km for the deposits-near-a-corridor table.", min=0)] = DEFAULT_WITHIN_KM,
 ) -> None:
-    """Route and leg lengths against published figures, and each deposit's nearest leg and node (WGS84 geodesics)."""
-    text = kzgeo.report(layers, format=format.value, out=out, within_km=within)
-    if out is None:
-        typer.echo(text, nl=False)
+    """Route lengths against published figures and ranges; each deposit's location, sources and nearest leg, node and railhead (WGS84 geodesics); kzgeo version and input hashes."""
+    result = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    if isinstance(result, list):
+        for path in result:
+            typer.echo(f"wrote {path}", err=True)
+    elif out is None:
+        typer.echo(result, nl=False)
     else:
         typer.echo(f"wrote {out}", err=True)

@@ -75,6 +75,10 @@ class MapSpecError(KzgeoError, ValueError):
     """A map spec names something the layers do not have."""
 
 
+class ArgumentError(KzgeoError, ValueError):
+    """A library function was called with an argument it cannot use (an unknown format, a negative radius...)."""
+
+
 class OfflineAssetError(KzgeoError, ValueError):
     """A self-contained map was asked to carry something that only a network can supply."""
 

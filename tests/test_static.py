@@ -93,7 +93,7 @@ def test_cli_builds_each_format_and_language(layers_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "maps"
-    for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.html")):
+    for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.cdn.html")):
         result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--maps", str(out), *args])
         assert result.exit_code == 0, result.output
         assert f"wrote {out / name}" in result.output
