@@ -200,6 +200,10 @@ def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, ba
     return fmap, backdrop, tiles
 
 
+#: The closest the first view zooms to fit the data (a region around a few close sites).
+FIT_MAX_ZOOM = 6
+
+
 def _fit(fmap: folium.Map, view, frames: list) -> None:
     """Fit the view (or the frames' extent), clear of the controls: tools and minimap on the left,
     title, layers and legends on the right."""
@@ -211,6 +215,8 @@ def _fit(fmap: folium.Map, view, frames: list) -> None:
         [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],
         padding_top_left=(175, 20),
         padding_bottom_right=(350, 20),
+        # A few sites close together would otherwise fill the screen with no place to recognise.
+        max_zoom=FIT_MAX_ZOOM,
     )
 
 
