@@ -16,7 +16,7 @@ from kzgeo.analysis import geodesy
 from kzgeo.publish import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.errors import ArgumentError, CatalogError, CrsError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapArgumentError, MapSpecError, OfflineAssetError, OutputExistsError, Problem
 from kzgeo.qgis.export import export
 from kzgeo.spec import MapSpec, read_map_spec, render_spec
 from kzgeo.html.render import render_map
@@ -27,16 +27,20 @@ from kzgeo.provenance import package_version
 __version__ = package_version()
 
 __all__ = [
+    "ArgumentError",
     "Catalog",
     "CatalogError",
+    "CrsError",
     "Dataset",
     "ExportError",
     "KzgeoError",
     "KzgeoIOError",
     "KzgeoWarning",
     "LayersInvalid",
+    "MapArgumentError",
     "MapSpec",
     "MapSpecError",
+    "OfflineAssetError",
     "OutputExistsError",
     "Problem",
     "build",
