@@ -199,3 +199,4 @@ def layer_counts(layers_dir: str | Path | None = None) -> dict[str, int]:
     """Feature (or row) count of every layer and table, layers first."""
     data = read_layers(layers_dir)
     return {**{n: len(f) for n, f in data.layers.items()}, **{n: len(t) for n, t in data.tables.items()}}
+

@@ -27,8 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.patches import Ellipse, FancyArrow, Rectangle
+from matplotlib.patches import Ellipse, FancyArrow, Patch, Rectangle
 
 from kzgeo import backdrop as bd
 from kzgeo.dataset import Dataset

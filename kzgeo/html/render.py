@@ -7,6 +7,7 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -29,11 +30,12 @@ from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, 
 from kzgeo.errors import MapArgumentError
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import check_language, label, labels_for, term
+from kzgeo.labels import LANGUAGES, check_language, label, labels_for, term
 from kzgeo.html.popup import attribute_popup_html, esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, uncertainty_style
 from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figures_by_feature, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
 from kzgeo.provenance import manifest, package_version
+from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
 
 log = logging.getLogger(__name__)
 
@@ -365,3 +367,43 @@ def _render_frames(frames: dict[str, gpd.GeoDataFrame], *, title, layers, lang, 
     BuildManifest({"kzgeo_version": package_version(), "lang": lang, "layers": {n: len(frames[n]) for n in names}}).add_to(fmap)
     _fit(fmap, view, [frames[n] for n in names])
     return fmap
+
+
+def render_spec(
+    spec: MapSpec,
+    data: Dataset,
+    *,
+    title: str | None = None,
+    lang: str | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    basemap: str | None = None,
+    self_contained: bool = True,
+) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes.
+
+    The keywords override the spec as ``kzgeo build`` does (``--lang``,
+    ``--cdn``): a given ``title``, ``lang``, ``view`` or ``basemap`` replaces
+    the spec's and is checked like it. An unknown name or a view that misses
+    the data raises :class:`~kzgeo.errors.MapSpecError` naming the spec file.
+    """
+    overrides = {k: v for k, v in {"title": title, "lang": lang, "view": view, "basemap": basemap}.items() if v is not None}
+    if overrides:
+        spec = dataclasses.replace(spec, **overrides)
+    if spec.lang not in LANGUAGES:
+        raise spec.fail(f"unknown language {spec.lang!r}; valid: {', '.join(LANGUAGES)}")
+    check_map_spec(spec, data)
+    shown = spec.layers or tuple(data.catalog.layers)
+    try:
+        return render_map(
+            restyled(data, spec.styles),
+            title=spec.title,
+            layers=list(shown),
+            lang=spec.lang,
+            filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
+            view=spec.view,
+            basemap=spec.basemap,
+            popup_extras=spec_popup_extras(spec, data, shown),
+            self_contained=self_contained,
+        )
+    except MapArgumentError as exc:
+        raise spec.fail(str(exc)) from None
