@@ -38,6 +38,8 @@ def ensure_folder(path: str | Path, *, create: bool = True) -> Path:
         return path
     if path.exists():
         raise KzgeoIOError(path, "exists and is not a folder")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise KzgeoIOError(path, f"cannot create this folder: {path.parent} is a file, not a folder")
     if not path.parent.is_dir():
         raise KzgeoIOError(path, f"cannot create this folder: {path.parent} does not exist (kzgeo creates only the last folder of an output path)")
     if not create:
