@@ -88,8 +88,8 @@ def _place_label(ax, annotation, placed: list) -> None:
     placed.append(annotation.get_window_extent(renderer))
 
 
-#: Layers with more features than this are drawn without name labels (a national
-#: cadastre would bury the map under them).
+#: Layers with more features than this are drawn as dots, without name labels or
+#: uncertainty circles (a national cadastre would bury the map under them).
 MAX_LABELLED_FEATURES = 200
 
 
@@ -138,12 +138,22 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
     exact = [i for i, approx in enumerate(approximate) if not approx]
     # A national layer's thousands of points shrink towards dots, as on the HTML map.
     size = (46 if main else 22) * min(1.0, math.sqrt(MAX_LABELLED_FEATURES / len(records)))
-    edge = 1.2 if len(records) <= MAX_LABELLED_FEATURES else 0.3
+    edge = 1.2 if len(records) <= MAX_LABELLED_FEATURES else 0.0
     exact_styles = [styles[i] for i in exact]
     for key, index in _grouped(exact_styles).items():
         style = json.loads(key)
         points = geoms[[exact[i] for i in index]]
         ax.scatter(shapely.get_x(points), shapely.get_y(points), s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, zorder=4)
+    national = len(records) > MAX_LABELLED_FEATURES
+    if national:
+        # Thousands of uncertainty circles would bury the page: approximate points are drawn
+        # hollow (as in the legend), grouped by style, without their circles or labels.
+        approx = [i for i, a in enumerate(approximate) if a]
+        for key, index in _grouped([styles[i] for i in approx]).items():
+            style = json.loads(key)
+            points = geoms[[approx[i] for i in index]]
+            ax.scatter(shapely.get_x(points), shapely.get_y(points), s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, zorder=4)
+        return
     for i, row in enumerate(records):
         geom = geoms[i]
         if approximate[i]:
@@ -154,7 +164,7 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
             radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
-        if len(records) <= MAX_LABELLED_FEATURES and (main or row.get(spec.field("kind")) == "port"):
+        if main or row.get(spec.field("kind")) == "port":
             annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
