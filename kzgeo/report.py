@@ -49,8 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Output formats of :func:`report`.
 FORMATS = ("md", "csv", "json")
-#: Columns of the sources table in every format.
-SOURCE_COLUMNS = ["id", "publisher", "title", "date", "url"]
+#: Columns of the sources table in every format (those the dataset has).
+SOURCE_COLUMNS = ["id", "publisher", "title", "date", "accessed", "url", "no_url_reason", "tier"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
     deposits = deposit_proximity(data)
     cells = [*routes["source"], *deposits["sources"]]
     cited = list(dict.fromkeys(ref for cell in cells for ref in split_refs(cell)))
-    sources = pd.DataFrame(data.cited(";".join(cited)), columns=SOURCE_COLUMNS)
+    known = data.sources.columns
+    columns = [c for c in SOURCE_COLUMNS if c in known]
+    sources = pd.DataFrame(data.cited(";".join(cited)), columns=columns)
     return Report(
         as_of=data.as_of,
         within_km=float(within_km),
@@ -183,30 +185,24 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _published(route: dict) -> Any:
+    """A published length as a table cell: one figure, or a range "42–45"."""
+    low, high = route["published_km_min"], route["published_km_max"]
+    if not math.isnan(low) and not math.isnan(high) and low != high:
+        return f"{low:g}–{high:g}"
+    return route["published_km"]
+
+
 def _signed(pct: float) -> str:
     return "–" if math.isnan(pct) else f"{pct:+.1f} %"
 
 
 def _difference(row: dict[str, Any]) -> str:
-    """Computed against published: within a published range, or the gap to the figure used."""
+    """Computed against published: inside a published range, or the gap to its nearer end."""
     low, high = row["published_km_min"], row["published_km_max"]
     if cell_value(low) is not None and low != high and low <= row["computed_km"] <= high:
         return "within the range"
     return _signed(row["diff_pct"])
-
-
-def _km_text(value: float) -> str:
-    return f"{value:,g}"
-
-
-def _published(row: dict[str, Any]) -> str:
-    """A published length as the sources give it: one figure, or its range and the figure used."""
-    central, low, high = row["published_km"], row["published_km_min"], row["published_km_max"]
-    if cell_value(central) is None:
-        return "–"
-    if low == high:
-        return _km_text(central)
-    return f"{_km_text(low)}–{_km_text(high)} (used: {_km_text(central)})"
 
 
 def _range(value: float, low: float, high: float) -> str:
@@ -221,7 +217,9 @@ def to_markdown(rep: Report) -> str:
         "# kzgeo report: lengths and distances",
         "",
         f"Data as of {rep.as_of}. Lengths and distances are geodesics on the WGS84 ellipsoid, in km. "
-        "Lines are drawn through sourced towns, so most computed lengths fall short of the track. "
+        "Lines are drawn through the stations the sources name, straight between them, so most computed lengths "
+        "fall short of the track. A route measured in one country counts only its legs' part inside that country; "
+        "a published range counts as matched anywhere inside it. "
         f"Made with kzgeo {rep.provenance.get('kzgeo_version', '?')}; the input files and their hashes are listed at the end.",
         "",
         "## Route lengths: computed and published",
@@ -232,6 +230,10 @@ def to_markdown(rep: Report) -> str:
         ["Route", "Computed km", "Published km", "Difference", "Sources"],
         [[r["name"], r["computed_km"], _published(r), _difference(r), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
     )
+    gaps = [r for r in routes.to_dict("records") if not math.isnan(r["diff_pct"]) and r["diff_pct"] != 0]
+    if gaps:
+        out += ["", "Why drawn and published lengths still differ:", ""]
+        out += [f"- **{_cell(r['name'])}** ({_signed(r['diff_pct'])}): {_cell(r['difference_note'])}" for r in gaps]
     notes = [(r["name"], r["note"]) for r in routes.to_dict("records") if isinstance(r["note"], str)]
     if notes:
         out += ["", "Notes:", ""] + [f"- **{_cell(name)}**: {_cell(note)}" for name, note in notes]
@@ -290,8 +292,8 @@ def to_markdown(rep: Report) -> str:
         f"is the shortest geodesic to the leg densified every {geodesy.DEFAULT_SPACING:g} m; it is never too small and "
         f"at most {geodesy.DEFAULT_SPACING / 2:g} m too large. Distances are from the placed point; a deposit lies "
         "somewhere within its uncertainty radius (and a node within its own), so the range in brackets is what the "
-        "true distance can be. Where sources publish different lengths, both ends of the range are shown and the "
-        f"difference is taken against the figure used. A railhead is a node of kind {', '.join(RAILHEAD_KINDS)} or a "
+        "true distance can be. Where sources publish different lengths, both ends of the range are shown; a drawn "
+        f"length inside the range matches it, and one outside is compared with the nearer end. A railhead is a node of kind {', '.join(RAILHEAD_KINDS)} or a "
         "node where a rail leg ends; its distance is a straight geodesic, not a road.",
         "",
         "## Sources",
@@ -299,7 +301,11 @@ def to_markdown(rep: Report) -> str:
     ]
     for s in rep.sources.to_dict("records"):
         url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
-        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
+        dated = _cell(s["date"]) if cell_value(s["date"]) is not None else "undated"
+        read = f"; read {_cell(s['accessed'])}" if cell_value(s.get("accessed")) is not None else ""
+        tier = f", {_cell(s['tier'])}" if cell_value(s.get("tier")) is not None else ""
+        why = f" (no address: {_cell(s['no_url_reason'])})" if not url and cell_value(s.get("no_url_reason")) is not None else ""
+        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({dated}{read}{tier}){url}{why}")
     out += ["", "## Provenance", "", f"kzgeo {_cell(rep.provenance.get('kzgeo_version', '?'))}, data as of {_cell(rep.as_of)}. Input files (SHA-256):", ""]
     out += _table(["File", "SHA-256"], [[name, f"`{digest}`"] for name, digest in rep.provenance.get("inputs", {}).items()])
     return "\n".join(out) + "\n"
