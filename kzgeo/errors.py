@@ -125,7 +125,19 @@ class MapSpecError(KzgeoError, ValueError):
 
 
 class ArgumentError(KzgeoError, ValueError):
-    """An argument is outside what it can mean (an infinite or negative distance)."""
+    """A library function was called with an argument it cannot use (an unknown format, a negative radius...)."""
+
+
+class OfflineAssetError(KzgeoError, ValueError):
+    """A self-contained map was asked to carry something that only a network can supply."""
+
+
+class MapArgumentError(MapSpecError, TypeError):
+    """An argument of :func:`kzgeo.render_map` (data, filters, view...) is malformed or names nothing."""
+
+
+class CrsError(KzgeoError, ValueError):
+    """Geometries lack a coordinate reference system, or have one kzgeo cannot turn into longitude and latitude."""
 
 
 class KzgeoWarning(UserWarning):
