@@ -116,6 +116,7 @@ def test_ctrl_c_during_a_build_keeps_every_previous_page(layers_dir, previous_se
 
 def test_disk_full_while_writing_a_report_keeps_the_previous_report(layers_dir, tmp_path, monkeypatch):
     out = tmp_path / "reports" / "report.md"
+    out.parent.mkdir()
     assert cli("report", "--layers", layers_dir, "--out", out).exit_code == 0
     before = out.read_bytes()
     set_cell(layers_dir / "nodes.csv", "aktau", "name_en", "Aktau (renamed)")
@@ -154,6 +155,7 @@ def test_kill_9_at_any_step_of_a_build_leaves_the_old_or_the_new_set(layers_dir,
 
 def test_kill_9_at_any_step_of_a_report_leaves_the_old_or_the_new_file(layers_dir, tmp_path):
     old, new = tmp_path / "old" / "report.md", tmp_path / "new" / "report.md"
+    old.parent.mkdir(), new.parent.mkdir()
     kzgeo.report(layers_dir, out=old)
     set_cell(layers_dir / "deposits.csv", "upper-kairakty", "name_en", "Upper Kairakty (renamed)")
     kzgeo.report(layers_dir, out=new)

@@ -200,8 +200,8 @@ def test_hostile_catalog_value_is_one_exact_error_line(layers_dir, tmp_path, cas
     out = tmp_path / "out"
     assert only_error(cli("build", "--layers", layers_dir, "--out", out, "--maps", out)) == expected
     assert only_error(cli("export", "--layers", layers_dir, "--out", out)) == expected
-    assert only_error(cli("report", "--layers", layers_dir, "--out", out / "r.md")) == expected
-    assert not out.exists()
+    assert only_error(cli("report", "--layers", layers_dir, "--out", tmp_path / "r.md")) == expected
+    assert not out.exists() and not (tmp_path / "r.md").exists()
 
 
 def test_deeply_nested_catalog_is_a_clean_error(layers_dir):
