@@ -45,3 +45,14 @@ fast_layer_path_budget: int = 1_000_000
 
 #: Below this zoom, large point layers are drawn as small dots.
 fast_point_full_zoom: int = 8
+
+#: Who answers for the compilation: the contact in every QGIS metadata record.
+#: QGIS requires a contact; set your organisation's before you publish.
+data_contact: dict[str, str] = {
+    "name": "kzgeo compilers",
+    "organization": "kzgeo (Kazakhstan critical minerals and corridors compilation)",
+    "position": "",
+    "email": "",
+    "role": "pointOfContact",
+}
+
