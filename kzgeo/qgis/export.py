@@ -26,10 +26,11 @@ import sqlite3
 from pathlib import Path
 
 import pyogrio
+from importlib.resources import files as package_files
 
 from kzgeo import settings
 from kzgeo.dataset import Dataset, read_layers
-from kzgeo.errors import ExportError, KzgeoError, OutputExistsError
+from kzgeo.errors import ExportError, KzgeoError, MapSpecError, OutputExistsError
 from kzgeo.io.atomic import replaced_directory
 from kzgeo.labels import check_language
 from kzgeo.qgis.crs import PROJECT_CRS_NAME, PROJECT_PROJ
@@ -39,7 +40,7 @@ from kzgeo.qgis.project import GEOPACKAGE_NAME, project_document
 from kzgeo.qgis.qmd import metadata_document
 from kzgeo.qgis.qml import style_document
 from kzgeo.qgis.tables import check_names, junctions
-from kzgeo.spec import MapSpec, read_map_spec
+from kzgeo.spec import MapSpec, check_map_spec, read_map_spec
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,32 @@ def write_geojson(data: Dataset, name: str, path: Path) -> Path:
     return path
 
 
-def map_specs(maps_dir: str | Path | None) -> list[MapSpec]:
-    """The specs the project gets themes and layouts for: every ``*.toml`` in ``maps_dir``, and the overview."""
-    folder = Path(maps_dir or settings.maps_dir)
-    specs = [read_map_spec(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+def map_specs(maps_dir: str | Path | None, data: Dataset) -> list[MapSpec]:
+    """The specs the project gets themes and layouts for, plus the overview.
+
+    With ``maps_dir``, every ``*.toml`` there, each checked against the layers
+    (a bad one raises :class:`~kzgeo.errors.MapSpecError`). Without, the specs
+    ``kzgeo build`` would use (``settings.maps_dir``, else the shipped ones);
+    those that do not fit these layers (specs of the shipped data, say, with
+    other layers) are left out with a logged warning.
+    """
+    if maps_dir is not None:
+        files, strict = sorted(Path(maps_dir).glob("*.toml")), True
+    else:
+        files, strict = sorted(Path(settings.maps_dir).glob("*.toml")) or sorted(Path(str(package_files("kzgeo").joinpath("data", "maps"))).glob("*.toml")), False
+    specs = []
+    for path in files:
+        spec = read_map_spec(path)
+        try:
+            check_map_spec(spec, data)
+        except MapSpecError as exc:
+            if strict:
+                raise
+            log.warning("no map theme for %s: %s", path, exc)
+            continue
+        specs.append(spec)
     if not any(s.name == OVERVIEW for s in specs):
-        specs.insert(0, MapSpec(path=folder / f"{OVERVIEW}.toml"))
+        specs.insert(0, MapSpec(path=Path(f"{OVERVIEW}.toml")))
     return specs
 
 
@@ -174,7 +195,7 @@ def export(
     check_language(lang)
     data = read_layers(layers_dir)
     check_names(data.catalog)
-    specs = [dataclasses.replace(s, lang=lang) for s in map_specs(maps_dir)]
+    specs = [dataclasses.replace(s, lang=lang) for s in map_specs(maps_dir, data)]
     out = Path(out_dir or settings.qgis_dir)
     _check_target(out, overwrite, force, data)
     names = [GEOPACKAGE_NAME]

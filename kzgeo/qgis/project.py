@@ -26,9 +26,10 @@ from kzgeo.qgis.crs import ELLIPSOID, project_box
 from kzgeo.qgis.layout import layout_element
 from kzgeo.qgis.qmd import metadata_element, project_metadata
 from kzgeo.qgis.qml import (
-    AREA_TYPES, LINE_TYPES, backdrop_renderer, form_elements, junction_form, labeling, renderer, uncertainty_renderer,
+    AREA_TYPES, LINE_TYPES, backdrop_renderer, caption, form_elements, junction_form, labeling, renderer, uncertainty_renderer,
 )
-from kzgeo.qgis.tables import BACKDROP, OWNER, POSITION, REF, UNCERTAINTY, export_columns, junctions
+from kzgeo.qgis.roles import name_field, source_fields
+from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, POSITION, REF, UNCERTAINTY, export_columns, junctions
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, quote_field, quote_literal, spatialrefsys, sub
 from kzgeo.spec import MapSpec, _restyled, check_map_spec, kept_ids
@@ -117,8 +118,14 @@ def _source_links(data: Dataset, relation: str) -> str:
     """Map-tip text listing a feature's sources as links, through its junction table, in order."""
     sources = layer_id(data.catalog.sources_table)
     one = f"get_feature({quote_literal(sources)}, 'id', @element)"
-    url, publisher, title, date = (_esc(f"attribute(@s, {quote_literal(column)})") for column in ("url", "publisher", "title", "date"))
-    link = f"with_variable('s', {one}, '<a href=\"' || {url} || '\">' || {publisher} || ': ' || {title} || ' (' || {date} || ')</a>')"
+    col = source_fields(data.catalog)
+    url, publisher, title = (_esc(f"attribute(@s, {quote_literal(col[role])})") for role in ("url", "publisher", "title"))
+    raw_date = f"attribute(@s, {quote_literal(col['date'])})"
+    precision = f"attribute(@s, {quote_literal(col['date'] + PRECISION_SUFFIX)})"
+    date = f"if({precision} = 'month', format_date({raw_date}, 'yyyy-MM'), format_date({raw_date}, 'yyyy-MM-dd'))"
+    text = f"{publisher} || ': ' || {title} || ' (' || coalesce({date}, '') || ')'"
+    # A source with no address is listed as text: an empty link would open nothing.
+    link = f"with_variable('s', {one}, if(attribute(@s, {quote_literal(col['url'])}) IS NULL, {text}, '<a href=\"' || {url} || '\">' || {text} || '</a>'))"
     refs = f"relation_aggregate(relation:={quote_literal(relation)}, aggregate:='array_agg', expression:={quote_field(REF)}, order_by:={quote_field(POSITION)})"
     return f"[% array_to_string(array_foreach({refs}, {link}), '<br>') %]"
 
@@ -126,9 +133,6 @@ def _source_links(data: Dataset, relation: str) -> str:
 def map_tip(data: Dataset, name: str, lang: str) -> str:
     """HTML shown on hover: the name, the enum values and the sources as clickable links."""
     spec = data.catalog.all_tables[name]
-    from kzgeo.qgis.roles import name_field
-    from kzgeo.qgis.qml import caption
-
     title = name_field(spec, lang) or spec.key
     parts = [f"<b>[% {_esc(quote_field(title))} %]</b>"]
     for f in spec.fields:
@@ -270,7 +274,8 @@ def _sources_shown(data: Dataset, theme: Theme) -> list[str]:
         for field in refs_fields[name]:
             for cell in frame[field]:
                 cited.update(dict.fromkeys(split_refs(cell)))
-    return list(dict.fromkeys(f"{sources.loc[sid, 'publisher']} ({sources.loc[sid, 'date']})" for sid in cited))
+    col = source_fields(data.catalog)
+    return list(dict.fromkeys(f"{sources.loc[sid, col['publisher']]} ({sources.loc[sid, col['date']]})" for sid in cited))
 
 
 def project_document(data: Dataset, specs: list[MapSpec] | None = None, *, lang: str = "en", title: str | None = None,

@@ -16,6 +16,7 @@ The same XML goes into a ``.qmd`` beside each GeoJSON, into the GeoPackage's
 
 from __future__ import annotations
 
+import calendar
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from kzgeo.backdrop import ATTRIBUTION
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
 from kzgeo.provenance import package_version
+from kzgeo.qgis.roles import source_fields
 from kzgeo.qgis.tables import BACKDROP, UNCERTAINTY, junctions
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, spatialrefsys, sub
 
@@ -96,13 +98,14 @@ def _links(parent: ET.Element, data: Dataset, about: About) -> None:
     for name, url in about.extra_links:
         sub(links, "link", name=name, type="WWW:LINK", url=url, description="", format="", mimeType="", size="")
     sources = data.sources
+    col = source_fields(data.catalog)
     for sid in about.cited:
         row = sources.loc[sid]
-        url = _text(row.get("url"))
+        url = _text(row.get(col["url"]))
         if not url:  # QGIS refuses a link with no address; the source stays in the data.
             continue
         sub(
-            links, "link", name=f"{_text(row['publisher'])}: {_text(row['title'])} ({_text(row['date'])})", type="WWW:LINK",
+            links, "link", name=f"{_text(row[col['publisher']])}: {_text(row[col['title']])} ({_text(row[col['date']])})", type="WWW:LINK",
             url=url, description=f"source {sid}", format="", mimeType="", size="",
         )
 
@@ -117,7 +120,7 @@ def _dates(data: Dataset, about: About) -> tuple[str, str]:
     """Oldest and newest date among the cited sources (all sources when none is cited)."""
     sources = data.sources
     ids = [sid for sid in about.cited if sid in sources.index] or list(sources.index)
-    dates = sorted(_text(d) for d in sources.loc[ids, "date"] if _text(d))
+    dates = sorted(_text(d) for d in sources.loc[ids, source_fields(data.catalog)["date"]] if _text(d))
     first, last = (dates[0], dates[-1]) if dates else (data.as_of, data.as_of)
     return first, last
 
@@ -125,7 +128,7 @@ def _dates(data: Dataset, about: About) -> tuple[str, str]:
 def _iso(text: str, end: bool = False) -> str:
     """A source date (``YYYY-MM`` or ``YYYY-MM-DD``) as the ISO date-time QGIS stores."""
     if len(text) == 7:
-        text += "-28" if end else "-01"
+        text += f"-{calendar.monthrange(int(text[:4]), int(text[5:7]))[1]:02d}" if end else "-01"
     return f"{text}T00:00:00"
 
 

@@ -61,10 +61,7 @@ def qgis_dash(dash_array: str | None) -> str:
 
 def caption(f: FieldSpec, lang: str) -> str:
     """A field's caption in ``lang``: the catalog's ``label`` when it has one, else kzgeo's words."""
-    own = getattr(f, "label", None)
-    if isinstance(own, dict) and own.get(lang):
-        return own[lang]
-    return label(f.name, lang)
+    return f.label.get(lang) or f.label.get("en") or label(f.name, lang)
 
 
 def _is(field: str, value: str) -> str:

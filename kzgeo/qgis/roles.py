@@ -1,34 +1,28 @@
-"""Which field plays which part, read from the catalog's roles.
+"""Which field plays which part, asked of the catalog's roles (never by field name).
 
-A thin shim over the catalog's role API (``spec.field(role)``,
-``spec.names``), so the QGIS writers ask for a *role* and never name a field
-of the shipped data.
+Thin wrappers over :meth:`kzgeo.catalog.TableSpec.field` and
+:meth:`~kzgeo.catalog.TableSpec.name_in` so the QGIS writers read the same
+way everywhere. ``uncertainty_min`` is optional: a field with that role gives
+the inner radius (km) of a ring-shaped uncertainty area.
 """
 
 from __future__ import annotations
 
-from kzgeo.catalog import Catalog, TableSpec
-
-#: Until every catalog declares roles: the fields that conventionally play them.
-_CONVENTIONAL = {"accuracy": "location_accuracy", "uncertainty": "uncertainty_km", "uncertainty_min": "uncertainty_min_km"}
+from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec
 
 
 def field_for(spec: TableSpec, role: str) -> str | None:
     """The field of ``spec`` with ``role``, or None."""
-    finder = getattr(spec, "field", None)
-    if callable(finder):
-        found = finder(role)
-        if found:
-            return found
-    name = _CONVENTIONAL.get(role)
-    return name if name in spec.field_names else None
+    return spec.field(role)
 
 
 def name_field(spec: TableSpec, lang: str) -> str | None:
-    """The field holding names in ``lang`` (falling back to English, then the layer's name field)."""
-    names = getattr(spec, "names", None) or {lang_: f"name_{lang_}" for lang_ in ("en", "ru", "kk") if f"name_{lang_}" in spec.field_names}
-    return names.get(lang) or names.get("en") or getattr(spec, "name_field", None)
+    """The field holding names in ``lang`` (else English); None when the table declares no names."""
+    names = spec.names
+    return names.get(lang) or names.get("en")
 
 
-def sources_table(catalog: Catalog) -> str:
-    return catalog.sources_table
+def source_fields(catalog: Catalog) -> dict[str, str]:
+    """The sources table's fields by role: ``publisher``, ``title``, ``date``, ``url``."""
+    spec = catalog.all_tables[catalog.sources_table]
+    return {role: spec.field(role) for role in SOURCE_ROLES}
