@@ -7,6 +7,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
+>>> edits = kzgeo.import_export("qgis", "layers")   # edits made in QGIS back into layers/
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 """
 
@@ -18,6 +19,7 @@ from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo.qgis.export import export
+from kzgeo.qgis.importing import ImportResult, import_export
 from kzgeo.spec import MapSpec, read_map_spec, render_spec
 from kzgeo.html.render import render_map
 from kzgeo import report
@@ -43,6 +45,8 @@ __all__ = [
     "deposit_proximity",
     "deposits_near",
     "export",
+    "import_export",
+    "ImportResult",
     "geodesy",
     "leg_lengths",
     "list_layers",

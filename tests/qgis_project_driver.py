@@ -167,10 +167,12 @@ def main(project_dir: str, png_dir: str) -> dict:
             if layer.geometryType() == QgsWkbTypes.LineGeometry:
                 entry["lengths_km"] = lengths(project, layer)
         if layer.mapTipTemplate():
-            feature = next(layer.getFeatures())
             context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
-            context.setFeature(feature)
-            entry["map_tip"] = {"id": str(feature["id"]) if "id" in entry["fields"] else None, "html": QgsExpression.replaceExpressionText(layer.mapTipTemplate(), context)}
+            tips = {}
+            for feature in layer.getFeatures():
+                context.setFeature(feature)
+                tips[str(feature["id"])] = QgsExpression.replaceExpressionText(layer.mapTipTemplate(), context)
+            entry["map_tips"] = tips
         report["layers"][layer_id] = entry
     uncertainty = project.mapLayer("kzgeo_layer_uncertainty")
     if uncertainty is not None:

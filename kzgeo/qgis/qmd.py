@@ -93,8 +93,10 @@ def describe(data: Dataset, name: str) -> About:
     raise KeyError(name)
 
 
-def _links(parent: ET.Element, data: Dataset, about: About) -> None:
+def _links(parent: ET.Element, data: Dataset, about: About) -> list[str]:
+    """Write a link per cited source with an address; return the sources without one (for the history)."""
     links = sub(parent, "links")
+    unlinked = []
     for name, url in about.extra_links:
         sub(links, "link", name=name, type="WWW:LINK", url=url, description="", format="", mimeType="", size="")
     sources = data.sources
@@ -102,12 +104,12 @@ def _links(parent: ET.Element, data: Dataset, about: About) -> None:
     for sid in about.cited:
         row = sources.loc[sid]
         url = _text(row.get(col["url"]))
-        if not url:  # QGIS refuses a link with no address; the source stays in the data.
+        name = f"{_text(row[col['publisher']])}: {_text(row[col['title']])} ({_text(row[col['date']])})"
+        if not url:  # QGIS refuses a link with no address: such a source is named in the history.
+            unlinked.append(f"Source {sid} (no web address): {name}")
             continue
-        sub(
-            links, "link", name=f"{_text(row[col['publisher']])}: {_text(row[col['title']])} ({_text(row[col['date']])})", type="WWW:LINK",
-            url=url, description=f"source {sid}", format="", mimeType="", size="",
-        )
+        sub(links, "link", name=name, type="WWW:LINK", url=url, description=f"source {sid}", format="", mimeType="", size="")
+    return unlinked
 
 
 def _contact(parent: ET.Element) -> None:
@@ -162,9 +164,11 @@ def metadata_element(data: Dataset, name: str, tag: str = "qgis", bounds: tuple[
     root = ET.Element(tag, version=QGIS_VERSION) if tag == "qgis" else ET.Element(tag)
     _head(root, data, name, about)
     _contact(root)
-    _links(root, data, about)
+    unlinked = _links(root, data, about)
     first, last = _dates(data, about)
     sub(root, "history", f"Data as of {data.as_of} (the newest source date); sources dated {first} to {last}; exported by kzgeo {package_version()}.")
+    for line in unlinked:
+        sub(root, "history", line)
     if name == BACKDROP:
         sub(root, "history", ATTRIBUTION)
     sub(root, "fees", "none")
@@ -198,7 +202,8 @@ def project_metadata(data: Dataset, title: str) -> ET.Element:
     root = ET.Element("projectMetadata")
     _head(root, data, "project", about)
     _contact(root)
-    _links(root, data, about)
+    for line in _links(root, data, about):
+        sub(root, "history", line)
     sub(root, "history", f"Data as of {data.as_of}; exported by kzgeo {package_version()}.")
     sub(root, "author", settings.data_contact.get("name", "kzgeo"))
     # The data's date, not the clock: the same data give the same project.

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from kzgeo.catalog import Catalog, FieldSpec, TableSpec
+from kzgeo.catalog import RESERVED_TABLE_NAMES, Catalog, FieldSpec, TableSpec
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.errors import ExportError
 from kzgeo.io.readers import LIST_SEPARATOR, split_refs
@@ -39,8 +39,6 @@ PRECISION_VALUES = ("day", "month")
 OWNER, REF, REF_TABLE, POSITION = "owner_id", "ref_id", "ref_table", "position"
 BACKDROP = "backdrop"
 UNCERTAINTY = "uncertainty"
-#: Table names the GeoPackage itself, GDAL and QGIS use.
-RESERVED = re.compile(r"^(gpkg_.*|rtree_.*|layer_styles|sqlite_.*|qgis_projects)$", re.IGNORECASE)
 _MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
@@ -73,7 +71,7 @@ def check_names(catalog: Catalog) -> None:
     """Refuse a catalog whose names would collide in the GeoPackage, before anything is written."""
     seen: dict[str, str] = {}
     for name in export_names(catalog):
-        if RESERVED.match(name):
+        if RESERVED_TABLE_NAMES.match(name):
             raise ExportError(f"catalog.toml: {name!r} is a table name the GeoPackage or QGIS reserves; rename the layer or table")
         if name.lower() in seen:
             raise ExportError(f"catalog.toml: the export would hold two tables called {name!r}; rename the layer or table")
