@@ -24,6 +24,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import kzgeo
+from kzgeo.backdrop import LAND
 from kzgeo.cli import app
 from kzgeo.io.readers import split_refs
 
@@ -210,14 +211,24 @@ def test_map_themes_bookmarks_and_layouts_for_every_spec(project):
         assert len(layout["legend_layers"]) >= len(shown)
         image = Image.open(layout["png"]).convert("RGB")
         width, height = image.size
-        # The map frame (left two thirds) is drawn, not blank: land, water and data colours.
+        # The map frame (left two thirds) is drawn, not blank: the backdrop's land and the data's colours.
         frame = image.crop((int(width * 0.05), int(height * 0.12), int(width * 0.68), int(height * 0.8)))
         colours = {c for _, c in frame.getcolors(maxcolors=1 << 20)}
-        assert (201, 221, 232) in colours or any(abs(c[0] - 201) + abs(c[1] - 221) + abs(c[2] - 232) < 6 for c in colours)
-        assert len(colours) > 50, spec_name
+        assert _rgb(LAND) in colours, spec_name
+        for name in shown:
+            palette = spec.styles.get(name, {}).get("colors") or data.catalog.layers[name].style.colors
+            assert any(_near(_rgb(colour), colours) for colour in palette.values()), (spec_name, name)
     # A spec with a view: the bookmark is that view.
     tungsten = kzgeo.read_map_spec(SHIPPED_MAPS / "tungsten.toml")
     assert report["bookmarks"][tungsten.title]["box"] == pytest.approx(list(tungsten.view))
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _near(rgb, colours, tolerance: int = 4) -> bool:
+    return any(max(abs(a - b) for a, b in zip(rgb, c)) <= tolerance for c in colours)
 
 
 # ------------------------------------------------------------------ the way back
@@ -286,13 +297,18 @@ def test_an_edit_made_in_qgis_comes_back_and_only_that_feature_changes(edited):
 
 def test_an_invalid_edit_is_refused_and_nothing_is_written(edited):
     catalog = edited.before.catalog
-    deposits = catalog.require("deposits", "test")
+    deposits, nodes = catalog.require("deposits", "test"), catalog.require("nodes", "test")
     deposit_id = edited.before.layers[deposits]["id"].iloc[0]
     status = catalog.layers[deposits].field("status")
-    edits = [{"layer": deposits, "id": deposit_id, "set": {status: "abandoned by QGIS"}},
-             {"layer": deposits, "add": {"name_en": "No id"}, "point": [70.0, 48.0]}]
-    run_driver(EDIT_DRIVER, edited.env, str(edited.out / "kzgeo.gpkg"), json.dumps(edits))
+    name = catalog.layers[nodes].names["en"]
+    # QGIS itself refuses a feature without an id (NOT NULL) ...
+    done = run_driver(EDIT_DRIVER, edited.env, str(edited.out / "kzgeo.gpkg"), json.dumps([{"layer": nodes, "add": {name: "No id"}, "point": [70.0, 48.0]}]))
+    assert done["committed"] == {nodes: False}
+    # ... and kzgeo import refuses a value the catalog does not allow, naming file, feature and field.
+    done = run_driver(EDIT_DRIVER, edited.env, str(edited.out / "kzgeo.gpkg"), json.dumps([{"layer": deposits, "id": deposit_id, "set": {status: "abandoned by QGIS"}}]))
+    assert done["committed"] == {deposits: True}
     result = runner.invoke(app, ["import", str(edited.out), "--layers", str(edited.layers)])
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "Traceback" not in result.output
-    assert "has no id" in result.output
+    first = result.output.splitlines()[0]
+    assert catalog.layers[deposits].attributes in first and deposit_id in first and status in first and "abandoned by QGIS" in first
     assert {p.name: p.read_bytes() for p in edited.layers.iterdir()} == edited.files

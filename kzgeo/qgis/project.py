@@ -228,9 +228,9 @@ def _map_layer(parent: ET.Element, data: Dataset, name: str, lang: str, theme_li
         for theme in theme_list:
             spec = theme.styled.get(name)
             ids = theme.ids.get(name)
-            if name == UNCERTAINTY and theme.ids:
-                ids = {layer_: theme.ids[layer_] for layer_ in theme.ids}
-            if spec is None and not (name == UNCERTAINTY and theme.ids):
+            if name == UNCERTAINTY:  # only the theme's layers, and of them only the features it keeps
+                ids = {layer_: theme.ids.get(layer_) for layer_ in theme.layers}
+            elif spec is None:
                 continue
             style = sub(styles, "map-layer-style", name=theme.name)
             content = sub(style, "qgis", version=QGIS_VERSION, styleCategories="Symbology|Labeling")
@@ -253,7 +253,7 @@ def _map_layer(parent: ET.Element, data: Dataset, name: str, lang: str, theme_li
 def _theme_element(parent: ET.Element, data: Dataset, theme: Theme) -> None:
     preset = sub(parent, "visibility-preset", name=theme.name)
     for name in [*theme.layers, UNCERTAINTY, BACKDROP]:
-        style = theme.name if (name in theme.styled or (name == UNCERTAINTY and theme.ids)) else "default"
+        style = theme.name if (name in theme.styled or name == UNCERTAINTY) else "default"
         sub(preset, "layer", id=layer_id(name), visible="1", style=style)
 
 

@@ -194,18 +194,22 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     return rules.root
 
 
-def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: dict[str, list[str]] | None = None) -> ET.Element:
+def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: dict[str, list[str] | None] | None = None) -> ET.Element:
     """Uncertainty areas drawn as the HTML map draws its circles: per layer and category colour, dashed.
 
     Only approximate locations are drawn (as on the HTML map); every area stays in the table.
+    ``only`` (a map theme's selection) draws just these layers, each limited to the listed ids
+    (``None``: all of its features).
     """
     rules = _Rules()
     for name, spec in layers.items():
         if field_for(spec, "uncertainty") is None or spec.geometry_type != "Point":
             continue
+        if only is not None and name not in only:
+            continue
         accuracy = field_for(spec, "accuracy")
         base = _is("layer", name) + (f" AND {quote_field('accuracy')} = 'approximate'" if accuracy else "")
-        if only and name in only:
+        if only is not None and only[name] is not None:
             base += f" AND {quote_field('feature')} IN ({', '.join(quote_literal(str(i)) for i in only[name])})"
         group = rules.group(rules.rules, term(spec.title, lang), base)
         for value, _ in _categories(spec):
