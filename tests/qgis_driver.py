@@ -125,9 +125,15 @@ def feature_styles(layer) -> dict:
     styles = {}
     for feature in layer.getFeatures():
         context.expressionContext().setFeature(feature)
-        symbol = renderer.symbolForFeature(feature, context)
+        # A rule-based renderer answers "which symbols", not "which symbol"; exactly one must match.
+        symbols = renderer.originalSymbolsForFeature(feature, context)
+        symbol = symbols[0] if len(symbols) == 1 else None
+        if symbol is None:  # not drawn (an exact location's uncertainty area)
+            styles[str(feature["id"])] = None if not symbols else {"symbol_count": len(symbols)}
+            continue
         props = top_layer(symbol).dataDefinedProperties()
         styles[str(feature["id"])] = {
+            "symbol_count": len(symbols),
             "category_color": symbol.color().name(),
             "properties": top_layer(symbol).properties(),
             "uncertainty_area_km2": generated_area_km2(symbol, layer, context),

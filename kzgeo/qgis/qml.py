@@ -68,6 +68,16 @@ def _is(field: str, value: str) -> str:
     return f"{quote_field(field)} = {quote_literal(value)}"
 
 
+def _none_of(field: str, values) -> str:
+    """True where ``field`` holds none of ``values`` (NULL included).
+
+    Written out instead of QGIS's ``ELSE`` rule: an ELSE rule is honoured when
+    drawing but not by "symbol for feature" (identify, feature counts, select
+    by symbol), which would report several symbols per feature.
+    """
+    return f"coalesce(to_string({quote_field(field)}), '') NOT IN ({', '.join(quote_literal(v) for v in values)})"
+
+
 # ------------------------------------------------------------------ symbols
 
 
@@ -147,7 +157,7 @@ class _Rules:
 
 
 def _categories(spec: LayerSpec) -> list[tuple[str | None, str]]:
-    """(value, label) per category, then the ELSE rule for values the catalog has no colour for."""
+    """(value, label) per category, then "ELSE" for values the catalog has no colour for."""
     if spec.style is None:
         return [(None, spec.title)]
     return [*((value, value) for value in spec.style.colors), ("ELSE", "other")]
@@ -164,7 +174,7 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     accuracy = field_for(spec, "accuracy")
     for value, text in _categories(spec):
         props = {by: value} if by and value not in (None, "ELSE") else {}
-        filter_ = "ELSE" if value == "ELSE" else _is(by, value) if by and value is not None else None
+        filter_ = _none_of(by, spec.style.colors) if value == "ELSE" else _is(by, value) if by and value is not None else None
         shown = term(text, lang)
         if spec.geometry_type in LINE_TYPES:
             dash_by = spec.style.dash_by if spec.style else None
@@ -174,7 +184,7 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
                     style = path_style(spec, {**props, dash_by: dvalue})
                     rules.leaf(group, term(dvalue, lang), _is(dash_by, dvalue), lambda s, n, st=style: _line(s, n, st))
                 style = path_style(spec, props)
-                rules.leaf(group, word("other", lang), "ELSE", lambda s, n, st=style: _line(s, n, st))
+                rules.leaf(group, word("other", lang), _none_of(dash_by, spec.style.dashes), lambda s, n, st=style: _line(s, n, st))
             else:
                 style = path_style(spec, props)
                 rules.leaf(parent, shown, filter_, lambda s, n, st=style: _line(s, n, st))
@@ -187,7 +197,7 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
             approx = path_style(spec, {**props, accuracy: "approximate"})
             # Approximate before exact: an approximate point on an exact neighbour's spot stays visible.
             rules.leaf(group, word("approximate location", lang), _is(accuracy, "approximate"), lambda s, n, st=approx: _marker(s, n, st))
-            rules.leaf(group, word("exact location", lang), "ELSE", lambda s, n, st=exact: _marker(s, n, st))
+            rules.leaf(group, word("exact location", lang), _none_of(accuracy, ["approximate"]), lambda s, n, st=exact: _marker(s, n, st))
         else:
             style = path_style(spec, props)
             rules.leaf(parent, shown, filter_, lambda s, n, st=style: _marker(s, n, st))
@@ -215,7 +225,7 @@ def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: d
         for value, _ in _categories(spec):
             props = {spec.style.by: value} if spec.style and value not in (None, "ELSE") else {}
             style = uncertainty_style(spec, props)
-            filter_ = "ELSE" if value == "ELSE" else _is("category", value) if value else None
+            filter_ = _none_of("category", spec.style.colors) if value == "ELSE" else _is("category", value) if value else None
             text = term(value, lang) if value and value != "ELSE" else word("other", lang)
             rules.leaf(group, text, filter_, lambda s, n, st=style: _fill(s, n, st["color"], st["fillOpacity"], st["color"], st["weight"], dashed=True))
     return rules.root
