@@ -32,7 +32,7 @@ from kzgeo.qgis.roles import name_field, source_fields
 from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, POSITION, REF, UNCERTAINTY, export_columns, junctions
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, quote_field, quote_literal, spatialrefsys, sub
-from kzgeo.spec import MapSpec, _restyled, check_map_spec, kept_ids
+from kzgeo.spec import MapSpec, check_map_spec, kept_ids, restyled
 from kzgeo.backdrop import WATER
 
 GEOPACKAGE_NAME = "kzgeo.gpkg"
@@ -100,8 +100,8 @@ def themes(data: Dataset, specs: list[MapSpec]) -> list[Theme]:
         ids = {layer: kept_ids(spec, data, layer) for layer in spec.filters}
         frames = [data.layers[layer][data.layers[layer]["id"].isin(ids[layer])] if layer in ids else data.layers[layer] for layer in shown]
         view = spec.view or _with_margin(_bounds(frames))
-        restyled = _restyled(data, spec.styles).catalog.layers
-        styled = {layer: restyled[layer] for layer in shown if layer in ids or layer in spec.styles}
+        restyled_layers = restyled(data, spec.styles).catalog.layers
+        styled = {layer: restyled_layers[layer] for layer in shown if layer in ids or layer in spec.styles}
         found.append(Theme(spec.name, spec.title or data.catalog.title, tuple(shown), ids, view, styled))
     return found
 
