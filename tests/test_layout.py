@@ -36,7 +36,7 @@ PUBLIC = [
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
     "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "build", "deposit_proximity", "deposits_near", "export",
     "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",
-    "report", "route_lengths", "validate",
+    "report", "route_lengths", "validate", "import_export", "ImportResult",
 ]  # fmt: skip
 
 

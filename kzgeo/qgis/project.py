@@ -274,8 +274,7 @@ def _sources_shown(data: Dataset, theme: Theme) -> list[str]:
         for field in refs_fields[name]:
             for cell in frame[field]:
                 cited.update(dict.fromkeys(split_refs(cell)))
-    col = source_fields(data.catalog)
-    return list(dict.fromkeys(f"{sources.loc[sid, col['publisher']]} ({sources.loc[sid, col['date']]})" for sid in cited))
+    return list(dict.fromkeys(f"{sources.loc[sid, 'publisher']} ({sources.loc[sid, 'date']})" for sid in cited))
 
 
 def project_document(data: Dataset, specs: list[MapSpec] | None = None, *, lang: str = "en", title: str | None = None,

@@ -25,7 +25,6 @@ from kzgeo.backdrop import ATTRIBUTION
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
 from kzgeo.provenance import package_version
-from kzgeo.qgis.roles import source_fields
 from kzgeo.qgis.tables import BACKDROP, UNCERTAINTY, junctions
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, spatialrefsys, sub
 
@@ -99,12 +98,11 @@ def _links(parent: ET.Element, data: Dataset, about: About) -> list[str]:
     unlinked = []
     for name, url in about.extra_links:
         sub(links, "link", name=name, type="WWW:LINK", url=url, description="", format="", mimeType="", size="")
-    sources = data.sources
-    col = source_fields(data.catalog)
+    sources = data.sources  # columns named by role, whatever the catalog calls the fields
     for sid in about.cited:
         row = sources.loc[sid]
-        url = _text(row.get(col["url"]))
-        name = f"{_text(row[col['publisher']])}: {_text(row[col['title']])} ({_text(row[col['date']])})"
+        url = _text(row.get("url"))
+        name = f"{_text(row['publisher'])}: {_text(row['title'])} ({_text(row['date'])})"
         if not url:  # QGIS refuses a link with no address: such a source is named in the history.
             unlinked.append(f"Source {sid} (no web address): {name}")
             continue
@@ -122,7 +120,7 @@ def _dates(data: Dataset, about: About) -> tuple[str, str]:
     """Oldest and newest date among the cited sources (all sources when none is cited)."""
     sources = data.sources
     ids = [sid for sid in about.cited if sid in sources.index] or list(sources.index)
-    dates = sorted(_text(d) for d in sources.loc[ids, source_fields(data.catalog)["date"]] if _text(d))
+    dates = sorted(_text(d) for d in sources.loc[ids, "date"] if _text(d))
     first, last = (dates[0], dates[-1]) if dates else (data.as_of, data.as_of)
     return first, last
 
