@@ -199,3 +199,14 @@ def test_catalog_refuses_reserved_table_names(layers_dir, name):
     catalog.write_text(text.replace(f"[tables.{figures}]", f"[tables.{name}]").replace(f"[tables.{figures}.", f"[tables.{name}."), encoding="utf-8")
     with pytest.raises(CatalogError, match="keeps for itself"):
         kzgeo.read_catalog(layers_dir)
+
+
+def test_a_column_added_in_qgis_is_reported_not_imported(exported, layers_dir):
+    data = kzgeo.read_layers(layers_dir)
+    deposits = data.catalog.require("deposits", "test")
+    _sql(exported, f'ALTER TABLE "{deposits}" ADD COLUMN "my_note" TEXT')
+    before = _files(layers_dir)
+    result = runner.invoke(app, ["import", str(exported), "--layers", str(layers_dir)])
+    assert result.exit_code == 0, result.output
+    assert "my_note" in result.output and "not in the catalog" in result.output
+    assert _files(layers_dir) == before

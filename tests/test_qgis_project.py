@@ -182,6 +182,8 @@ def test_relations_forms_and_map_tips(project):
                 assert entry["widgets"][f.name] == "ValueMap", (name, f.name)
             if f.type == "date":
                 assert entry["types"][f.name] == "Date" and f"{f.name}_precision" in entry["fields"], (name, f.name)
+            if f.type == "ref" and len(f.to) == 1:  # picked from the referenced layer by name
+                assert entry["widgets"][f.name] == "RelationReference", (name, f.name)
     for name, spec in catalog.layers.items():
         tips = layer(project, name)["map_tips"]
         assert set(tips) == set(project.data.layers[name]["id"])

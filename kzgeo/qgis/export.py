@@ -141,7 +141,8 @@ delete rows; keep the junction tables in step), then run
     kzgeo import {{this folder}} --layers {{the layers folder}}
 
 It checks the edited data against the catalog, prints what changed and rewrites `layers/` only if
-everything is valid. It refuses when `layers/` changed since this export (`{MANIFEST_NAME}` holds
+everything is valid. `uncertainty` and `backdrop` are derived (from the points and from Natural
+Earth): edits there are not imported -- change a feature's uncertainty radius instead. It refuses when `layers/` changed since this export (`{MANIFEST_NAME}` holds
 the hash of every input). `kzgeo export --overwrite` refuses to discard edits made here unless
 given `--force`.
 """

@@ -189,7 +189,7 @@ def _read(path: Path, name: str, listed: set[str]) -> pd.DataFrame:
     return pyogrio.read_dataframe(path, layer=name, fid_as_index=False)
 
 
-def read_geopackage(path: str | Path, catalog: Catalog) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list]]:
+def read_geopackage(path: str | Path, catalog: Catalog, unknown: dict[str, list[str]] | None = None) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list]]:
     """The catalog's tables as they are now in an (edited) export GeoPackage.
 
     Returns rows per catalog table in the CSV's shape (lists rebuilt from the
@@ -207,6 +207,10 @@ def read_geopackage(path: str | Path, catalog: Catalog) -> tuple[dict[str, list[
     rows, geometries = {}, {}
     for name, spec in catalog.all_tables.items():
         frame = _read(path, name, listed)
+        if unknown is not None:
+            extra = [c for c in frame.columns if c not in {*export_columns(spec), "geometry", "fid"}]
+            if extra:
+                unknown[name] = extra
         if name in catalog.layers:
             if frame.crs is not None and frame.crs.to_epsg() != 4326:
                 frame = frame.to_crs("EPSG:4326")

@@ -53,6 +53,8 @@ class ImportResult:
 
     changes: dict[str, list[str]] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    #: Per table, columns added in QGIS that the catalog does not declare (not imported).
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -64,6 +66,8 @@ class ImportResult:
         for name, items in self.changes.items():
             out.append(f"{name}: {len(items)} change(s)" if items else f"{name}: unchanged")
             out += [f"  {item}" for item in items]
+        for name, columns in self.ignored_columns.items():
+            out.append(f"{name}: column(s) {', '.join(columns)} are not in the catalog and were not imported; declare them in catalog.toml first")
         return out
 
 
@@ -273,7 +277,8 @@ def import_export(export_dir: str | Path, layers_dir: str | Path | None = None, 
     gpkg = export_dir / GEOPACKAGE_NAME
     if not gpkg.is_file():
         raise ExportError(f"{gpkg}: missing; nothing to import")
-    rows, geometries = read_geopackage(gpkg, catalog)
+    unknown: dict[str, list[str]] = {}
+    rows, geometries = read_geopackage(gpkg, catalog, unknown)
     problems = []
     for name, spec in catalog.all_tables.items():
         for index, row in enumerate(rows[name], start=1):
@@ -281,7 +286,7 @@ def import_export(export_dir: str | Path, layers_dir: str | Path | None = None, 
                 problems.append(Problem(f"{GEOPACKAGE_NAME}", f"{name} row {index}", f"has no {spec.key}; give every added feature or row an id"))
     if problems:
         raise LayersInvalid(problems)
-    result = ImportResult()
+    result = ImportResult(ignored_columns=unknown)
     contents: dict[Path, str] = {}
     for name, spec in catalog.all_tables.items():
         changes: list[str] = []

@@ -10,17 +10,21 @@ features shown cite.
 
 from __future__ import annotations
 
+import textwrap
 import xml.etree.ElementTree as ET
 
 from kzgeo.backdrop import ATTRIBUTION, WATER
 from kzgeo.labels import label
 from kzgeo.qgis.crs import fit_aspect, project_box
 from kzgeo.qgis.words import word
-from kzgeo.qgis.xml import number, sub
+from kzgeo.qgis.xml import number, option_map, sub
 
 PAGE = (297.0, 210.0)
-MAP_FRAME = (10.0, 20.0, 205.0, 158.0)
-LEGEND_FRAME = (220.0, 20.0, 67.0, 125.0)
+MAP_FRAME = (10.0, 20.0, 195.0, 158.0)
+LEGEND_FRAME = (210.0, 20.0, 80.0, 125.0)
+#: Legend headings are wrapped at this many characters (QGIS 3.22 legends do not wrap by themselves).
+LEGEND_WRAP = 36
+WRAP_CHAR = "|"
 NORTH_ARROW = ":/images/north_arrows/layout_default_north_arrow.svg"
 #: QGIS's layout item type codes (QgsLayoutItemRegistry).
 PAGE_ITEM, MAP_ITEM, PICTURE_ITEM, LABEL_ITEM, LEGEND_ITEM, SCALEBAR_ITEM = 65638, 65639, 65640, 65641, 65642, 65646
@@ -71,7 +75,7 @@ def layout_element(
     sub(item, "AtlasMap", atlasDriven="0", scalingMode="2", margin="0.1")
     _label(layout, f"{{{name}-title}}", (10.0, 6.0, 277.0, 12.0), title, 15, bold=True)
     legend = _item(layout, LEGEND_ITEM, f"{{{name}-legend}}", LEGEND_FRAME, z=3, background="#ffffff", title=word("legend", lang), legendFilterByMap="1",
-                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="6", symbolHeight="3.5", wrapChar="", columnCount="1", splitLayer="0", equalColumnWidth="0",
+                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="6", symbolHeight="3.5", wrapChar=WRAP_CHAR, columnCount="1", splitLayer="0", equalColumnWidth="0",
                    boxSpace="2", columnSpace="2", symbolAlignment="1", titleAlignment="1", legendFilterByAtlas="0", fontColor="#222222", lineSpacing="1",
                    rasterBorder="0", minSymbolSize="0", maxSymbolSize="0", wmsLegendWidth="50", wmsLegendHeight="25")
     styles = sub(legend, "styles")
@@ -80,20 +84,22 @@ def layout_element(
         sub(style, "styleFont", description=f"{FONT},{size},-1,5,{weight},0,0,0,0,0", style="")
     tree = sub(legend, "layer-tree-group")
     for layer_id, layer_name, source in legend_layers:
-        sub(tree, "layer-tree-layer", id=layer_id, name=layer_name, source=source, providerKey="ogr", checked="Qt::Checked", expanded="1")
+        wrapped = WRAP_CHAR.join(textwrap.wrap(layer_name.replace(WRAP_CHAR, "/"), LEGEND_WRAP)) or layer_name
+        node = sub(tree, "layer-tree-layer", id=layer_id, name=layer_name, source=source, providerKey="ogr", checked="Qt::Checked", expanded="1")
+        option_map(sub(node, "customproperties"), {"legend/title-label": wrapped})
     arrow = _item(layout, PICTURE_ITEM, f"{{{name}-north}}", (x + w - 13.0, y + 3.0, 10.0, 14.0), z=4, file=NORTH_ARROW, mapUuid=map_uuid, northMode="0",
                   northOffset="0", pictureRotation="0", anchorPoint="0", resizeMode="0", mode="2", svgFillColor="255,255,255,255", svgBorderColor="0,0,0,255", svgBorderWidth="0.2",
                   pictureWidth="10", pictureHeight="14")
     del arrow
     scalebar = _item(layout, SCALEBAR_ITEM, f"{{{name}-scale}}", (x + 3.0, y + h - 13.0, 70.0, 11.0), z=4, background="#ffffff", mapUuid=map_uuid, style="Single Box",
-                     unitType="kilometers", unitLabel="km", numMapUnitsPerScaleBarUnit="1000", numSegments="2", numSegmentsLeft="0", numSubdivisions="1",
+                     unitType="kilometers", unitLabel=label("km", lang), numMapUnitsPerScaleBarUnit="1000", numSegments="2", numSegmentsLeft="0", numSubdivisions="1",
                      subdivisionsHeight="1.5", segmentSizeMode="1", minBarWidth="30", maxBarWidth="60", numUnitsPerSegment="100", segmentMillimeters="25",
                      height="2", labelBarSpace="1.5", boxContentSpace="1.5", alignment="0", labelVerticalPlacement="0", labelHorizontalPlacement="0",
                      outlineWidth="0.3", lineJoinStyle="miter", lineCapStyle="square")
     text_style = sub(scalebar, "text-style", fontFamily=FONT, fontSize="7", fontSizeUnit="Point", textColor="34,34,34,255", textOpacity="1", fontWeight="50")
     sub(text_style, "families")
     sub(text_style, "text-buffer", bufferDraw="0")
-    _label(layout, f"{{{name}-date}}", (220.0, 148.0, 67.0, 30.0),
+    _label(layout, f"{{{name}-date}}", (210.0, 148.0, 80.0, 30.0),
            f"{label('as_of', lang)}: {as_of}\n{word('printed', lang)}: [% format_date(now(), 'yyyy-MM-dd') %]\n{word('projection', lang)}",
            7)
     cited = "; ".join(sources) if sources else "none"

@@ -29,7 +29,7 @@ from kzgeo.qgis.qml import (
     AREA_TYPES, LINE_TYPES, backdrop_renderer, caption, form_elements, junction_form, labeling, renderer, uncertainty_renderer,
 )
 from kzgeo.qgis.roles import name_field, source_fields
-from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, POSITION, REF, UNCERTAINTY, export_columns, junctions
+from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, relation_id, POSITION, REF, UNCERTAINTY, export_columns, junctions
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, quote_field, quote_literal, spatialrefsys, sub
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, restyled
@@ -144,10 +144,6 @@ def map_tip(data: Dataset, name: str, lang: str) -> str:
     return "<br>".join(parts)
 
 
-def relation_id(table: str, field: str, target: str | None = None) -> str:
-    return f"kzgeo_rel_{table}_{field}" + (f"_{target}" if target else "")
-
-
 def relations(data: Dataset) -> list[dict[str, str]]:
     """Every relation: each ``ref`` field to its table(s), each junction table to both ends."""
     found = []
@@ -238,7 +234,7 @@ def _map_layer(parent: ET.Element, data: Dataset, name: str, lang: str, theme_li
         _style_content(layer, data, name, lang)
     if name in data.catalog.all_tables:
         spec = data.catalog.all_tables[name]
-        for element in form_elements(spec, export_columns(spec), lang):
+        for element in form_elements(spec, export_columns(spec), lang, related=True):
             layer.append(element)
         sub(layer, "mapTip", map_tip(data, name, lang))
         sub(layer, "previewExpression", quote_field(spec.key))

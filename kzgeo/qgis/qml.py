@@ -25,7 +25,7 @@ from kzgeo.catalog import FieldSpec, LayerSpec, TableSpec
 from kzgeo.labels import label, term
 from kzgeo.qgis.roles import field_for, name_field
 from kzgeo.qgis.tables import (
-    OWNER, POSITION, PRECISION_SUFFIX, PRECISION_VALUES, REF, REF_TABLE, Junction,
+    OWNER, POSITION, PRECISION_SUFFIX, PRECISION_VALUES, REF, REF_TABLE, Junction, relation_id,
 )
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
@@ -221,13 +221,13 @@ def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: d
         base = _is("layer", name) + (f" AND {quote_field('accuracy')} = 'approximate'" if accuracy else "")
         if only is not None and only[name] is not None:
             base += f" AND {quote_field('feature')} IN ({', '.join(quote_literal(str(i)) for i in only[name])})"
-        group = rules.group(rules.rules, term(spec.title, lang), base)
         for value, _ in _categories(spec):
             props = {spec.style.by: value} if spec.style and value not in (None, "ELSE") else {}
             style = uncertainty_style(spec, props)
             filter_ = _none_of("category", spec.style.colors) if value == "ELSE" else _is("category", value) if value else None
             text = term(value, lang) if value and value != "ELSE" else word("other", lang)
-            rules.leaf(group, text, filter_, lambda s, n, st=style: _fill(s, n, st["color"], st["fillOpacity"], st["color"], st["weight"], dashed=True))
+            full = f"{base} AND ({filter_})" if filter_ else base
+            rules.leaf(rules.rules, text, full, lambda s, n, st=style: _fill(s, n, st["color"], st["fillOpacity"], st["color"], st["weight"], dashed=True))
     return rules.root
 
 
@@ -298,8 +298,12 @@ def _options(parent: ET.Element, value, name: str | None = None) -> None:
         sub(parent, "Option", type="QString", value=str(value), **attrs)
 
 
-def form_elements(spec: TableSpec, columns: list[str], lang: str) -> list[ET.Element]:
-    """Edit widgets (dropdowns for enums, calendars for dates), captions and the id constraint of a catalog table."""
+def form_elements(spec: TableSpec, columns: list[str], lang: str, related: bool = False) -> list[ET.Element]:
+    """Edit widgets (dropdowns for enums, calendars for dates), captions and the id constraint of a catalog table.
+
+    With ``related`` (inside the project, where the relations exist) a ``ref``
+    field to one table is picked from that table's features by name.
+    """
     by_name = {f.name: f for f in spec.fields}
     config = ET.Element("fieldConfiguration")
     aliases = ET.Element("aliases")
@@ -307,6 +311,11 @@ def form_elements(spec: TableSpec, columns: list[str], lang: str) -> list[ET.Ele
         f = by_name.get(column)
         if f is not None and f.type == "enum":
             _widget(config, column, "ValueMap", _value_map(f.values, lang))
+        elif related and f is not None and f.type == "ref" and len(f.to) == 1:
+            _widget(config, column, "RelationReference", {
+                "Relation": relation_id(spec.name, f.name), "AllowNULL": not f.required, "ShowForm": False, "ShowOpenFormButton": True,
+                "MapIdentification": True, "ReadOnly": False, "OrderByValue": True, "AllowAddFeatures": False,
+            })
         elif f is not None and f.type == "date":
             _widget(config, column, "DateTime", {"allow_null": True, "calendar_popup": True, "display_format": "yyyy-MM-dd", "field_format": "yyyy-MM-dd", "field_iso_format": False})
         elif column.endswith(PRECISION_SUFFIX) and column[: -len(PRECISION_SUFFIX)] in by_name:

@@ -62,6 +62,11 @@ def junctions(catalog: Catalog) -> list[Junction]:
     ]
 
 
+def relation_id(table: str, field: str, target: str | None = None) -> str:
+    """The project's id of the relation from ``table.field`` (to ``target``, when the field may point at several)."""
+    return f"kzgeo_rel_{table}_{field}" + (f"_{target}" if target else "")
+
+
 def export_names(catalog: Catalog) -> list[str]:
     """Every table of the GeoPackage kzgeo writes (besides GeoPackage and QGIS bookkeeping)."""
     return [*catalog.all_tables, *(j.name for j in junctions(catalog)), UNCERTAINTY, BACKDROP]
