@@ -210,3 +210,48 @@ def test_a_column_added_in_qgis_is_reported_not_imported(exported, layers_dir):
     assert result.exit_code == 0, result.output
     assert "my_note" in result.output and "not in the catalog" in result.output
     assert _files(layers_dir) == before
+
+
+def test_an_added_row_with_its_links_comes_back(exported, layers_dir):
+    data = kzgeo.read_layers(layers_dir)
+    figures = data.catalog.require("figures", "test")
+    spec = data.catalog.tables[figures]
+    row = data.tables[figures].iloc[0].to_dict()
+    values = {f.name: row[f.name] for f in spec.fields if f.type != "refs"} | {spec.key: "added-in-qgis"}
+    columns = ", ".join(f'"{k}"' for k, v in values.items() if isinstance(v, str) or v == v)
+    literals = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values.values() if isinstance(v, str) or v == v)
+    _sql(exported, f'INSERT INTO "{figures}" ({columns}) VALUES ({literals})')
+    cites = spec.field("sources")
+    source = data.sources.index[0]
+    _sql(exported, f'INSERT INTO "{figures}_{cites}" (owner_id, ref_id, ref_table, position) VALUES (?, ?, ?, 1)', "added-in-qgis", source, data.catalog.sources_table)
+    result = runner.invoke(app, ["import", str(exported), "--layers", str(layers_dir)])
+    assert result.exit_code == 0, result.output
+    assert "+ added-in-qgis" in result.output
+    after = kzgeo.read_layers(layers_dir).tables[figures].set_index(spec.key)
+    assert after.loc["added-in-qgis", cites] == source
+
+
+def test_a_date_comes_back_with_its_precision(exported, layers_dir):
+    data = kzgeo.read_layers(layers_dir)
+    agreements = data.catalog.require("agreements", "test")
+    spec = data.catalog.tables[agreements]
+    date = spec.field("date")
+    first, second = data.tables[agreements][spec.key].iloc[0], data.tables[agreements][spec.key].iloc[-1]
+    _sql(exported, f'UPDATE "{agreements}" SET "{date}" = ?, "{date}_precision" = ? WHERE id = ?', "2025-12-01", "month", first)
+    _sql(exported, f'UPDATE "{agreements}" SET "{date}" = ?, "{date}_precision" = ? WHERE id = ?', "2025-12-09", "day", second)
+    result = runner.invoke(app, ["import", str(exported), "--layers", str(layers_dir)])
+    assert result.exit_code == 0, result.output
+    after = kzgeo.read_layers(layers_dir).tables[agreements].set_index(spec.key)[date]
+    assert after[first] == "2025-12" and after[second] == "2025-12-09"
+
+
+def test_export_refuses_a_table_named_like_a_junction_table(layers_dir, tmp_path):
+    data = kzgeo.read_layers(layers_dir)
+    figures, deposits = data.catalog.require("figures", "test"), data.catalog.require("deposits", "test")
+    clash = f"{deposits}_{data.catalog.layers[deposits].field('sources')}"
+    catalog = layers_dir / "catalog.toml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace(f"[tables.{figures}]", f"[tables.{clash}]").replace(f"[tables.{figures}.", f"[tables.{clash}."), encoding="utf-8")
+    result = runner.invoke(app, ["export", "--layers", str(layers_dir), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "two tables" in result.output and clash in result.output
+    assert not (tmp_path / "out").exists()
