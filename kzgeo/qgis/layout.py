@@ -21,7 +21,7 @@ from kzgeo.qgis.xml import number, option_map, sub
 
 PAGE = (297.0, 210.0)
 MAP_FRAME = (10.0, 20.0, 195.0, 158.0)
-LEGEND_FRAME = (210.0, 20.0, 80.0, 125.0)
+LEGEND_FRAME = (210.0, 20.0, 80.0, 146.0)
 #: Legend headings are wrapped at this many characters (QGIS 3.22 legends do not wrap by themselves).
 LEGEND_WRAP = 36
 WRAP_CHAR = "|"
@@ -75,12 +75,12 @@ def layout_element(
     sub(item, "AtlasMap", atlasDriven="0", scalingMode="2", margin="0.1")
     _label(layout, f"{{{name}-title}}", (10.0, 6.0, 277.0, 12.0), title, 15, bold=True)
     legend = _item(layout, LEGEND_ITEM, f"{{{name}-legend}}", LEGEND_FRAME, z=3, background="#ffffff", title=word("legend", lang), legendFilterByMap="1",
-                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="6", symbolHeight="3.5", wrapChar=WRAP_CHAR, columnCount="1", splitLayer="0", equalColumnWidth="0",
+                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="5", symbolHeight="3", wrapChar=WRAP_CHAR, columnCount="1", splitLayer="0", equalColumnWidth="0",
                    boxSpace="2", columnSpace="2", symbolAlignment="1", titleAlignment="1", legendFilterByAtlas="0", fontColor="#222222", lineSpacing="1",
                    rasterBorder="0", minSymbolSize="0", maxSymbolSize="0", wmsLegendWidth="50", wmsLegendHeight="25")
     styles = sub(legend, "styles")
-    for style_name, size, weight in (("title", 11, 75), ("group", 9, 75), ("subgroup", 8, 75), ("symbol", 7, 50), ("symbolLabel", 7, 50)):
-        style = sub(styles, "style", name=style_name, marginTop="1.5" if style_name != "title" else "0", alignment="1", indent="0")
+    for style_name, size, weight in (("title", 10, 75), ("group", 8, 75), ("subgroup", 7, 75), ("symbol", 6.5, 50), ("symbolLabel", 6.5, 50)):
+        style = sub(styles, "style", name=style_name, marginTop="1" if style_name != "title" else "0", alignment="1", indent="0")
         sub(style, "styleFont", description=f"{FONT},{size},-1,5,{weight},0,0,0,0,0", style="")
     tree = sub(legend, "layer-tree-group")
     for layer_id, layer_name, source in legend_layers:
@@ -99,11 +99,11 @@ def layout_element(
     text_style = sub(scalebar, "text-style", fontFamily=FONT, fontSize="7", fontSizeUnit="Point", textColor="34,34,34,255", textOpacity="1", fontWeight="50")
     sub(text_style, "families")
     sub(text_style, "text-buffer", bufferDraw="0")
-    _label(layout, f"{{{name}-date}}", (210.0, 148.0, 80.0, 30.0),
+    _label(layout, f"{{{name}-date}}", (210.0, 167.0, 80.0, 13.0),
            f"{label('as_of', lang)}: {as_of}\n{word('printed', lang)}: [% format_date(now(), 'yyyy-MM-dd') %]\n{word('projection', lang)}",
-           7)
+           6)
     cited = "; ".join(sources) if sources else "none"
-    _label(layout, f"{{{name}-sources}}", (10.0, 181.0, 277.0, 26.0), f"{label('source_list', lang)}: {cited}. {ATTRIBUTION}.", 6)
+    _label(layout, f"{{{name}-sources}}", (10.0, 181.0, 277.0, 26.0), f"{label('source_list', lang)}: {cited}. {word('sources_note', lang)} {ATTRIBUTION}.", 6)
     atlas = sub(layout, "Atlas", enabled="0", hideCoverage="0", filterFeatures="0", sortFeatures="0", coverageLayer="", pageNameExpression="", filenamePattern="'output_'||@atlas_featurenumber")
     del atlas
     return layout

@@ -19,7 +19,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from kzgeo.dataset import Dataset
+from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import label, term
 from kzgeo.qgis.crs import ELLIPSOID, project_box
@@ -259,18 +259,20 @@ def _polygon(box: tuple[float, float, float, float]) -> str:
 
 
 def _sources_shown(data: Dataset, theme: Theme) -> list[str]:
-    """Publisher and date of every source the theme's features cite, once each, in first-cited order."""
+    """Every publisher the theme's features cite, once, in first-cited order (titles, dates and
+    addresses are in the layers' metadata and the sources table)."""
     sources = data.sources
-    refs_fields = {name: [f.name for f in data.catalog.layers[name].fields if f.type == "refs" and f.to == (data.catalog.sources_table,)] for name in theme.layers}
     cited: dict[str, None] = {}
     for name in theme.layers:
+        spec = data.catalog.layers[name]
         frame = data.layers[name]
         if name in theme.ids:
-            frame = frame[frame["id"].isin(theme.ids[name])]
-        for field in refs_fields[name]:
+            frame = frame[frame[spec.key].isin(theme.ids[name])]
+        for field in (f.name for f in spec.fields if f.type == "refs" and f.to == (data.catalog.sources_table,)):
             for cell in frame[field]:
                 cited.update(dict.fromkeys(split_refs(cell)))
-    return list(dict.fromkeys(f"{sources.loc[sid, 'publisher']} ({sources.loc[sid, 'date']})" for sid in cited))
+    publishers = (cell_value(sources.loc[sid, "publisher"]) for sid in cited)
+    return list(dict.fromkeys(str(p) for p in publishers if p))
 
 
 def project_document(data: Dataset, specs: list[MapSpec] | None = None, *, lang: str = "en", title: str | None = None,

@@ -22,6 +22,7 @@ WORDS: dict[str, dict[str, str]] = {
         "projection": "Lambert conformal conic (39.5° and 52.5° N), WGS 84; lengths and the scale bar on the WGS 84 ellipsoid.",
         "table": "table",
         "position": "position",
+        "sources_note": "Titles, dates and addresses: the layers' metadata and the sources table.",
     },
     "ru": {
         "legend": "Условные обозначения",
@@ -36,6 +37,7 @@ WORDS: dict[str, dict[str, str]] = {
         "projection": "Коническая равноугольная проекция Ламберта (39,5° и 52,5° с. ш.), WGS 84; длины и масштабная линейка — на эллипсоиде WGS 84.",
         "table": "таблица",
         "position": "порядок",
+        "sources_note": "Названия, даты и адреса: метаданные слоёв и таблица источников.",
     },
     "kk": {
         "legend": "Шартты белгілер",
@@ -50,6 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
         "projection": "Ламберттің конустық тең бұрышты проекциясы (39,5° және 52,5° с. е.), WGS 84; ұзындықтар мен масштаб сызғышы WGS 84 эллипсоидында.",
         "table": "кесте",
         "position": "реті",
+        "sources_note": "Атаулары, күндері мен мекенжайлары: қабаттардың метадеректерінде және дереккөздер кестесінде.",
     },
 }
 
