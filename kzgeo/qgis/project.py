@@ -123,7 +123,7 @@ def _source_links(data: Dataset, relation: str) -> str:
     raw_date = f"attribute(@s, {quote_literal(col['date'])})"
     precision = f"attribute(@s, {quote_literal(col['date'] + PRECISION_SUFFIX)})"
     date = f"if({precision} = 'month', format_date({raw_date}, 'yyyy-MM'), format_date({raw_date}, 'yyyy-MM-dd'))"
-    text = f"{publisher} || ': ' || {title} || ' (' || coalesce({date}, '') || ')'"
+    text = f"{publisher} || ': ' || {title} || coalesce(' (' || {date} || ')', '')"
     # A source with no address is listed as text: an empty link would open nothing.
     link = f"with_variable('s', {one}, if(attribute(@s, {quote_literal(col['url'])}) IS NULL, {text}, '<a href=\"' || {url} || '\">' || {text} || '</a>'))"
     refs = f"relation_aggregate(relation:={quote_literal(relation)}, aggregate:='array_agg', expression:={quote_field(REF)}, order_by:={quote_field(POSITION)})"
