@@ -24,7 +24,7 @@ ROOMS = [
     ("catalog",),
     ("io.readers",),
     ("geography", "citations", "figures"),
-    ("dataset",),
+    ("dataset", "selection"),
     ("style", "labels", "text", "backdrop", "provenance"),
     ("analysis",),
     ("spec",),
@@ -34,6 +34,7 @@ ROOMS = [
 ]
 #: What the facade exports; changing it breaks users' scripts.
 PUBLIC = [
+    "ArgumentError", "CrsError", "MapArgumentError", "OfflineAssetError",
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
     "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "build", "deposit_proximity", "deposits_near", "export",
     "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",
