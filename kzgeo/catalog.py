@@ -36,6 +36,8 @@ TABLE_ROLES = ("deposits", "legs", "nodes", "routes", "figures", "groups", "agre
 SOURCE_ROLES = ("publisher", "title", "date", "url")
 #: Languages a name or label may be declared in.
 LANGUAGES = ("en", "ru", "kk")
+#: Table names a GeoPackage, SQLite or QGIS use themselves: a layer or table may not take one (the export would clash).
+RESERVED_TABLE_NAMES = re.compile(r"^(gpkg_.*|rtree_.*|sqlite_.*|layer_styles|qgis_projects)$", re.IGNORECASE)
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
 
 
@@ -369,6 +371,9 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     both = sorted(set(layers) & set(tables))
     if both:
         raise CatalogError(f"{path}: {', '.join(both)} is declared both as a layer and as a table")
+    reserved = sorted(n for n in [*layers, *tables] if RESERVED_TABLE_NAMES.match(n))
+    if reserved:
+        raise CatalogError(f"{path}: {', '.join(reserved)} is a table name GeoPackage or QGIS keeps for itself (gpkg_*, rtree_*, sqlite_*, layer_styles, qgis_projects); rename it")
     for role in TABLE_ROLES:
         playing = [n for n, s in {**layers, **tables}.items() if s.role == role]
         if len(playing) > 1:

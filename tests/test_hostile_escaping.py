@@ -109,11 +109,10 @@ def test_qgis_quoting_matches_qgis_and_expressions_with_hostile_categories_parse
     assert kzgeo.validate(layers_dir) == []
     out = tmp_path / "qgis"
     kzgeo.export(layers_dir, out)
-    expressions = [
-        node.get("value")
-        for node in ET.fromstring((out / "corridors.qml").read_text(encoding="utf-8").split("\n", 1)[1]).iter("Option")
-        if node.get("name") == "expression"
-    ]
+    root = ET.fromstring((out / "corridors.qml").read_text(encoding="utf-8").split("\n", 1)[1])
+    # Every QGIS expression of the style: data-defined properties and rule filters.
+    expressions = [node.get("value") for node in root.iter("Option") if node.get("name") == "expression" and node.get("value")]
+    expressions += [node.get("filter") for node in root.iter("rule") if node.get("filter")]
     assert expressions and any("'planned\\\\'" in e for e in expressions) and any("'under'' OR ''1''=''1'" in e for e in expressions)
     seen = _in_qgis(tmp_path, {"literals": [[v, quote_literal(v)] for v in HOSTILE_LITERALS], "expressions": expressions})
     for case in seen["literals"]:

@@ -18,6 +18,7 @@ import kzgeo
 from kzgeo import schema
 from kzgeo.errors import CatalogError, MapSpecError
 
+from conftest import copy_fixture_layers
 from hostile import assert_refused, cli, set_cell, validate
 
 SCRIPT = "</script><script>window.__pwned=1</script>"
@@ -271,9 +272,12 @@ def test_named_colour_and_comma_dash_are_accepted_by_every_output(layers_dir, tm
     assert '"#ffa500"' in html and '"2 6"' in html
     result = cli("export", "--layers", layers_dir, "--out", tmp_path / "qgis")
     assert result.exit_code == 0, result.output
-    qml = (tmp_path / "qgis" / "deposits.qml").read_text(encoding="utf-8")
-    assert "255,165,0,255" in qml
-    assert "'2;6'" in (tmp_path / "qgis" / "corridors.qml").read_text(encoding="utf-8")
+    # QGIS gets exactly what it gets from the canonical spelling of the same style.
+    canonical = copy_fixture_layers(tmp_path / "canonical")
+    edit_catalog(canonical, '"tungsten" = "#1f5fa8"', '"tungsten" = "#ffa500"')
+    assert cli("export", "--layers", canonical, "--out", tmp_path / "qgis-canonical").exit_code == 0
+    for name in ("deposits.qml", "corridors.qml"):
+        assert (tmp_path / "qgis" / name).read_bytes() == (tmp_path / "qgis-canonical" / name).read_bytes(), name
 
 
 # ---------------------------------------------------------------- map specs
