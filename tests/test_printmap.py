@@ -13,7 +13,7 @@ import kzgeo
 from kzgeo.errors import KzgeoError
 from kzgeo.printmap import PAGE_SIZE, PNG_DPI
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, ROOT
 
 
 
