@@ -8,6 +8,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
+>>> path = kzgeo.convert("deposits", to="parquet")   # layers/deposits.parquet (GeoParquet)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from kzgeo.analysis import geodesy
 from kzgeo.publish import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
+from kzgeo.convert import convert
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
 from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
 from kzgeo.qgis.export import export
@@ -40,6 +42,7 @@ __all__ = [
     "OutputExistsError",
     "Problem",
     "build",
+    "convert",
     "deposit_proximity",
     "deposits_near",
     "export",

@@ -21,11 +21,10 @@ import pandas as pd
 from kzgeo import settings
 from kzgeo.catalog import Catalog, TableSpec, read_catalog
 from kzgeo.errors import LayersInvalid, Problem
-from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
+from kzgeo.io.columnar import read_columnar
+from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
 log = logging.getLogger(__name__)
-
-_DTYPES = {"int": "Int64", "float": "float64"}
 
 
 @dataclass
@@ -68,59 +67,65 @@ def cell_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _join_problems(spec, features: list[Feature], rows: list[dict]) -> list[Problem]:
+def _join_problems(spec, geoms: Geometries, frame: pd.DataFrame) -> list[Problem]:
     """The join in both directions: rows with no feature, features with no row."""
-    feature_ids = {f.id for f in features}
-    row_ids = {r[spec.key] for r in rows}
-    problems = [
-        Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f"matches no feature in {spec.geometry}")
-        for r in rows
-        if r[spec.key] not in feature_ids
-    ]
-    problems += [
-        Problem(spec.geometry, f'feature "{f.id}"', f"has no attribute row in {spec.attributes}")
-        for f in features
-        if f.id not in row_ids
-    ]
+    if spec.columnar:  # one file holds both: every row is its feature
+        return []
+    keys = frame[spec.key].to_numpy(dtype=object)
+    no_feature = keys[~pd.Index(keys).isin(geoms.ids)] if len(keys) else keys
+    no_row = geoms.ids[~pd.Index(geoms.ids).isin(keys)] if len(geoms) else geoms.ids
+    problems = [Problem(spec.attributes, f'row ({spec.key} "{k}")', f"matches no feature in {spec.geometry}") for k in no_feature]
+    problems += [Problem(spec.geometry, f'feature "{i}"', f"has no attribute row in {spec.attributes}") for i in no_row]
     return problems
 
 
-def _reference_problems(catalog: Catalog, rows: dict[str, list[dict]], unreadable: set[str]) -> list[Problem]:
-    """Every ref/refs cell must name ids that exist in its target tables."""
-    keys = {name: {r[catalog.all_tables[name].key] for r in table_rows} for name, table_rows in rows.items()}
+def _reference_problems(catalog: Catalog, frames: dict[str, pd.DataFrame], unreadable: set[str]) -> list[Problem]:
+    """Every ref/refs cell must name ids that exist in its target tables.
+
+    Each distinct cell is checked once (a million rows cite a few dozen
+    source lists); only rows holding a bad reference are visited.
+    """
+    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items()}
     problems = []
     for name, spec in catalog.all_tables.items():
+        frame = frames.get(name)
         for f in spec.fields:
-            if f.type not in ("ref", "refs") or any(t in unreadable for t in f.to):
+            if frame is None or not len(frame) or f.type not in ("ref", "refs") or any(t in unreadable for t in f.to):
                 continue
             valid = set().union(*(keys.get(t, set()) for t in f.to))
             target = " or ".join(catalog.all_tables[t].attributes for t in f.to)
-            for r in rows.get(name, []):
-                for ref in split_refs(r.get(f.name)):
-                    if ref not in valid:
-                        problems.append(
-                            Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f'field {f.name}: "{ref}" is not an id in {target}')
-                        )
+            codes, uniques = pd.factorize(frame[f.name], use_na_sentinel=True)
+            wrong = [[ref for ref in split_refs(cell) if ref not in valid] for cell in uniques.tolist()]
+            flagged = np.array([bool(w) for w in wrong] + [False], dtype=bool)
+            rows = np.flatnonzero(flagged[codes]) if len(wrong) else []
+            ids = frame[spec.key].to_numpy(dtype=object)
+            for at in rows:
+                for ref in wrong[codes[at]]:
+                    problems.append(Problem(spec.attributes, f'row ({spec.key} "{ids[at]}")', f'field {f.name}: "{ref}" is not an id in {target}'))
     return problems
 
 
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     problems: list[Problem] = []
-    features: dict[str, list[Feature]] = {}
-    rows: dict[str, list[dict]] = {}
+    geometries: dict[str, Geometries] = {}
+    frames: dict[str, pd.DataFrame] = {}
     unreadable: set[str] = set()
+    limit = input_limit(catalog.max_input_mb)
     for name, spec in catalog.all_tables.items():
         before = len(problems)
-        rows[name] = read_rows(catalog.path(spec.attributes), spec, problems, digests=digests)
-        if name in catalog.layers:
-            features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests)
+        if name in catalog.layers and spec.columnar:
+            frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, problems, digests=digests, limit=limit)
+        else:
+            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
+        if name in catalog.layers and not spec.columnar:
+            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests, limit=limit)
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
-                problems += _join_problems(spec, features[name], rows[name])
+                problems += _join_problems(spec, geometries[name], frames[name])
         if len(problems) > before:
             unreadable.add(name)
-    problems += _reference_problems(catalog, rows, unreadable)
-    return features, rows, problems
+    problems += _reference_problems(catalog, frames, unreadable)
+    return geometries, frames, problems
 
 
 def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
@@ -133,13 +138,6 @@ def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
     return _read_all(catalog)[2]
 
 
-def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=spec.field_names)
-    for f in spec.fields:
-        frame[f.name] = frame[f.name].astype(_DTYPES.get(f.type, "object"))
-    return frame
-
-
 def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     """Read, check and join a layers directory into a :class:`Dataset`.
 
@@ -148,17 +146,19 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     """
     catalog = read_catalog(layers_dir or settings.layers_dir)
     digests: dict[Path, str] = {}
-    features, rows, problems = _read_all(catalog, digests)
+    geometries, frames, problems = _read_all(catalog, digests)
     if problems:
         raise LayersInvalid(problems)
     layers = {}
     for name, spec in catalog.layers.items():
-        geometry = {f.id: f.geometry for f in features[name]}
-        order = [f.id for f in features[name]]
-        frame = _frame(spec, rows[name]).set_index(spec.key, drop=False).loc[order].reset_index(drop=True)
-        layers[name] = gpd.GeoDataFrame(frame, geometry=[geometry[i] for i in order], crs="EPSG:4326")
+        geoms, frame = geometries[name], frames[name]
+        # Rows in the order of the features (the geometry file's order).
+        order = pd.Index(frame[spec.key].to_numpy(dtype=object)).get_indexer(geoms.ids)
+        if not (order == np.arange(len(order))).all():
+            frame = frame.take(order)
+        layers[name] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"), crs="EPSG:4326")
         log.debug("layer %s: %d features", name, len(frame))
-    tables = {name: _frame(spec, rows[name]) for name, spec in catalog.tables.items()}
+    tables = {name: frames[name] for name in catalog.tables}
     files = {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()}
     hashes = {f: digests[catalog.path(f)] for f in sorted(files)} | {"catalog.toml": catalog.sha256}
     return Dataset(catalog=catalog, layers=layers, tables=tables, file_hashes=hashes)
