@@ -72,8 +72,8 @@ def _join_problems(spec, geoms: Geometries, frame: pd.DataFrame) -> list[Problem
     if spec.columnar:  # one file holds both: every row is its feature
         return []
     keys = frame[spec.key].to_numpy(dtype=object)
-    no_feature = keys[~pd.Index(keys).isin(geoms.ids)] if len(keys) else keys
-    no_row = geoms.ids[~pd.Index(geoms.ids).isin(keys)] if len(geoms) else geoms.ids
+    no_feature = keys[~pd.Index(keys, dtype=object).isin(geoms.ids)] if len(keys) else keys
+    no_row = geoms.ids[~pd.Index(geoms.ids, dtype=object).isin(keys)] if len(geoms) else geoms.ids
     problems = [Problem(spec.attributes, f'row ({spec.key} "{k}")', f"matches no feature in {spec.geometry}") for k in no_feature]
     problems += [Problem(spec.geometry, f'feature "{i}"', f"has no attribute row in {spec.attributes}") for i in no_row]
     return problems
@@ -153,7 +153,7 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     for name, spec in catalog.layers.items():
         geoms, frame = geometries[name], frames[name]
         # Rows in the order of the features (the geometry file's order).
-        order = pd.Index(frame[spec.key].to_numpy(dtype=object)).get_indexer(geoms.ids)
+        order = pd.Index(frame[spec.key].to_numpy(dtype=object), dtype=object).get_indexer(geoms.ids)
         if not (order == np.arange(len(order))).all():
             frame = frame.take(order)
         layers[name] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"), crs="EPSG:4326")

@@ -45,9 +45,8 @@ def _any(mask) -> bool:
     return bool(pc.any(mask, skip_nulls=True).as_py() or False)
 
 
-def _by_distinct(field: FieldSpec, column: pa.ChunkedArray, parse):
+def _by_distinct(field: FieldSpec, encoded: pa.DictionaryArray, parse):
     """Parse each distinct value once with ``parse`` (the cell rule) and map back; None if any is refused."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
     words = encoded.dictionary.to_pylist()
     parsed: list[Any] = []
     for word in words:
@@ -117,6 +116,16 @@ def trimmed(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return pc.utf8_trim(column, characters=WHITESPACE)
 
 
+def needs_trim(column) -> bool:
+    """True if some cell begins or ends with whitespace (only the distinct first and last characters are looked at)."""
+    if not len(column):
+        return False
+    for edge in (pc.utf8_slice_codeunits(column, 0, 1), pc.utf8_slice_codeunits(column, -1)):
+        if any(ch and ch.isspace() for ch in pc.unique(edge).to_pylist()):
+            return True
+    return False
+
+
 def has_bad_text(column) -> bool:
     """True if any cell holds what :func:`kzgeo.catalog.text_problem` refuses."""
     return _any(pc.match_substring_regex(column, _BAD_TEXT))
@@ -132,18 +141,18 @@ def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], 
     marker (for a CSV file, by one scan of its bytes).
     """
     n = len(columns[key]) if columns else 0
-    keys = columns[key]
-    if pc.count_distinct(keys).as_py() != n:
-        return None
     out: dict[str, Any] = {}
     for f in fields:
         column = columns[f.name]
         if not text_checked and f.type not in ("int", "float") and has_bad_text(column):
             return None
-        distinct = pc.count_distinct(column, mode="all").as_py()
-        if distinct <= max(64, DISTINCT_SHARE * n) or f.type in ("date", "enum", "refs"):
-            values = _by_distinct(f, column, parse)
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        if f.name == key and (len(encoded.dictionary) != n or encoded.null_count):
+            return None
+        if len(encoded.dictionary) <= max(64, DISTINCT_SHARE * n) or f.type in ("date", "enum", "refs"):
+            values = _by_distinct(f, encoded, parse)
         else:
+            del encoded
             values = _vectorised(f, column)
         if values is None:
             return None

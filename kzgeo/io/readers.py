@@ -34,7 +34,7 @@ from shapely.geometry import shape
 from kzgeo import settings
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.errors import KzgeoIOError, Problem
-from kzgeo.io.columns import trimmed, typed_columns
+from kzgeo.io.columns import needs_trim, trimmed, typed_columns
 from kzgeo.io.files import read_capped
 
 
@@ -474,25 +474,64 @@ def split_refs(value: Any) -> list[str]:
     return value.split(LIST_SEPARATOR)
 
 
-#: What :func:`kzgeo.catalog.text_problem` refuses, as UTF-8 bytes: one scan of a
-#: CSV file tells whether any cell could hold it.
-_BAD_TEXT_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|\{[{%#]")
 
 
-def _split_csv(data: bytes, text: str, header: list[str]) -> dict[str, pa.ChunkedArray] | None:
-    """The body's cells as string columns, or None if a row is ragged or the file is not plain.
+def suspect_bytes(data: bytes) -> bool:
+    """True if some cell of a CSV file may hold what :func:`kzgeo.catalog.text_problem` refuses.
 
-    A file without a quote character is split by pyarrow's multi-threaded
-    reader, which then reads it exactly as :mod:`csv` would; a file with quotes
-    is split by :mod:`csv` itself (strict quoting rules are its own).
+    One numpy pass over the bytes: a control character other than tab and line
+    breaks, U+FFFE/U+FFFF or a template marker anywhere sends the file to the
+    cell-by-cell reading, which names the cell.
     """
-    if b'"' not in data:
+    arr = np.frombuffer(data, dtype=np.uint8)
+    controls = int(np.count_nonzero(arr < 0x20))
+    if controls != data.count(b"\t") + data.count(b"\n") + data.count(b"\r"):
+        return True
+    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or b"{{" in data or b"{%" in data or b"{#" in data
+
+
+#: A field in quotes, its quotes doubled inside (RFC 4180).
+_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+_FIELD_EDGE = frozenset(b",\r\n")
+
+
+def _plain_quoting(data: bytes) -> tuple[bool, bool]:
+    """Whether every quote in ``data`` belongs to a well-formed quoted field, and whether one holds a line break.
+
+    Such a file means the same to pyarrow's reader as to :mod:`csv` in strict
+    mode: each quoted field starts and ends at a field boundary and doubles the
+    quotes inside. Anything else (a quote inside a bare field, text after a
+    closing quote) is left to :mod:`csv`.
+    """
+    total = data.count(b'"')
+    if not total:
+        return True, False
+    seen, multiline = 0, False
+    for match in _QUOTED.finditer(data):
+        start, end = match.span()
+        if (start and data[start - 1] not in _FIELD_EDGE) or (end < len(data) and data[end] not in _FIELD_EDGE):
+            return False, False
+        field = match.group()
+        seen += field.count(b'"')
+        multiline = multiline or b"\n" in field or b"\r" in field
+    return seen == total, multiline
+
+
+def _split_csv(data: bytes, header: list[str]) -> dict[str, pa.ChunkedArray] | None:
+    """The body's cells as string columns, or None if a row is ragged.
+
+    pyarrow's multi-threaded reader splits a file whose quoting it reads as
+    :mod:`csv` does (:func:`_plain_quoting`); any other file is split by
+    :mod:`csv` itself, whose strict rules are the reference.
+    """
+    plain, multiline = _plain_quoting(data)
+    if plain and b'"' not in data[: data.find(b"\n") + 1]:
         try:
             table = pa_csv.read_csv(
                 pa.py_buffer(data),
                 read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=True, block_size=1 << 24),
-                parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-                convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False),
+                parse_options=pa_csv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=multiline, ignore_empty_lines=True),
+                convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except (pa.ArrowInvalid, pa.ArrowKeyError):
             return None
@@ -501,7 +540,7 @@ def _split_csv(data: bytes, text: str, header: list[str]) -> dict[str, pa.Chunke
         if any(len(table[h]) and (pc.max(pc.binary_length(table[h])).as_py() or 0) > limit for h in header):
             return None
         return {h: table[h] for h in header}
-    rows = [cells for cells in csv.reader(io.StringIO(text, newline=""), strict=True)][1:]
+    rows = [cells for cells in csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)][1:]
     rows = [cells for cells in rows if cells]
     if any(len(cells) != len(header) for cells in rows):
         return None
@@ -510,22 +549,22 @@ def _split_csv(data: bytes, text: str, header: list[str]) -> dict[str, pa.Chunke
     return {h: pa.chunked_array([pa.array(column, pa.string())]) for h, column in zip(header, zip(*rows))}
 
 
-def _table_if_valid(data: bytes, text: str, header: list[str], spec: TableSpec) -> pd.DataFrame | None:
+def _table_if_valid(data: bytes, header: list[str], spec: TableSpec) -> pd.DataFrame | None:
     """The typed table, or None if any row is ragged, any cell bad or any key repeated.
 
     The fast path for a valid table (see :mod:`kzgeo.io.columns`). It accepts
     nothing the cell-by-cell reading would refuse; on None, :func:`read_table`
     reads the table that way to report each problem.
     """
-    if _BAD_TEXT_BYTES.search(data):
+    if suspect_bytes(data):
         return None
     try:
-        columns = _split_csv(data, text, header)
-    except csv.Error:
+        columns = _split_csv(data, header)
+    except (csv.Error, UnicodeDecodeError):
         return None
     if columns is None:
         return None
-    columns = {h: trimmed(c) for h, c in columns.items()}
+    columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
     if columns and len(columns[header[0]]):
         blank = None
         for column in columns.values():
@@ -590,6 +629,29 @@ def cell_by_cell(name: str, spec: TableSpec, header: list[str], records, problem
     return rows
 
 
+def _checked_header(name: str, header: list[str], spec: TableSpec, problems: list[Problem]) -> list[str] | None:
+    """The stripped column names, or None after noting what is missing, unknown or repeated."""
+    header = [h.strip() for h in header]
+    expected = spec.field_names
+    missing = [f for f in expected if f not in header]
+    extra = [h for h in header if h not in expected]
+    if missing or extra:
+        hint = ""
+        if len(header) == 1 and ";" in header[0]:
+            hint = " (the file looks ';'-delimited; kzgeo reads comma-separated CSV)"
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unknown column(s) {', '.join(json.dumps(h, ensure_ascii=False) for h in extra)}")
+        problems.append(Problem(name, "header", "; ".join(parts) + hint))
+        return None
+    if len(set(header)) != len(header):
+        problems.append(Problem(name, "header", "a column name appears twice"))
+        return None
+    return header
+
+
 @without_gc
 def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> pd.DataFrame:
     """Read a CSV table and type its cells per the catalog, noting each bad cell.
@@ -604,41 +666,37 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
         return empty
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    head = data[: data.find(b"\n") + 1] if b"\n" in data else data
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
-        return empty
+        head_text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        head_text = None
     try:
+        reader = csv.reader(io.StringIO(head_text or "", newline=""), strict=True)
+        header = next(reader, None) if head_text is not None and '"' not in head_text else None
+        if header is not None:
+            fast = _checked_header(name, header, spec, problems)
+            if fast is None:
+                return empty
+            table = _table_if_valid(data, fast, spec)
+            if table is not None:
+                return table[spec.field_names]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+            return empty
+        del data
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = next(reader, None)
         if header is None:
             problems.append(Problem(name, "", "file is empty; it needs a header row"))
             return empty
-        header = [h.strip() for h in header]
-        expected = spec.field_names
-        missing = [f for f in expected if f not in header]
-        extra = [h for h in header if h not in expected]
-        if missing or extra:
-            hint = ""
-            if len(header) == 1 and ";" in header[0]:
-                hint = " (the file looks ';'-delimited; kzgeo reads comma-separated CSV)"
-            parts = []
-            if missing:
-                parts.append(f"missing column(s) {', '.join(missing)}")
-            if extra:
-                parts.append(f"unknown column(s) {', '.join(json.dumps(h, ensure_ascii=False) for h in extra)}")
-            problems.append(Problem(name, "header", "; ".join(parts) + hint))
+        header = _checked_header(name, header, spec, problems)
+        if header is None:
             return empty
-        if len(set(header)) != len(header):
-            problems.append(Problem(name, "header", "a column name appears twice"))
-            return empty
-        fast = _table_if_valid(data, text, header, spec)
-        if fast is not None:
-            return fast[expected]
-        # Something is wrong: read again cell by cell, naming every problem.
-        del data
+        # Something is wrong, or the file is unusual: read it cell by cell, naming every problem.
         records = ((reader.line_num, cells) for cells in reader)
         rows = cell_by_cell(name, spec, header, records, problems, row_label=lambda line: f"row {line}")
         return frame_of_rows(spec, rows)
