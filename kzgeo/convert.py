@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kzgeo import settings
-from kzgeo.catalog import read_catalog
+from kzgeo.catalog import read_catalog, shipped_layers
 from kzgeo.dataset import read_layers
 from kzgeo.errors import CatalogError, OutputExistsError
 from kzgeo.io.columnar import FORMATS, write_columnar
@@ -22,16 +21,19 @@ from kzgeo.io.columnar import FORMATS, write_columnar
 def convert(layer: str, *, to: str = "parquet", layers_dir: str | Path | None = None, out: str | Path | None = None, overwrite: bool = False) -> Path:
     """Write catalog layer ``layer`` as ``to`` (``parquet``, ``gpkg`` or ``fgb``); return the path written.
 
-    ``out`` defaults to ``LAYER.<suffix>`` in the layers directory. An existing
+    ``out`` defaults to ``LAYER.<suffix>`` in the layers directory (in the
+    working directory for the layers shipped inside the package). An existing
     file is replaced only with ``overwrite``, and never the layer's own input.
     """
     if to not in FORMATS:
         raise ValueError(f"to must be one of {', '.join(FORMATS)}")
-    root = Path(layers_dir or settings.layers_dir)
-    catalog = read_catalog(root)
+    catalog = read_catalog(layers_dir)
+    root = catalog.root
     if layer not in catalog.layers:
         raise CatalogError(f"{root / 'catalog.toml'}: no layer {layer!r}; the layers are {', '.join(catalog.layers)}")
-    target = Path(out) if out is not None else root / f"{layer}{FORMATS[to]}"
+    # Beside the layers, unless they are the copy shipped inside the package: then here.
+    home = Path.cwd() if root.resolve() == shipped_layers().resolve() else root
+    target = Path(out) if out is not None else home / f"{layer}{FORMATS[to]}"
     spec = catalog.layers[layer]
     inputs = {catalog.path(spec.geometry).resolve(), catalog.path(spec.attributes).resolve()}
     if target.resolve() in inputs:

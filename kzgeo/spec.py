@@ -254,7 +254,9 @@ def _length_lines(data: Dataset) -> dict[str, list[str]]:
 
 def _agreement_details(data: Dataset) -> dict[str, list[str]]:
     """Per feature id: the date, title and summary of each agreement that concerns it."""
-    return {fid: [f"{r['date']} {r['title_en']}: {r['summary']}" for r in rows] for fid, rows in agreements_by_feature(data).items()}
+    return {
+        fid: [f"{r['date']} {r['title']}" + (f": {r['summary']}" if r["summary"] else "") for r in rows] for fid, rows in agreements_by_feature(data).items()
+    }
 
 
 def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:
@@ -262,7 +264,7 @@ def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[
     for extra in spec.popup_extras:
         per_feature = _length_lines(data) if extra == "lengths" else _agreement_details(data)
         for layer in shown:
-            for fid in data.layers[layer]["id"]:
+            for fid in data.layers[layer][data.catalog.layers[layer].key]:
                 if per_feature.get(fid):
                     extras[layer].setdefault(fid, []).append((extra, per_feature[fid]))
     return extras

@@ -49,14 +49,13 @@ from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs, without_gc
 from kzgeo.labels import label, term
 from kzgeo.html.popup import format_value, is_web_url
-from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
-from kzgeo.text import agreement_lines, enum_fields, resource_line, feature_names, layer_title, name_field, ref_fields
+from kzgeo.style import accuracy_field, color_for, is_approximate, path_style, uncertainty_style
+from kzgeo.text import agreement_lines, enum_fields, field_label, figures_by_feature, resource_line, feature_names, layer_title, name_field, ref_fields
 
 log = logging.getLogger(__name__)
 
 #: Tolerances (degrees) tried in turn when a layer's shapes exceed their byte budget.
 SIMPLIFY_STEPS = (0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
-_NOT_SHOWN = {"id", "sources", "geometry"}
 #: zlib level for binary columns: 6 is zlib's default, within a few per cent of 9 at half the time.
 DEFLATE_LEVEL = 6
 #: Typed-array kinds the browser knows (``static/fastlayer.js``), by numpy dtype.
@@ -273,7 +272,8 @@ def encode_paths(geoms: np.ndarray, *, budget: int, precision: int) -> dict[str,
 def _style_codes(spec, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """One code per feature into a list of styles, one per distinct styling combination."""
     fields = [f for f in (spec.style.by, spec.style.dash_by) if f] if spec.style else []
-    fields += ["location_accuracy"] if "location_accuracy" in frame else []
+    accuracy = accuracy_field(spec)
+    fields += [accuracy] if accuracy in frame else []
     combined = np.zeros(len(frame), dtype=np.int64)
     distinct = []
     for name in fields:
@@ -288,7 +288,7 @@ def _style_codes(spec, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, 
             key, k = divmod(key, len(values))
             props[name] = values[k]
         style = {**path_style(spec, props), "dot": color_for(spec, props)}
-        if is_approximate(props) and spec.geometry_type == "Point":
+        if is_approximate(spec, props) and spec.geometry_type == "Point":
             style["uncertainty"] = uncertainty_style(spec, props)
         styles.append(style)
     return codes, styles
@@ -304,16 +304,15 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     index = pd.Index(ids.to_numpy(dtype=object), dtype=object)
     resource_lines: dict[int, list[str]] = {}
     extra_refs: dict[int, list[str]] = {}
-    table = data.tables.get("resources")
-    if table is not None:
-        rows = table.assign(_at=index.get_indexer(table["deposit"]))
-        for row in rows[rows["_at"] >= 0].to_dict("records"):
-            resource_lines.setdefault(row["_at"], []).append(resource_line(row))
-            extra_refs.setdefault(row["_at"], []).extend(split_refs(row["sources"]))
+    figures = figures_by_feature(data)
+    for fid, at in zip(figures, index.get_indexer(list(figures))):
+        for row in figures[fid] if at >= 0 else ():
+            resource_lines.setdefault(int(at), []).append(resource_line(row))
+            extra_refs.setdefault(int(at), []).extend(split_refs(row["sources"]))
     by_fid = agreement_lines(data)
     named = pd.Index(sorted(by_fid))
     agreements = {int(at): by_fid[fid] for fid, at in zip(named, index.get_indexer(named)) if at >= 0}
-    by_heading = {"resources": resource_lines, "agreements": agreements}
+    by_heading = {"figures": resource_lines, "agreements": agreements}
     for fid, extras in (popup_extras or {}).items():
         at = int(index.get_indexer([fid])[0])
         for heading, lines in extras if at >= 0 else ():
@@ -323,9 +322,9 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     return sections, extra_refs
 
 
-def _citations(data: Dataset, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per feature, which sources its popup lists, as codes into distinct source lists."""
-    cells = frame["sources"].astype(object).tolist()
+    cells = frame[spec.field("sources")].astype(object).tolist()
     for i, refs in extra_refs.items():
         cells[i] = ";".join(dict.fromkeys(split_refs(cells[i]) + refs))
     codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
@@ -379,7 +378,7 @@ def layer_payload(
     refs = ref_fields(data, layer)
     columns = []
     for f in spec.fields:
-        if f.name in _NOT_SHOWN or f.name == heading:
+        if f.name in (spec.key, spec.field("sources")) or f.name == heading:
             continue
         values = frame[f.name]
         if f.name in refs or f.name in enums:  # feature names and catalog words, in the map's language
@@ -387,12 +386,12 @@ def layer_payload(
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             shown = np.array([*(show(v) for v in uniques.tolist()), None], dtype=object)
             values = pd.Series(shown[codes], dtype=object)
-        columns.append({"label": label(f.name, lang), **encode_column(values, blobs)})
-    sections, extra_refs = _extra_sections(data, frame["id"], lang, popup_extras)
-    cite, sources = _citations(data, frame, extra_refs, blobs)
+        columns.append({"label": field_label(spec, f.name, lang), **encode_column(values, blobs)})
+    sections, extra_refs = _extra_sections(data, frame[spec.key], lang, popup_extras)
+    cite, sources = _citations(data, spec, frame, extra_refs, blobs)
     style_codes, styles = _style_codes(spec, frame)
     approximate = np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])
-    km_codes, km = pd.factorize(frame["uncertainty_km"].where(approximate) if approximate.any() else pd.Series(np.nan, index=frame.index), use_na_sentinel=True)
+    km_codes, km = pd.factorize(frame[spec.field("uncertainty")].where(approximate) if approximate.any() else pd.Series(np.nan, index=frame.index), use_na_sentinel=True)
     payload = {
         "title": title,
         "n": len(frame),
@@ -401,7 +400,7 @@ def layer_payload(
         "style": blobs.add(codes_array(style_codes), shuffle=True),
         "uncertainty": {"km": [float(k) for k in km], "codes": blobs.add(codes_array(km_codes), shuffle=True)},
         "fullZoom": settings.fast_point_full_zoom,
-        "ids": encode_column(frame["id"].astype(object), blobs),
+        "ids": encode_column(frame[spec.key].astype(object), blobs),
         "heading": encode_column(frame[heading], blobs),
         "columns": columns,
         "sections": sections,

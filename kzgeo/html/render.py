@@ -28,8 +28,8 @@ from kzgeo.errors import MapSpecError
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
-from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
+from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figures_by_feature, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
 from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,10 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
+def _popup_for(
+    data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
+) -> str:
+    spec = data.catalog.layers[layer]
     enums = enum_fields(data, layer)
     shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
     for key in enums:
@@ -62,13 +65,16 @@ def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, 
     for key in ref_fields(data, layer):
         if shown.get(key) in names:
             shown[key] = names[shown[key]]
-    resources, resource_refs = resource_lines(data, row["id"])
-    refs = list(dict.fromkeys(split_refs(row["sources"]) + resource_refs))
+    fid = row[spec.key]
+    resources, resource_refs = resource_lines(data, fid, figures)
+    refs = list(dict.fromkeys(cited_refs(spec, row) + resource_refs))
     return popup_html(
         shown,
         name_field=name_field(data, layer, lang),
+        captions={f.name: field_label(spec, f.name, lang) for f in spec.fields},
+        hidden={spec.key, spec.field("sources")},
         cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", agreements.get(row["id"], [])), *extras],
+        extra_sections=[("figures", resources), ("agreements", agreements.get(fid, [])), *extras],
         lang=lang,
     )
 
@@ -91,24 +97,26 @@ def add_layer(
     if len(frame) >= settings.fast_layer_min_features:
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
-    style_fields = {label_field, "location_accuracy"}
+    style_fields = {label_field, accuracy_field(spec)} - {None}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     agreements = agreement_lines(data)
+    figures = figures_by_feature(data)
+    uncertainty = spec.field("uncertainty")
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
-    for row in sorted(frame.to_dict("records"), key=is_approximate):
+    for row in sorted(frame.to_dict("records"), key=lambda r: is_approximate(spec, r)):
         props = {k: cell_value(row[k]) for k in sorted(style_fields) if k in row}
         props.update(
-            id=row["id"],
+            id=row[spec.key],
             _tooltip=tooltip_html(row[label_field]),
-            _popup=_popup_for(data, layer, row, names, lang, agreements, (popup_extras or {}).get(row["id"], ())),
+            _popup=_popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
         )
-        features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
-        if spec.geometry_type == "Point" and is_approximate(row):
+        features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
+        if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
             folium.Circle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
-                radius=float(row["uncertainty_km"]) * 1000,
+                radius=float(row[uncertainty]) * 1000,
                 interactive=False,
                 class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
@@ -132,7 +140,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     group.add_to(fmap)
     values = set()
     if spec.style:
-        for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+        for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
                 values |= set(frame[col].dropna().astype(str))
     LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
