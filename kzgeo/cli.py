@@ -61,7 +61,7 @@ def clean_errors(func):
 def main(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what is being done.")] = False,
-    max_input_mb: Annotated[Optional[float], typer.Option("--max-input-mb", help="Cap on each input file for this run, in MB (above the catalog's max_input_mb; default 512).", min=0.001, show_default=False)] = None,
+    max_input_mb: Annotated[Optional[float], typer.Option("--max-input-mb", help="Cap on each input file for this run, in MB (above the catalog's max_input_mb; default 512).", min=0.0001, show_default=False)] = None,
 ) -> None:
     """Only the CLI configures logging; the library just logs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -140,8 +140,8 @@ def test_the_cap_is_set_per_dataset_and_per_run(layers_dir):
     allowed = cli("--max-input-mb", "5", "validate", "--layers", str(layers_dir))
     assert allowed.exit_code == 0, allowed.output
     assert kzgeo.settings.max_input_mb is None  # the run's cap ends with the run
-    lower = cli("--max-input-mb", "0.002", "validate", "--layers", str(layers_dir))
-    assert_refused(lower, "Error: deposits.csv: file is", "kzgeo refuses input files over 2 KiB")
+    lower = cli("--max-input-mb", "0.0003", "validate", "--layers", str(layers_dir))
+    assert_refused(lower, "Error: deposits.csv: file is", "kzgeo refuses input files over 314 bytes")
     catalog.write_text(text.replace("[catalog]\n", "[catalog]\nmax_input_mb = -3\n", 1), encoding="utf-8")
     assert_refused(validate(layers_dir), "Error:", "max_input_mb must be a positive number")
 
