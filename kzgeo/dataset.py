@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +67,13 @@ class Dataset:
         columns = {"id": frame[spec.key]} | {r: frame[f] if f else None for r, f in fields.items()}
         return pd.DataFrame(columns, index=frame.index).to_dict("records")
 
-    @property
+    @cached_property
     def sources(self) -> pd.DataFrame:
         """The sources, one row per source id (the index), as ``id``, ``publisher``, ``title``, ``date``, ``url``.
 
         The columns are kzgeo's names for the sources' roles, whatever the
         catalog calls the fields, so every output cites in the same words.
+        Built once per dataset: every popup asks for it.
         """
         spec = self.catalog.tables[self.catalog.sources_table]
         table = self.tables[self.catalog.sources_table]

@@ -408,4 +408,6 @@
   });
 
   window.kzgeoFastLayer = function (d) { return new FastLayer(d); };
+  /* Value i of a column of a layer's data, as its popup shows it (for tools and tests). */
+  window.kzgeoCell = cell;
 })();
