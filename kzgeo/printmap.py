@@ -21,13 +21,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.patches import Ellipse, FancyArrow, Rectangle
+from matplotlib.patches import Ellipse, FancyArrow, Patch, Rectangle
 
 from kzgeo import backdrop as bd
-from kzgeo.dataset import Dataset
+from kzgeo.dataset import Dataset, keep_features, layer_names
 from kzgeo.labels import check_language, label, term
-from kzgeo.html.render import keep_features, layer_names
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines
 

@@ -7,7 +7,6 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -18,19 +17,49 @@ from folium import plugins
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from kzgeo import backdrop as bd, settings
-from kzgeo.html.page import CdnMap, Page, SelfContainedMap
+from kzgeo import backdrop as bd
+from kzgeo import settings
 from kzgeo.backdrop import backdrop_geojson
-from kzgeo.dataset import Dataset, cell_value
+from kzgeo.dataset import Dataset, cell_value, keep_features, layer_names
+from kzgeo.html.elements import (
+    Backdrop,
+    BuildManifest,
+    LayerLegend,
+    MapTitle,
+    OwnControls,
+    OwnControlsCode,
+    TextPanel,
+    Timeline,
+    ZoomControl,
+)
 from kzgeo.html.fastlayer import FastLayer
-from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
-from kzgeo.errors import MapSpecError
-from kzgeo.io.readers import split_refs
-from kzgeo.labels import check_language, label, labels_for, term
+from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
-from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figures_by_feature, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.labels import check_language, label, labels_for, term
 from kzgeo.provenance import manifest, package_version
+from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras, restyled
+from kzgeo.style import (
+    accuracy_field,
+    is_approximate,
+    legend_entries,
+    path_style,
+    uncertainty_style,
+)
+from kzgeo.text import (
+    agreement_items,
+    agreement_lines,
+    cited_refs,
+    enum_fields,
+    feature_names,
+    field_label,
+    figures_by_feature,
+    layer_title,
+    map_summary,
+    name_field,
+    ref_fields,
+    resource_lines,
+    table_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,23 +176,6 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     return group
 
 
-def layer_names(data: Dataset, layers: list[str] | None) -> list[str]:
-    """The layers a map shows: those named (checked to exist), else every layer in catalog order."""
-    names = list(layers or data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise MapSpecError(f"unknown layer(s) {', '.join(unknown)}; valid layers: {', '.join(data.layers)}")
-    return names
-
-
-def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
-    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
-    if not filters:
-        return data
-    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
-    return dataclasses.replace(data, layers=kept)
-
-
 def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
     return [child for child in group._children.values() if isinstance(child, folium.GeoJson)]
 
@@ -257,3 +269,20 @@ def render_map(
         padding_bottom_right=(350, 20),
     )
     return fmap
+
+
+def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
+    check_map_spec(spec, data)
+    shown = spec.layers or tuple(data.catalog.layers)
+    return render_map(
+        restyled(data, spec.styles),
+        title=spec.title,
+        layers=list(shown),
+        lang=spec.lang,
+        filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
+        view=spec.view,
+        basemap=spec.basemap,
+        popup_extras=popup_extras(spec, data, shown),
+        **options,
+    )
