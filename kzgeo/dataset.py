@@ -106,6 +106,8 @@ def _join_problems(spec, geoms: Geometries, frame: pd.DataFrame) -> list[Problem
     if spec.columnar:  # one file holds both: every row is its feature
         return []
     keys = frame[spec.key].to_numpy(dtype=object)
+    if len(keys) == len(geoms) and (keys == geoms.ids).all():  # the usual case: the same ids in the same order
+        return []
     no_feature = keys[~pd.Index(keys, dtype=object).isin(geoms.ids)] if len(keys) else keys
     no_row = geoms.ids[~pd.Index(geoms.ids, dtype=object).isin(keys)] if len(geoms) else geoms.ids
     problems = [Problem(spec.attributes, f'row ({spec.key} "{k}")', f"matches no feature in {spec.geometry}") for k in no_feature]
@@ -149,13 +151,18 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
         before = len(problems)
         if name in catalog.layers and spec.columnar:
             frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, problems, digests=digests, limit=limit)
-        else:
+        elif name in catalog.layers:
+            # Geometries first: their parsed document is large but brief, the typed table large and kept.
+            # Their problems are still reported after the table's, as the files are listed.
+            shape_problems: list[Problem] = []
+            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems, digests=digests, limit=limit)
             frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
-        if name in catalog.layers and not spec.columnar:
-            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests, limit=limit)
+            problems += shape_problems
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
                 problems += _join_problems(spec, geometries[name], frames[name])
+        else:
+            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, frames, unreadable)
@@ -187,9 +194,9 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     for name, spec in catalog.layers.items():
         geoms, frame = geometries[name], frames[name]
         # Rows in the order of the features (the geometry file's order).
-        order = pd.Index(frame[spec.key].to_numpy(dtype=object), dtype=object).get_indexer(geoms.ids)
-        if not (order == np.arange(len(order))).all():
-            frame = frame.take(order)
+        keys = frame[spec.key].to_numpy(dtype=object)
+        if not (len(keys) == len(geoms) and (keys == geoms.ids).all()):
+            frame = frame.take(pd.Index(keys, dtype=object).get_indexer(geoms.ids))
         layers[name] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"), crs="EPSG:4326")
         log.debug("layer %s: %d features", name, len(frame))
     tables = {name: frames[name] for name in catalog.tables}

@@ -100,13 +100,13 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
         frame = data.layers[layer]
         count = str(len(frame))
         if spec.style and spec.geometry_type == "Point" and spec.style.by == spec.field("commodity"):
-            counts = Counter(frame[spec.style.by].astype(str))
+            counts = Counter({str(k): int(n) for k, n in frame[spec.style.by].value_counts(dropna=False).items()})
             count += " (" + ", ".join(f"{term(v, lang)} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ")"
         parts.append(label("summary_layer", lang).format(title=layer_title(data, layer, lang), count=count))
         accuracy = spec.field("accuracy")
         if spec.geometry_type == "Point" and accuracy in frame:
             total += len(frame)
-            approx += sum(is_approximate(spec, {accuracy: v}) * n for v, n in Counter(frame[accuracy]).items())
+            approx += sum(is_approximate(spec, {accuracy: v}) * int(n) for v, n in frame[accuracy].value_counts(dropna=False).items())
     sentences = [label("summary_shows", lang).format(parts="; ".join(parts))]
     if total:
         sentences.append(label("summary_approx", lang).format(approx=approx, total=total))
@@ -117,7 +117,7 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
     cited = set()
     for layer in layers:
         spec = data.catalog.layers[layer]
-        for refs in set(data.layers[layer][spec.field("sources")]):
+        for refs in data.layers[layer][spec.field("sources")].dropna().unique():
             cited.update(split_refs(refs))
     sentences.append(label("summary_as_of", lang).format(as_of=data.as_of, sources=len(cited)))
     return " ".join(sentences)

@@ -164,42 +164,57 @@ def _text_column(values: pd.Series, blobs: Blobs) -> dict[str, Any]:
     return {"text": {"lengths": blobs.add(lengths, shuffle=True), "utf8": blobs.add(np.ascontiguousarray(data))}}
 
 
+#: Numbered text may have this share of values that are not numbered (real names among synthetic ones).
+OTHERS_SHARE = 0.01
+
+
 def _numbered_column(array: pa.Array, blobs: Blobs) -> dict[str, Any] | None:
     """Numbered text (``dep-1203``) as a dictionary of prefixes and suffixes plus delta-coded numbers, or None.
 
     Cadastre ids and many names are a fixed text and a running number; sent
     as numbers, a million of them take a few kilobytes instead of megabytes.
-    Numbers with leading zeros qualify only when all have the same width.
+    Numbers with leading zeros qualify only when all have the same width. Up
+    to ``OTHERS_SHARE`` of the values may be other text (``others``: their
+    positions and text), so a few real names among numbered ones still qualify.
     """
+    if len(array) == 0:
+        return None
     present = pc.is_valid(array)
     parts = pc.extract_regex(array, _NUMBERED)
-    if parts.null_count != array.null_count or len(array) == 0:
+    matched = pc.is_valid(parts)
+    other_at = np.flatnonzero(~matched.to_numpy(zero_copy_only=False) & present.to_numpy(zero_copy_only=False))
+    if len(other_at) > OTHERS_SHARE * len(array):
         return None
     none = pa.scalar(None, pa.string())
-    prefix, digits, suffix = (pc.if_else(present, parts.field(k), none) for k in ("prefix", "number", "suffix"))
-    widths = pc.utf8_length(digits).drop_null() if array.null_count else pc.utf8_length(digits)
-    padded = pc.any(pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))).as_py()
+    prefix, digits, suffix = (pc.if_else(matched, parts.field(k), none) for k in ("prefix", "number", "suffix"))
+    widths = pc.utf8_length(digits).drop_null()
+    if not len(widths):
+        return None
     width = 0
-    if padded:
+    if pc.any(pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))).as_py():
         if pc.min(widths).as_py() != pc.max(widths).as_py():
             return None
         width = pc.min(widths).as_py()
     prefix_codes = pc.dictionary_encode(prefix)
     suffix_codes = pc.dictionary_encode(suffix)
-    if len(prefix_codes.dictionary) >= 2**16 - 1 or len(suffix_codes.dictionary) >= 2**8 - 1:
+    if len(prefix_codes.dictionary) >= 2**16 - 2 or len(suffix_codes.dictionary) >= 2**8 - 1:
         return None
-    numbers = pc.cast(digits, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-    steps = np.diff(numbers, prepend=0)
-    def codes(encoded) -> np.ndarray:
-        return codes_array(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    numbers = np.where(np.isnan(numbers), 0, numbers).astype(np.int64) if numbers.dtype.kind == "f" else numbers
+    # Numbers continue from the last numbered value across missing and other values, so steps stay small.
+    filled = pd.Series(np.where(matched.to_numpy(zero_copy_only=False), numbers, np.nan)).ffill().fillna(0).to_numpy(dtype=np.int64)
+    steps = np.diff(filled, prepend=0)
+    prefix_idx = prefix_codes.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    prefix_idx[other_at] = len(prefix_codes.dictionary)  # one past the prefixes: see ``others``
     return {
         "numbered": {
             "prefixes": prefix_codes.dictionary.to_pylist(),
-            "prefix": blobs.add(codes(prefix_codes), shuffle=True),
+            "prefix": blobs.add(codes_array(prefix_idx), shuffle=True),
             "suffixes": suffix_codes.dictionary.to_pylist(),
-            "suffix": blobs.add(codes(suffix_codes)),
+            "suffix": blobs.add(codes_array(suffix_codes.indices.fill_null(-1).to_numpy(zero_copy_only=False))),
             "steps": blobs.add(steps.astype(np.int32), shuffle=True),
             "width": width,
+            "others": {"at": other_at.tolist(), "text": array.take(pa.array(other_at)).to_pylist()},
         }
     }
 
@@ -221,9 +236,10 @@ def decode_column(payload: dict[str, Any], column: dict[str, Any]) -> list[str |
         c = column["numbered"]
         prefixes, suffixes = [None, *c["prefixes"]], [None, *c["suffixes"]]
         numbers = np.cumsum(unpack(payload, c["steps"]).astype(np.int64)).tolist()
+        others = dict(zip(c["others"]["at"], c["others"]["text"]))
         return [
-            None if p == 0 else f"{prefixes[p]}{str(k).zfill(c['width'])}{suffixes[s] or ''}"
-            for p, s, k in zip(unpack(payload, c["prefix"]).tolist(), unpack(payload, c["suffix"]).tolist(), numbers)
+            others[i] if i in others else None if p == 0 else f"{prefixes[p]}{str(k).zfill(c['width'])}{suffixes[s] or ''}"
+            for i, (p, s, k) in enumerate(zip(unpack(payload, c["prefix"]).tolist(), unpack(payload, c["suffix"]).tolist(), numbers))
         ]
     c = column["text"]
     lengths = unpack(payload, c["lengths"]).tolist()

@@ -171,7 +171,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     if spec.style:
         for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
-                values |= set(frame[col].dropna().astype(str))
+                values |= {str(v) for v in frame[col].dropna().unique()}  # distinct first: a cadastre has a million rows
     LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
     return group
 

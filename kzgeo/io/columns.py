@@ -131,19 +131,21 @@ def has_bad_text(column) -> bool:
     return _any(pc.match_substring_regex(column, _BAD_TEXT))
 
 
-def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], key: str, parse, *, text_checked: bool = False) -> pd.DataFrame | None:
+def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], key: str, parse, *, text_checked: bool = False, consume: bool = False) -> pd.DataFrame | None:
     """The table as a typed DataFrame (columns in ``fields`` order), or None if any cell needs a closer look.
 
     ``columns`` are trimmed string columns of equal length, rows that were
     entirely blank already dropped; ``parse`` is the cell rule
     (:func:`kzgeo.io.readers.parse_value`). With ``text_checked`` the caller
     has already made sure no cell holds a control character or a template
-    marker (for a CSV file, by one scan of its bytes).
+    marker (for a CSV file, by one scan of its bytes). With ``consume`` each
+    column is removed from ``columns`` once typed, so its Arrow memory goes
+    as its Python values come.
     """
     n = len(columns[key]) if columns else 0
     out: dict[str, Any] = {}
     for f in fields:
-        column = columns[f.name]
+        column = columns.pop(f.name) if consume else columns[f.name]
         if not text_checked and f.type not in ("int", "float") and has_bad_text(column):
             return None
         encoded = pc.dictionary_encode(column).combine_chunks()

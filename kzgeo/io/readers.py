@@ -476,16 +476,18 @@ def split_refs(value: Any) -> list[str]:
 
 
 
+#: Every byte but the control characters a text field may not hold (tab and line breaks may).
+_NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\t\n\r"
+
+
 def suspect_bytes(data: bytes) -> bool:
     """True if some cell of a CSV file may hold what :func:`kzgeo.catalog.text_problem` refuses.
 
-    One numpy pass over the bytes: a control character other than tab and line
+    One pass over the bytes (``bytes.translate`` keeps only control characters): a control character other than tab and line
     breaks, U+FFFE/U+FFFF or a template marker anywhere sends the file to the
     cell-by-cell reading, which names the cell.
     """
-    arr = np.frombuffer(data, dtype=np.uint8)
-    controls = int(np.count_nonzero(arr < 0x20))
-    if controls != data.count(b"\t") + data.count(b"\n") + data.count(b"\r"):
+    if data.translate(None, _NOT_CONTROL):
         return True
     return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or b"{{" in data or b"{%" in data or b"{#" in data
 
@@ -549,21 +551,24 @@ def _split_csv(data: bytes, header: list[str]) -> dict[str, pa.ChunkedArray] | N
     return {h: pa.chunked_array([pa.array(column, pa.string())]) for h, column in zip(header, zip(*rows))}
 
 
-def _table_if_valid(data: bytes, header: list[str], spec: TableSpec) -> pd.DataFrame | None:
+def _table_if_valid(box: list[bytes], header: list[str], spec: TableSpec) -> pd.DataFrame | None:
     """The typed table, or None if any row is ragged, any cell bad or any key repeated.
 
     The fast path for a valid table (see :mod:`kzgeo.io.columns`). It accepts
     nothing the cell-by-cell reading would refuse; on None, :func:`read_table`
-    reads the table that way to report each problem.
+    reads the table that way to report each problem. ``box`` holds the file's
+    bytes and is emptied once they are split, so a national table is never
+    held as bytes, Arrow columns and Python values at once.
     """
-    if suspect_bytes(data):
+    if suspect_bytes(box[0]):
         return None
     try:
-        columns = _split_csv(data, header)
+        columns = _split_csv(box[0], header)
     except (csv.Error, UnicodeDecodeError):
         return None
     if columns is None:
         return None
+    box.clear()
     columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
     if columns and len(columns[header[0]]):
         blank = None
@@ -573,7 +578,7 @@ def _table_if_valid(data: bytes, header: list[str], spec: TableSpec) -> pd.DataF
         if pc.any(blank).as_py():
             keep = pc.invert(blank)
             columns = {h: c.filter(keep) for h, c in columns.items()}
-    return typed_columns(columns, list(spec.fields), spec.key, parse_value, text_checked=True)
+    return typed_columns(columns, list(spec.fields), spec.key, parse_value, text_checked=True, consume=True)
 
 
 def frame_of_rows(spec: TableSpec, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -678,9 +683,17 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
             fast = _checked_header(name, header, spec, problems)
             if fast is None:
                 return empty
-            table = _table_if_valid(data, fast, spec)
+            box = [data]
+            del data
+            table = _table_if_valid(box, fast, spec)
             if table is not None:
                 return table[spec.field_names]
+            data = box[0] if box else _read(path, [], None, limit)  # the bytes were let go: read them again
+            if data is None:
+                problems.append(Problem(name, "", "changed while being read"))
+                return empty
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:

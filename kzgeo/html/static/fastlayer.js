@@ -73,6 +73,13 @@
     if (column.numbered !== undefined) {
       var c = column.numbered, p = arr(d, c.prefix)[i];
       if (p === 0) { return null; }
+      if (p > c.prefixes.length) {  /* not numbered: its own text */
+        if (!c._others) {
+          c._others = new Map();
+          c.others.at.forEach(function (at, k) { c._others.set(at, c.others.text[k]); });
+        }
+        return c._others.get(i);
+      }
       if (!c._numbers) {
         var steps = arr(d, c.steps), numbers = new Float64Array(steps.length), sum = 0;
         for (var j = 0; j < steps.length; j++) { sum += steps[j]; numbers[j] = sum; }
