@@ -151,8 +151,12 @@ def _words(values) -> list[str | None]:
 
 def _text_column(values: pd.Series, blobs: Blobs) -> dict[str, Any]:
     """Distinct text as UTF-8 bytes plus one length per value (-1 = missing), straight from Arrow buffers."""
-    words = values if values.dtype == object and all(isinstance(v, str) or cell_value(v) is None for v in values.iloc[:1000]) else pd.Series(_words(values.tolist()), dtype=object)
-    array = pa.array(words.tolist() if words.dtype != object else words.to_numpy(), type=pa.string(), from_pandas=True)
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # Arrow-backed text: no Python strings at all
+        array = pa.array(values).cast(pa.string())
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    else:
+        words = values if values.dtype == object and all(isinstance(v, str) or cell_value(v) is None for v in values.iloc[:1000]) else pd.Series(_words(values.tolist()), dtype=object)
+        array = pa.array(words.to_numpy(), type=pa.string(), from_pandas=True)
     numbered = _numbered_column(array, blobs)
     if numbered is not None:
         return numbered

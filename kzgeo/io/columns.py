@@ -72,20 +72,31 @@ def _by_distinct(field: FieldSpec, encoded: pa.DictionaryArray, parse):
     return table[codes]
 
 
-def _strings(column: pa.ChunkedArray) -> np.ndarray:
-    """A string column as an object array of Python strings, None where missing or empty."""
+#: pandas' Arrow-backed text (missing as NaN): how a column of mostly distinct text is kept.
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _strings(column: pa.ChunkedArray, *, arrow: bool = False):
+    """A string column as Python strings (None where missing or empty), or with ``arrow``
+    as pandas' Arrow-backed text: a million distinct names stay one buffer, not a million objects."""
     values = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    if arrow:
+        return pd.array(values, dtype=ARROW_TEXT)
     return values.to_numpy(zero_copy_only=False)
 
 
-def _vectorised(field: FieldSpec, column: pa.ChunkedArray) -> np.ndarray | pd.api.extensions.ExtensionArray | None:
-    """The typed values of a column of mostly distinct cells, or None on any doubt."""
+def _vectorised(field: FieldSpec, column: pa.ChunkedArray, *, is_key: bool = False) -> np.ndarray | pd.api.extensions.ExtensionArray | None:
+    """The typed values of a column of mostly distinct cells, or None on any doubt.
+
+    Text other than the key is kept Arrow-backed (:data:`ARROW_TEXT`); the key
+    stays Python strings, as every join and lookup uses it.
+    """
     present = pc.and_(pc.is_valid(column), pc.not_equal(column, ""))
     if field.required and not _all(present):
         return None
     kind = field.type
     if kind in ("str", "ref"):
-        return _strings(column)
+        return _strings(column, arrow=not is_key)
     if kind in ("int", "float"):
         if not _all_or_missing(pc.match_substring_regex(column, _INT if kind == "int" else _FLOAT), present):
             return None
@@ -155,7 +166,7 @@ def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], 
             values = _by_distinct(f, encoded, parse)
         else:
             del encoded
-            values = _vectorised(f, column)
+            values = _vectorised(f, column, is_key=f.name == key)
         if values is None:
             return None
         out[f.name] = values
@@ -164,6 +175,8 @@ def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], 
 
 
 def _series(values, field: FieldSpec) -> pd.Series:
+    if isinstance(values, pd.api.extensions.ExtensionArray) and values.dtype == ARROW_TEXT:
+        return pd.Series(values)
     if field.type == "int":
         return pd.Series(values, dtype="Int64")
     if field.type == "float":

@@ -296,8 +296,8 @@ def _all_inside(xy: np.ndarray, bounds) -> bool:
 _NUMBER_TYPES = (int, float)
 
 
-def _points_if_valid(raws: list, bounds) -> Geometries | None:
-    """Every feature as a point, or None if any feature needs a closer look.
+def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every feature's id and (x, y), or None if any feature needs a closer look.
 
     The fast path for a valid point layer (its document parsed by orjson, so
     no string holds a lone surrogate): structure and ids are checked feature
@@ -341,7 +341,7 @@ def _points_if_valid(raws: list, bounds) -> Geometries | None:
         return None
     out = np.empty(n, dtype=object)
     out[:] = ids
-    return Geometries(out, shapely.points(arr), np.arange(n, dtype=np.int64))
+    return out, arr
 
 
 def _parse_geojson(data: bytes, name: str, problems: list[Problem]) -> Any:
@@ -389,8 +389,10 @@ def read_geometries(path: Path, expected_type: str, bounds, problems: list[Probl
         return empty
     if "crs" in doc:
         problems.append(Problem(name, "", "has a \"crs\" member, which RFC 7946 removed; coordinates must be WGS 84 lon/lat"))
-    elif fast and expected_type == "Point" and (points := _points_if_valid(doc["features"], bounds)) is not None:
-        return points
+    elif fast and expected_type == "Point" and (bulk := _points_if_valid(doc["features"], bounds)) is not None:
+        del doc  # a million parsed features: let them go before the points are made
+        ids, xy = bulk
+        return Geometries(ids, shapely.points(xy), np.arange(len(ids), dtype=np.int64))
 
     features: list[Feature] = []
     seen: dict[str, int] = {}
