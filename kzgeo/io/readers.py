@@ -339,9 +339,9 @@ def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None
         return None
     if not _all_inside(arr, bounds):
         return None
-    out = np.empty(n, dtype=object)
-    out[:] = ids
-    return out, arr
+    # The ids leave as one Arrow buffer: a Python string kept from the parsed document
+    # would pin its memory pages, and the document is ten times their size.
+    return pa.array(ids, pa.string()), arr
 
 
 def _parse_geojson(data: bytes, name: str, problems: list[Problem]) -> Any:
@@ -390,9 +390,10 @@ def read_geometries(path: Path, expected_type: str, bounds, problems: list[Probl
     if "crs" in doc:
         problems.append(Problem(name, "", "has a \"crs\" member, which RFC 7946 removed; coordinates must be WGS 84 lon/lat"))
     elif fast and expected_type == "Point" and (bulk := _points_if_valid(doc["features"], bounds)) is not None:
-        del doc  # a million parsed features: let them go before the points are made
+        del doc  # a million parsed features: let them go before the points and ids are made
         ids, xy = bulk
-        return Geometries(ids, shapely.points(xy), np.arange(len(ids), dtype=np.int64))
+        del bulk
+        return Geometries(ids.to_numpy(zero_copy_only=False), shapely.points(xy), np.arange(len(ids), dtype=np.int64))
 
     features: list[Feature] = []
     seen: dict[str, int] = {}
