@@ -31,6 +31,7 @@ On kzgeo's pages a point is then clicked (the feature in the middle of the
 deposits layer, centred on the map first) and ``popup`` records whether its
 popup opened with that feature's id.
 
+Screenshots of each drawn page (and of kzgeo's popup) go to ``--out`` as PNG.
 Writes ``results.json`` (a list of {n, tool, build_s, peak_mb, html_bytes,
 draw_s, popup}) and ``results.txt`` (the printed table, per-point costs and
 the ratios of kzgeo to each other tool) to ``--out``.
@@ -107,7 +108,7 @@ def _route(r) -> None:
         r.abort()
 
 
-def draw_seconds(browser, html: Path, expected: int, timeout_s: float, *, click: bool = False) -> tuple[float | None, bool | None]:
+def draw_seconds(browser, html: Path, expected: int, timeout_s: float, *, click: bool = False, shots: Path | None = None) -> tuple[float | None, bool | None]:
     """Seconds from navigation start until all ``expected`` features are drawn (or None),
     and with ``click``, whether clicking a point opened that point's popup."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
@@ -118,6 +119,8 @@ def draw_seconds(browser, html: Path, expected: int, timeout_s: float, *, click:
         page.goto(html.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
         handle = page.wait_for_function(DRAWN_JS, arg=expected, polling="raf", timeout=timeout_s * 1000)
         drawn = round(handle.json_value() / 1000, 3)
+        if shots is not None:
+            page.screenshot(path=str(shots / f"{html.stem}.png"))
     except Exception as exc:  # Playwright's TimeoutError, or a page that crashed under the load
         print(f"  {html.name}: not drawn within {timeout_s:g} s ({type(exc).__name__})", flush=True)
         context.close()
@@ -136,6 +139,8 @@ def draw_seconds(browser, html: Path, expected: int, timeout_s: float, *, click:
               return kzgeoCell(layer.data, layer.data.ids, {i});
             }}""")
             popup = shown.get_attribute("data-id") == want and bool(shown.locator("h4").inner_text())
+            if shots is not None:
+                page.screenshot(path=str(shots / f"{html.stem}-popup.png"))
         except Exception as exc:
             print(f"  {html.name}: click did not open a popup ({type(exc).__name__}: {exc})", flush=True)
             popup = False
@@ -216,7 +221,7 @@ def run(sizes: list[int], out: Path, *, licences: int, draw_timeout: float, repe
                 row = {"n": n, "tool": tool, **best_build(tool, layers, html, repeat), "html_bytes": html.stat().st_size}
                 # lonboard's page needs its CDNs, which are refused: give it a short while, not the full limit.
                 limit = min(draw_timeout, 10.0) if tool == "lonboard" else draw_timeout
-                row["draw_s"], row["popup"] = draw_seconds(browser, html, features, limit, click=tool == "kzgeo")
+                row["draw_s"], row["popup"] = draw_seconds(browser, html, features, limit, click=tool == "kzgeo", shots=out)
                 print(f"  {tool}: {row}", flush=True)
                 results.append(row)
                 html.unlink()

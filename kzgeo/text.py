@@ -42,7 +42,8 @@ def feature_names(data: Dataset, lang: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for layer, frame in data.layers.items():
         spec = data.catalog.layers[layer]
-        names.update(zip(frame[spec.key], frame[name_field(data, layer, lang)]))
+        # Whole columns as lists first: element by element, Arrow-backed text is slow.
+        names.update(zip(frame[spec.key].tolist(), frame[name_field(data, layer, lang)].tolist()))
     return names
 
 

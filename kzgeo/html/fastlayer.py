@@ -74,6 +74,9 @@ log = logging.getLogger(__name__)
 SIMPLIFY_STEPS = (0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
 #: zlib level for binary columns: 6 is zlib's default, within a few per cent of 9 at half the time.
 DEFLATE_LEVEL = 6
+#: Arrays of at least this many bytes (a million codes or coordinates) are deflated at level 1:
+#: several times faster, and their bytes (random coordinates, codes of many values) gain little from more.
+BIG_ARRAY = 1 << 20
 #: Typed-array kinds the browser knows (``static/fastlayer.js``), by numpy dtype.
 _KINDS = {np.dtype("uint8"): "u8", np.dtype("uint16"): "u16", np.dtype("uint32"): "u32", np.dtype("int32"): "i32", np.dtype("float64"): "f64"}
 #: "Numbered text": a prefix, a number of at most 9 digits, a suffix (``dep-1203``, ``Licence 17``).
@@ -119,7 +122,8 @@ class Blobs:
     def _pack(item: tuple[np.ndarray, bool]) -> str:
         array, shuffle = item
         raw = array.view(np.uint8).reshape(-1, array.itemsize).T.tobytes() if shuffle else array.tobytes()
-        return base64.b64encode(zlib.compress(raw, DEFLATE_LEVEL)).decode("ascii")
+        level = DEFLATE_LEVEL if len(raw) < BIG_ARRAY else 1
+        return base64.b64encode(zlib.compress(raw, level)).decode("ascii")
 
     def encoded(self) -> list[str]:
         if len(self.arrays) < 2:
@@ -225,6 +229,8 @@ def _numbered_column(array: pa.Array, blobs: Blobs) -> dict[str, Any] | None:
 
 def encode_column(values: pd.Series, blobs: Blobs) -> dict[str, Any]:
     """Display text of one column: distinct values and codes when values repeat, else the text itself."""
+    if len(values) > 20_000 and values.iloc[:10_000].nunique() > 9_000:
+        return _text_column(values, blobs)  # a sample says the values are distinct: skip counting them all
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) * 2 <= len(values):
         return {"dict": _words(uniques.tolist()), "codes": blobs.add(codes_array(codes), shuffle=True)}

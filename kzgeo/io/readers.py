@@ -479,18 +479,17 @@ def split_refs(value: Any) -> list[str]:
 
 
 
-#: Every byte but the control characters a text field may not hold (tab and line breaks may).
-_NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\t\n\r"
-
-
 def suspect_bytes(data: bytes) -> bool:
     """True if some cell of a CSV file may hold what :func:`kzgeo.catalog.text_problem` refuses.
 
-    One pass over the bytes (``bytes.translate`` keeps only control characters): a control character other than tab and line
+    One numpy pass over the bytes: a control character other than tab and line
     breaks, U+FFFE/U+FFFF or a template marker anywhere sends the file to the
     cell-by-cell reading, which names the cell.
     """
-    if data.translate(None, _NOT_CONTROL):
+    arr = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 24  # in slices, so no temporary is as large as the file
+    controls = sum(int(np.count_nonzero(arr[at : at + step] < 0x20)) for at in range(0, len(arr), step))
+    if controls != data.count(b"\t") + data.count(b"\n") + data.count(b"\r"):
         return True
     return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or b"{{" in data or b"{%" in data or b"{#" in data
 
@@ -511,6 +510,18 @@ def _plain_quoting(data: bytes) -> tuple[bool, bool]:
     total = data.count(b'"')
     if not total:
         return True, False
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x22)
+    if total % 2 == 0 and not (np.diff(quotes) == 1).any():
+        # No doubled quotes: the quotes pair up in order, each pair one quoted field.
+        opens, closes = quotes[0::2], quotes[1::2]
+        arr = np.frombuffer(data, dtype=np.uint8)
+        edges = np.frombuffer(b",\r\n", dtype=np.uint8)
+        before_ok = (opens == 0) | np.isin(arr[np.maximum(opens - 1, 0)], edges)
+        after_ok = (closes == len(arr) - 1) | np.isin(arr[np.minimum(closes + 1, len(arr) - 1)], edges)
+        if not (before_ok.all() and after_ok.all()):
+            return False, False
+        multiline = any(b"\n" in data[a:b] or b"\r" in data[a:b] for a, b in zip(opens.tolist(), closes.tolist()))
+        return True, multiline
     seen, multiline = 0, False
     for match in _QUOTED.finditer(data):
         start, end = match.span()
