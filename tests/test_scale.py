@@ -392,3 +392,24 @@ def test_points_read_in_bulk_unless_one_needs_a_closer_look(tmp_path):
         kept = read_features(write(features), "Point", (26, 36, 88, 56), problems)
         assert [f.id for f in kept] == ["p0", "p2"]
         assert len(problems) == 1 and problems[0].where == 'feature "p1"' and message in problems[0].message
+
+
+def test_lines_and_polygons_read_in_bulk_as_feature_by_feature(tmp_path, monkeypatch):
+    """The bulk path for lines and polygons builds the same geometries the per-feature checks build."""
+    from kzgeo.io import readers
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    layers = synthetic.write_layers(tmp_path / "layers", 100, n_licences=40)
+    catalog = kzgeo.read_catalog(layers)
+    for name in ("licences", catalog.require("legs", "this test")):
+        spec = catalog.layers[name]
+        problems = []
+        bulk = readers.read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_shapes_if_valid", lambda *a: None)
+            one_by_one = readers.read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+        assert problems == [] and len(bulk) == len(one_by_one) > 0
+        assert bulk.ids.tolist() == one_by_one.ids.tolist()
+        assert shapely.equals_exact(bulk.geometry, one_by_one.geometry, 0).all()

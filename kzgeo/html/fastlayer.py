@@ -517,3 +517,21 @@ class Verbatim(Element):
 
     def render(self, **kwargs) -> str:
         return self.text
+
+
+def render_verbatim(element, kwargs) -> None:
+    """What branca's ``MacroElement.render`` does, with each rendered macro added as :class:`Verbatim`.
+
+    branca wraps every rendered macro in a new ``Element``, which compiles the
+    text as a Jinja template: for a layer's GeoJSON that is a lexer pass over
+    every coordinate, about a second per page, for text the page then writes
+    out as it is anyway.
+    """
+    figure = element.get_root()
+    macros = element._template.module.__dict__
+    for part in ("header", "html", "script"):
+        macro = macros.get(part)
+        if macro is not None:
+            getattr(figure, part).add_child(Verbatim(macro(element, kwargs)), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)

@@ -32,7 +32,7 @@ from kzgeo.html.elements import (
     Timeline,
     ZoomControl,
 )
-from kzgeo.html.fastlayer import FastLayer
+from kzgeo.html.fastlayer import FastLayer, render_verbatim
 from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
 from kzgeo.labels import check_language, label, labels_for, term
@@ -62,6 +62,23 @@ from kzgeo.text import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class VerbatimGeoJson(folium.GeoJson):
+    """folium's GeoJson layer, written out without compiling its data as a Jinja template (see ``render_verbatim``)."""
+
+    def render(self, **kwargs):
+        from folium.features import GeoJsonStyleMapper
+        from folium.utilities import get_obj_in_upper_tree
+
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if (self.style or self.highlight) and self.data["features"]:
+            mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        render_verbatim(self, kwargs)
 
 _BIND = JsCode(
     """function(feature, layer) {
@@ -151,7 +168,7 @@ def add_layer(
                 **uncertainty_style(spec, row),
             ).add_to(group)
     class_name = f"kz-layer-{layer}"
-    folium.GeoJson(
+    VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=title,
         style_function=lambda f: {**path_style(spec, f["properties"]), "className": class_name},

@@ -73,7 +73,10 @@ def _by_distinct(field: FieldSpec, encoded: pa.DictionaryArray, parse):
 
 
 #: pandas' Arrow-backed text (missing as NaN): how a column of mostly distinct text is kept.
-ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+try:
+    ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+except TypeError:  # pandas before 2.3: the same storage, missing as pd.NA
+    ARROW_TEXT = pd.StringDtype("pyarrow")
 
 
 def _strings(column: pa.ChunkedArray, *, arrow: bool = False):

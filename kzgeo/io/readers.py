@@ -344,6 +344,75 @@ def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None
     return pa.array(ids, pa.string()), arr
 
 
+def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
+    """Every feature as a line or polygon, built in one shapely call, or None if any needs a closer look.
+
+    The fast path for a valid LineString or Polygon layer parsed by orjson from
+    a file with no ``true``/``false`` token (so no coordinate can be a boolean,
+    which numpy would take for a number): ids as :func:`_points_if_valid` checks
+    them, each line or ring turned into an array by numpy (a string, null or
+    wrong nesting shows in its dtype or shape), closure, length and bounds
+    checked on the arrays, validity on the geometries. On None,
+    :func:`read_geometries` checks each feature in turn to name every problem.
+    """
+    from shapely import GeometryType
+
+    n = len(raws)
+    ids: list = [None] * n
+    parts: list[np.ndarray] = []
+    ring_counts: list[int] = []
+    try:
+        for index, raw in enumerate(raws):
+            if raw["type"] != "Feature":
+                return None
+            geom = raw["geometry"]
+            if geom["type"] != expected:
+                return None
+            coords = geom["coordinates"]
+            if type(coords) is not list or not coords:
+                return None
+            rings = [coords] if expected == "LineString" else coords
+            for ring in rings:
+                arr = np.array(ring)
+                if arr.ndim != 2 or arr.shape[1] != 2 or arr.dtype.kind not in "fi":
+                    return None
+                if expected == "Polygon" and (len(arr) < 4 or not (arr[0] == arr[-1]).all()):
+                    return None
+                if expected == "LineString" and len(arr) < 2:
+                    return None
+                parts.append(arr)
+            ring_counts.append(len(rings))
+            fid = raw["id"] if "id" in raw else None
+            props = raw.get("properties")
+            if type(props) is dict and "id" in props:
+                if fid is None:
+                    fid = props["id"]
+                elif props["id"] != fid:
+                    return None
+            if type(fid) is not str or not fid or fid.strip() != fid:
+                return None
+            ids[index] = fid
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+    if not ids or len(set(ids)) != n:
+        return None
+    coords = np.concatenate(parts).astype(float)
+    if not _all_inside(coords, bounds):
+        return None
+    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    part_offsets = np.concatenate([[0], np.cumsum(lengths)])
+    if expected == "LineString":
+        geoms = shapely.from_ragged_array(GeometryType.LINESTRING, coords, (part_offsets,))
+    else:
+        ring_offsets = np.concatenate([[0], np.cumsum(ring_counts)])
+        geoms = shapely.from_ragged_array(GeometryType.POLYGON, coords, (part_offsets, ring_offsets))
+    if not shapely.is_valid(geoms).all():
+        return None
+    out = np.empty(n, dtype=object)
+    out[:] = ids
+    return Geometries(out, geoms, np.arange(n, dtype=np.int64))
+
+
 def _parse_geojson(data: bytes, name: str, problems: list[Problem]) -> Any:
     """The parsed document and whether orjson read it (None after noting why it cannot be parsed).
 
@@ -381,6 +450,7 @@ def read_geometries(path: Path, expected_type: str, bounds, problems: list[Probl
     if data is None:
         return empty
     doc, fast = _parse_geojson(data, name, problems)
+    no_booleans = b"true" not in data and b"false" not in data
     del data
     if doc is None:
         return empty
@@ -394,6 +464,8 @@ def read_geometries(path: Path, expected_type: str, bounds, problems: list[Probl
         ids, xy = bulk
         del bulk
         return Geometries(ids.to_numpy(zero_copy_only=False), shapely.points(xy), np.arange(len(ids), dtype=np.int64))
+    elif fast and no_booleans and expected_type in ("LineString", "Polygon") and (shapes := _shapes_if_valid(doc["features"], expected_type, bounds)) is not None:
+        return shapes
 
     features: list[Feature] = []
     seen: dict[str, int] = {}
