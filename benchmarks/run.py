@@ -176,7 +176,7 @@ def table(results: list[dict]) -> str:
     for r in results:
         lines.append(
             f"{r['n']:>8} {r['tool']:<9} {r['build_s']:>8.2f} {r['peak_mb']:>8.0f} {r['html_bytes'] / 1e6:>8.2f}"
-            f" {_fmt(r['draw_s'], '>7.2f')} {_fmt(r.get('popup'), '>6')}"
+            f" {_fmt(r['draw_s'], '>7.2f')} {({True: 'yes', False: 'NO'}.get(r.get('popup'), '-')):>6}"
             f" {r['build_s'] / r['n'] * 1e6:>7.1f} {r['peak_mb'] * 1024 / r['n']:>7.2f} {r['html_bytes'] / r['n']:>7.1f}"
         )
     for other in TOOLS[1:]:

@@ -78,6 +78,10 @@ class VerbatimGeoJson(folium.GeoJson):
                 self.style_map = mapper.get_style_map(self.style_function)
             if self.highlight:
                 self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        if self.show:  # what folium's Layer.render adds: the call that puts the layer on its parent
+            from folium.map import ElementAddToElement
+
+            self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()), name=self.get_name() + "_add")
         render_verbatim(self, kwargs)
 
 _BIND = JsCode(

@@ -181,17 +181,45 @@
     initialize: function (d, options) {
       L.GridLayer.prototype.initialize.call(this, options);
       this._d = d;
-      /* Feature numbers grouped by style, as typed arrays (one pass to count, one to fill). */
-      var styles = arr(d, d.style), counts = new Int32Array(d.styles.length + 1), i;
-      for (i = 0; i < d.n; i++) { counts[styles[i]]++; }
-      this._byStyle = d.styles.map(function (s, k) { return new Int32Array(counts[k + 1]); });
-      var fill = new Int32Array(d.styles.length + 1);
-      for (i = 0; i < d.n; i++) { var k = styles[i]; this._byStyle[k - 1][fill[k]++] = i; }
+      var i;
+      /* How far a point's marker reaches past its position, in pixels, at any zoom. */
+      this._margin = Math.max.apply(null, d.styles.map(function (st) { return Math.max(DOT, (st.radius || 0) + (st.weight || 0)); }));
+      /* Each style's dot colour as one little-endian RGBA pixel, when every colour is #rrggbb. */
+      var rgba = d.styles.map(function (st) {
+        var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(st.dot || "");
+        return m ? ((255 << 24) | (parseInt(m[3], 16) << 16) | (parseInt(m[2], 16) << 8) | parseInt(m[1], 16)) >>> 0 : null;
+      });
+      this._rgba = rgba.indexOf(null) < 0 ? new Uint32Array(rgba) : null;
       var km = arr(d, d.uncertainty.codes), approximate = [];
       for (i = 0; i < d.n; i++) { if (km[i] > 0) { approximate.push(i); } }
       this._approximate = approximate;
       this._counts = {};
       this.on("load", this._loaded, this);
+    },
+
+    /* Point numbers by canvas tile at one zoom (a point near an edge is also in the tile it
+       spills into), so a tile visits only its own points. Cached for a few zooms. */
+    _binsAt: function (zoom) {
+      this._bins = this._bins || {};
+      if (this._bins[zoom]) { return this._bins[zoom]; }
+      if (Object.keys(this._bins).length > 3) { this._bins = {}; }
+      var d = this._d, px = pixelsAt(d, zoom), n = d.n, m = this._margin, side = Math.max(1, Math.pow(2, zoom + 8) / TILE);
+      var counts = new Map(), keys = [], i, a, b, tx, ty;
+      function each(i, visit) {
+        var x = px.x[i], y = px.y[i];
+        var x0 = Math.floor((x - m) / TILE), x1 = Math.floor((x + m) / TILE);
+        var y0 = Math.floor((y - m) / TILE), y1 = Math.floor((y + m) / TILE);
+        for (tx = x0; tx <= x1; tx++) { for (ty = y0; ty <= y1; ty++) { visit(tx * side * 4 + ty, i); } }
+      }
+      function count(key) { counts.set(key, (counts.get(key) || 0) + 1); }
+      for (i = 0; i < n; i++) { each(i, count); }
+      var bins = new Map(), fill = new Map();
+      counts.forEach(function (c, key) { bins.set(key, new Int32Array(c)); fill.set(key, 0); });
+      function put(key, i) { var at = fill.get(key); bins.get(key)[at] = i; fill.set(key, at + 1); }
+      for (i = 0; i < n; i++) { each(i, put); }
+      bins.side = side;
+      this._bins[zoom] = bins;
+      return bins;
     },
 
     createTile: function (coords) {
@@ -203,16 +231,41 @@
       ctx.scale(ratio, ratio);
       var px = pixelsAt(d, coords.z), x0 = coords.x * TILE, y0 = coords.y * TILE;
       var dots = coords.z < d.fullZoom;
+      var bins = this._binsAt(coords.z), members = bins.get(coords.x * bins.side * 4 + coords.y) || new Int32Array(0);
+      var styles = arr(d, d.style), inside = 0, k, i, x, y;
+      for (k = 0; k < members.length; k++) {
+        i = members[k]; x = px.x[i] - x0; y = px.y[i] - y0;
+        if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
+      }
+      this._counts[this._tileCoordsToKey(coords)] = inside;
+      if (dots && this._rgba) {
+        /* Dots straight into the pixels: a million fillRect calls cost seconds, this a few frames. */
+        var size = TILE * ratio, image = ctx.createImageData(size, size), pixels = new Uint32Array(image.data.buffer);
+        var q = Math.max(1, Math.round(DOT * ratio));
+        for (k = 0; k < members.length; k++) {
+          i = members[k];
+          var left = Math.round((px.x[i] - x0 - DOT / 2) * ratio), top = Math.round((px.y[i] - y0 - DOT / 2) * ratio);
+          var colour = this._rgba[styles[i] - 1];
+          for (var dy = 0; dy < q; dy++) {
+            var row = top + dy;
+            if (row < 0 || row >= size) { continue; }
+            for (var dx = 0; dx < q; dx++) {
+              var col = left + dx;
+              if (col >= 0 && col < size) { pixels[row * size + col] = colour; }
+            }
+          }
+        }
+        ctx.putImageData(image, 0, 0);
+        return tile;
+      }
       this._drawUncertainty(ctx, px, x0, y0, coords.z, dots);
-      var inside = 0;
       for (var s = 0; s < d.styles.length; s++) {
-        var style = d.styles[s], members = this._byStyle[s];
-        var r = dots ? DOT / 2 : style.radius, margin = r + (style.weight || 0);
+        var style = d.styles[s], r = dots ? DOT / 2 : style.radius;
         if (dots) { ctx.fillStyle = style.dot; } else { ctx.beginPath(); }
-        for (var k = 0; k < members.length; k++) {
-          var i = members[k], x = px.x[i] - x0, y = px.y[i] - y0;
-          if (x < -margin || y < -margin || x > TILE + margin || y > TILE + margin) { continue; }
-          if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
+        for (k = 0; k < members.length; k++) {
+          i = members[k];
+          if (styles[i] - 1 !== s) { continue; }
+          x = px.x[i] - x0; y = px.y[i] - y0;
           if (dots) {
             ctx.fillRect(x - r, y - r, DOT, DOT);
           } else {
@@ -231,7 +284,6 @@
         ctx.stroke();
         ctx.setLineDash([]);
       }
-      this._counts[this._tileCoordsToKey(coords)] = inside;
       return tile;
     },
 
