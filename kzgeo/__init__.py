@@ -27,13 +27,17 @@ from kzgeo.dataset import Dataset, read_layers
 from kzgeo.dataset import check_layers as validate
 from kzgeo.dataset import layer_counts as list_layers
 from kzgeo.errors import (
+    ArgumentError,
     CatalogError,
+    CrsError,
     ExportError,
     KzgeoError,
     KzgeoIOError,
     KzgeoWarning,
     LayersInvalid,
+    MapArgumentError,
     MapSpecError,
+    OfflineAssetError,
     OutputExistsError,
     Problem,
 )
@@ -46,16 +50,20 @@ from kzgeo.spec import MapSpec, read_map_spec
 __version__ = package_version()
 
 __all__ = [
+    "ArgumentError",
     "Catalog",
     "CatalogError",
+    "CrsError",
     "Dataset",
     "ExportError",
     "KzgeoError",
     "KzgeoIOError",
     "KzgeoWarning",
     "LayersInvalid",
+    "MapArgumentError",
     "MapSpec",
     "MapSpecError",
+    "OfflineAssetError",
     "OutputExistsError",
     "Problem",
     "build",

@@ -9,8 +9,8 @@ geometry file with its attribute table on the key, resolves every reference
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,16 @@ from kzgeo.errors import LayersInvalid, MapSpecError, Problem
 from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
+from kzgeo.citations import check_citations
+from kzgeo.geography import check_dataset_geography
+
 log = logging.getLogger(__name__)
+
+#: Source field roles a catalog may declare besides SOURCE_ROLES; listed in
+#: :attr:`Dataset.sources` when present (access date, why no address, tier, licence).
+OPTIONAL_SOURCE_ROLES = ("accessed", "no_url_reason", "tier", "licence")
+
+_DTYPES = {"int": "Int64", "float": "float64"}
 
 
 @dataclass
@@ -79,6 +88,7 @@ class Dataset:
         spec = self.catalog.tables[self.catalog.sources_table]
         table = self.tables[self.catalog.sources_table]
         columns = {"id": table[spec.key]} | {role: table[spec.field(role)] for role in SOURCE_ROLES}
+        columns |= {role: table[spec.field(role)] for role in OPTIONAL_SOURCE_ROLES if spec.field(role)}
         return pd.DataFrame(columns).set_index(table[spec.key].rename(None), drop=False)
 
     @property
@@ -166,7 +176,46 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, frames, unreadable)
+    if not problems:  # geography and citations need well-formed, joined layers
+        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames)
     return geometries, frames, problems
+
+
+class _FeatureLists(Mapping):
+    """Layers' geometries as the lists of :class:`~kzgeo.io.readers.Feature` the geography checks read, made on demand."""
+
+    def __init__(self, geometries: dict[str, Geometries]):
+        self._geometries = geometries
+
+    def __getitem__(self, name: str):
+        return self._geometries[name].features()
+
+    def __iter__(self):
+        return iter(self._geometries)
+
+    def __len__(self) -> int:
+        return len(self._geometries)
+
+
+class _RowLists(Mapping):
+    """Tables as the lists of row dicts (missing values None) the geography and citation checks read, made on demand.
+
+    A national table is seen by them only through distinct values: its rows
+    hold the same few words a million times.
+    """
+
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self._frames = frames
+
+    def __getitem__(self, name: str):
+        frame = self._frames[name]
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+    def __iter__(self):
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
 
 
 def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
@@ -210,19 +259,3 @@ def layer_counts(layers_dir: str | Path | None = None) -> dict[str, int]:
     data = read_layers(layers_dir)
     return {**{n: len(f) for n, f in data.layers.items()}, **{n: len(t) for n, t in data.tables.items()}}
 
-
-def layer_names(data: Dataset, layers: list[str] | None) -> list[str]:
-    """The layers a map shows: those named (checked to exist), else every layer in catalog order."""
-    names = list(layers or data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise MapSpecError(f"unknown layer(s) {', '.join(unknown)}; valid layers: {', '.join(data.layers)}")
-    return names
-
-
-def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
-    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
-    if not filters:
-        return data
-    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
-    return dataclasses.replace(data, layers=kept)

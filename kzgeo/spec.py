@@ -244,7 +244,10 @@ def _length_lines(data: Dataset) -> dict[str, list[str]]:
         if pd.isna(route["published_km"]):
             text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km; no published length"
         else:
-            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km, published {route['published_km']:,g} km ({route['diff_pct']:+.1f} %)"
+            low, high = route.get("published_km_min", route["published_km"]), route.get("published_km_max", route["published_km"])
+            published = f"{low:,g}–{high:,g}" if low != high else f"{route['published_km']:,g}"
+            where = f" (part in {route['measured_in']})" if isinstance(route.get("measured_in"), str) and route["measured_in"] else ""
+            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km{where}, published {published} km ({route['diff_pct']:+.1f} %)"
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)
     return lines

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from kzgeo import figures
 from kzgeo.catalog import TableSpec
 from kzgeo.dataset import Dataset
 from kzgeo.io.readers import split_refs
@@ -165,10 +166,17 @@ FIGURE_ROLES = ("feature", "quantity", "unit", "commodity", "basis", "sources")
 
 
 def figures_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
-    """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`."""
+    """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`.
+
+    A figure recorded on a group of deposits is listed on every member, with
+    ``shared`` naming the group; the others have ``shared`` None.
+    """
+    groups = figures.groups_of(data)
     by_feature: dict[str, list[dict[str, Any]]] = {}
-    for row in data.records("figures", *FIGURE_ROLES, optional=("note",)):
-        by_feature.setdefault(row["feature"], []).append(row)
+    for row in data.records("figures", *FIGURE_ROLES, optional=("note", "published_text")):
+        group = groups.get(row["feature"])
+        for fid in group[1] if group else [row["feature"]]:
+            by_feature.setdefault(fid, []).append({**row, "shared": group[0] if group else None})
     return by_feature
 
 
@@ -179,9 +187,16 @@ def resource_lines(data: Dataset, fid: str, figures: dict[str, list[dict[str, An
 
 
 def resource_line(row: dict[str, Any]) -> str:
-    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line."""
+    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line.
+
+    The published wording leads where the catalog declares it; a figure shared
+    by a group of deposits says so.
+    """
     note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
+    text = row.get("published_text")
+    head = text if isinstance(text, str) and text else f"{row['quantity']:,g} {row['unit']} {row['commodity']}"
+    scope = f"for {row['shared']} together; " if isinstance(row.get("shared"), str) else ""
+    return f"{head} ({scope}{row['basis']}{note})"
 
 
 def agreement_lines(data: Dataset) -> dict[str, list[str]]:

@@ -23,7 +23,8 @@ ROOMS = [
     ("io.files", "io.atomic", "io"),
     ("catalog",),
     ("io.readers", "io.columns", "io.columnar"),
-    ("dataset",),
+    ("geography", "citations", "figures"),
+    ("dataset", "selection"),
     ("style", "labels", "text", "backdrop", "provenance"),
     ("analysis",),
     ("spec",),
@@ -33,6 +34,7 @@ ROOMS = [
 ]
 #: What the facade exports; changing it breaks users' scripts.
 PUBLIC = [
+    "ArgumentError", "CrsError", "MapArgumentError", "OfflineAssetError",
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
     "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "build", "convert", "deposit_proximity", "deposits_near", "export",
     "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",

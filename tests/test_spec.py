@@ -69,9 +69,18 @@ def test_tungsten_map(built, offline_page):
     page = offline_page
     _open(page, built["tungsten"])
     ids = set(page.evaluate(FEATURES_JS))
-    legs = {"kz-moyynty-zharyk", "kz-zharyk-zhezkazgan", "kz-zhezkazgan-shalkar", "kz-shalkar-beyneu", "kz-beyneu-aktau", "kz-beyneu-kuryk"}
+    legs = {
+        "kz-moyynty-zharyk",
+        "kz-zharyk-zhezkazgan",
+        "kz-zhezkazgan-saksaulskaya",
+        "kz-saksaulskaya-shalkar",
+        "kz-shalkar-beyneu",
+        "kz-beyneu-shetpe",
+        "kz-shetpe-aktau",
+        "kz-shetpe-kuryk",
+    }
     assert {"north-katpar", "upper-kairakty"} <= ids
-    assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-moyynty", "casp-aktau-alat"}
+    assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-aktogay", "casp-aktau-alat"}
     assert legs <= ids
     assert "Tungsten" in page.locator(".kz-title").inner_text()
     page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-tungsten.png"))
@@ -85,13 +94,14 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     _open(page, built["corridors"])
     page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-corridors.png"))
     ids = set(page.evaluate(FEATURES_JS))
-    assert {"tripp-armenia", "kz-dostyk-moyynty", "ge-akhalkalaki-kars"} <= ids
+    assert {"tripp-armenia", "kz-dostyk-aktogay", "kz-aktogay-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}
-    popup = page.evaluate(POPUP_JS, "kz-dostyk-moyynty")
-    assert "This leg, drawn: 767.3 km" in popup
-    assert "Route Dostyk – Moyynty: drawn 767.3 km, published 836 km (-8.2 %)" in popup
+    popup = page.evaluate(POPUP_JS, "kz-dostyk-aktogay")
+    assert "This leg, drawn: 288.1 km" in popup
+    assert "Route Dostyk – Moyynty: drawn 775.2 km, published 836 km (-7.3 %)" in popup
+    assert "Route Aktogay – Dostyk: drawn 288.1 km, published 304 km (-5.2 %)" in popup
     popup = page.evaluate(POPUP_JS, "tripp-armenia")
-    assert "published 43 km" in popup
+    assert "drawn 35.3 km (part in AM), published 42–45 km (-15.9 %)" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
     assert "TRIPP" in legend and "Baku–Tbilisi–Kars" in legend and "Dostyk entry" in legend
 
