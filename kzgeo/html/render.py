@@ -60,6 +60,15 @@ class VerbatimGeoJson(folium.GeoJson):
             self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()), name=self.get_name() + "_add")
         render_verbatim(self, kwargs)
 
+
+class VerbatimCircle(folium.Circle):
+    """folium's Circle (an uncertainty radius), written out without compiling it as a Jinja template."""
+
+    def render(self, **kwargs):
+        if self.location is None:
+            raise ValueError(f"{self._name} location must be assigned when added directly to map.")
+        render_verbatim(self, kwargs)
+
 _BIND = JsCode(
     """function(feature, layer) {
         layer.bindTooltip(feature.properties._tooltip);
@@ -140,7 +149,7 @@ def add_layer(
         )
         features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
-            folium.Circle(
+            VerbatimCircle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
                 radius=float(row[uncertainty]) * 1000,
                 interactive=False,
