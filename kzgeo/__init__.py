@@ -9,6 +9,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 >>> path = kzgeo.convert("deposits", to="parquet")   # layers/deposits.parquet (GeoParquet)
+>>> text = kzgeo.route("upper-kairakty", "poti", format="json")   # shortest route over the corridors
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kzgeo.analysis.measures import (
     leg_lengths,
     route_lengths,
 )
+from kzgeo.analysis.routing import Network, Route, RouteError, find_route, to_market
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.convert import convert
 from kzgeo.dataset import Dataset, read_layers
@@ -45,6 +47,7 @@ from kzgeo.html.render import render_map, render_spec
 from kzgeo.provenance import package_version
 from kzgeo.publish import build_maps as build
 from kzgeo.qgis.export import export
+from kzgeo.route_report import route
 from kzgeo.spec import MapSpec, read_map_spec
 
 __version__ = package_version()
@@ -63,14 +66,18 @@ __all__ = [
     "MapArgumentError",
     "MapSpec",
     "MapSpecError",
+    "Network",
     "OfflineAssetError",
     "OutputExistsError",
     "Problem",
+    "Route",
+    "RouteError",
     "build",
     "convert",
     "deposit_proximity",
     "deposits_near",
     "export",
+    "find_route",
     "geodesy",
     "leg_lengths",
     "list_layers",
@@ -80,6 +87,8 @@ __all__ = [
     "render_map",
     "render_spec",
     "report",
+    "route",
     "route_lengths",
+    "to_market",
     "validate",
 ]

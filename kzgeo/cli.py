@@ -159,3 +159,29 @@ def convert(
     path = kzgeo.convert(layer, to=to.value, layers_dir=layers, out=out, overwrite=overwrite)
     typer.echo(f"wrote {path}")
     typer.echo(f'To read it, replace `geometry` and `attributes` under [layers.{layer}] in catalog.toml with: file = "{path.name}"', err=True)
+
+
+class RouteFormat(str, Enum):
+    md = "md"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+@clean_errors
+def route(
+    origin: Annotated[str, typer.Argument(metavar="FROM", help="Deposit or node id, or a name in any language (case does not matter).", show_default=False)],
+    destination: Annotated[str, typer.Argument(metavar="TO", help="Deposit or node id, or a name in any language.", show_default=False)],
+    via: Annotated[Optional[list[str]], typer.Option("--via", help="Pass this node or deposit on the way (repeat for several, in order).", show_default=False)] = None,
+    include_planned: Annotated[bool, typer.Option("--include-planned", help="Also use legs under construction and planned (marked in the output).")] = False,
+    avoid: Annotated[Optional[list[str]], typer.Option("--avoid", help="Country code (ISO 3166-1 alpha-2) no leg or node may be in; repeat for several.", show_default=False)] = None,
+    format: Annotated[RouteFormat, typer.Option("--format", help="md (readable), json (documented in the README) or html (the overview map with the route highlighted).")] = RouteFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    layers: LayersOpt = None,
+) -> None:
+    """Shortest route over the corridor network from FROM to TO: legs, km by mode, transshipments, borders."""
+    text = kzgeo.route(origin, destination, layers, via=via or (), include_planned=include_planned, avoid=avoid or (), format=format.value, out=out)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)

@@ -103,3 +103,10 @@ def build_maps(
         written.append(write_atomic(path, payload))
         log.info("wrote %s", path)
     return written
+
+
+def route_page(data: Dataset, route, *, self_contained: bool = True) -> str:
+    """The HTML page of one route (:func:`kzgeo.html.routemap.route_map`): the overview map, route highlighted."""
+    from kzgeo.html.routemap import route_map
+
+    return route_map(data, route, self_contained=self_contained).get_root().render()

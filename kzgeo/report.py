@@ -39,6 +39,8 @@ import pandas as pd
 
 from kzgeo.analysis import geodesy
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM, RAILHEAD_KINDS, deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis.routing import to_market
+from kzgeo.route_report import market_markdown
 from kzgeo.dataset import Dataset, cell_value, read_layers
 from kzgeo.errors import ArgumentError, KzgeoIOError
 from kzgeo.io.atomic import ensure_folder, write_atomic
@@ -65,13 +67,15 @@ class Report:
     near: pd.DataFrame
     sources: pd.DataFrame
     node_names: dict[str, str]
+    #: Routes from each deposit to each market (:func:`kzgeo.analysis.routing.to_market`).
+    to_market: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: kzgeo's version, the data date and the SHA-256 of every input (:func:`kzgeo.provenance.manifest`).
     provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables by name (one CSV file each)."""
-        return {"routes": self.routes, "legs": self.legs, "deposits": self.deposits, "near": self.near, "sources": self.sources}
+        return {"routes": self.routes, "legs": self.legs, "deposits": self.deposits, "near": self.near, "to_market": self.to_market, "sources": self.sources}
 
 
 def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
@@ -92,6 +96,7 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
         near=deposits_near(data, within_km),
         sources=sources,
         node_names=_names(data, "nodes"),
+        to_market=to_market(data),
         provenance=manifest(data),
     )
 
@@ -123,6 +128,7 @@ def to_json(rep: Report) -> str:
         "legs": _records(rep.legs),
         "deposits": _records(rep.deposits.assign(sources=[split_refs(x) for x in rep.deposits["sources"]])),
         "near": _records(rep.near),
+        "to_market": _records(rep.to_market),
         "sources": _records(rep.sources),
     }
     return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -284,8 +290,8 @@ def to_markdown(rep: Report) -> str:
             ["Deposit", "Leg", "km (possible range)", "Within for certain?"],
             [[r["deposit_name"], r["leg_name"], _range(r["distance_km"], r["distance_km_min"], r["distance_km_max"]), "yes" if r["certain"] else "possibly"] for r in rep.near.to_dict("records")],
         )
+    out += [""] + market_markdown(rep.to_market)
     out += [
-        "",
         "## Method",
         "",
         f"Lengths sum the geodesic segments of each drawn line (pyproj.Geod, WGS84). A deposit's distance to a leg "

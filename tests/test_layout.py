@@ -29,16 +29,16 @@ ROOMS = [
     ("analysis",),
     ("spec",),
     ("html", "printmap", "qgis"),
-    ("publish", "report", "convert"),
+    ("publish", "report", "route_report", "convert"),
     ("cli", "__init__", "__main__"),
 ]
 #: What the facade exports; changing it breaks users' scripts.
 PUBLIC = [
     "ArgumentError", "CrsError", "MapArgumentError", "OfflineAssetError",
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
-    "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "build", "convert", "deposit_proximity", "deposits_near", "export",
-    "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",
-    "report", "route_lengths", "validate",
+    "MapSpec", "MapSpecError", "Network", "OutputExistsError", "Problem", "Route", "RouteError", "build", "convert", "deposit_proximity",
+    "deposits_near", "export", "find_route", "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers",
+    "read_map_spec", "render_map", "render_spec", "report", "route", "route_lengths", "to_market", "validate",
 ]  # fmt: skip
 
 

@@ -133,7 +133,7 @@ def test_json_report_schema(layers_dir):
 def test_csv_report_is_a_folder_of_tidy_tables_with_proper_dtypes(layers_dir, tmp_path):
     written = kzgeo.report(layers_dir, format="csv", out=tmp_path / "report", within_km=5000)
     names = sorted(p.name for p in written)
-    assert names == ["about.csv", "deposits.csv", "inputs.csv", "legs.csv", "near.csv", "routes.csv", "sources.csv"]
+    assert names == ["about.csv", "deposits.csv", "inputs.csv", "legs.csv", "near.csv", "routes.csv", "sources.csv", "to_market.csv"]
     routes = pd.read_csv(tmp_path / "report" / "routes.csv")
     assert list(routes["id"]) == ["route-beyneu-alat"]
     assert {"published_km", "published_km_min", "published_km_max"} <= set(routes.columns)
