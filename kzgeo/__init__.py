@@ -7,6 +7,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> problems = kzgeo.validate("layers")         # [] when valid
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
+>>> edits = kzgeo.import_export("qgis", "layers")   # edits made in QGIS back into layers/
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
 >>> path = kzgeo.convert("deposits", to="parquet")   # layers/deposits.parquet (GeoParquet)
 >>> text = kzgeo.route("upper-kairakty", "poti", format="json")   # shortest route over the corridors
@@ -48,6 +49,7 @@ from kzgeo.provenance import package_version
 from kzgeo.publish import build_maps as build
 from kzgeo.qgis.export import export
 from kzgeo.route_report import route
+from kzgeo.qgis.importing import ImportResult, import_export
 from kzgeo.spec import MapSpec, read_map_spec
 
 __version__ = package_version()
@@ -78,6 +80,8 @@ __all__ = [
     "deposits_near",
     "export",
     "find_route",
+    "import_export",
+    "ImportResult",
     "geodesy",
     "leg_lengths",
     "list_layers",

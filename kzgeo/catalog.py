@@ -42,6 +42,8 @@ TEMPLATE_MARKER = re.compile(r"\{[{%#]")
 #: Characters XML 1.0 cannot hold at all (not even escaped), so QGIS metadata
 #: and styles could not carry them; tab, newline and carriage return are fine.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Table names a GeoPackage, SQLite or QGIS use themselves: a layer or table may not take one (the export would clash).
+RESERVED_TABLE_NAMES = re.compile(r"^(gpkg_.*|rtree_.*|sqlite_.*|layer_styles|qgis_projects)$", re.IGNORECASE)
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
 #: Files that hold a layer's geometry and attributes together (``file = ...`` under ``[layers.X]``).
 COLUMNAR_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".fgb")
@@ -373,6 +375,9 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     both = sorted(set(layers) & set(tables))
     if both:
         raise CatalogError(f"{path}: {', '.join(both)} is declared both as a layer and as a table")
+    reserved = sorted(n for n in [*layers, *tables] if RESERVED_TABLE_NAMES.match(n))
+    if reserved:
+        raise CatalogError(f"{path}: {', '.join(reserved)} is a table name GeoPackage or QGIS keeps for itself (gpkg_*, rtree_*, sqlite_*, layer_styles, qgis_projects); rename it")
     for role in TABLE_ROLES:
         playing = [n for n, s in {**layers, **tables}.items() if s.role == role]
         if len(playing) > 1:

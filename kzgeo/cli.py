@@ -114,11 +114,34 @@ def layers_(layers: LayersOpt = None) -> None:
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the export into (created if missing, inside a folder that exists).", file_okay=False)],
     layers: LayersOpt = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing export in --out.")] = False,
+    maps: Annotated[Optional[Path], typer.Option("--maps", help="Map specs that become map themes, bookmarks and print layouts (default: those `build` uses).", file_okay=False)] = None,
+    lang: Annotated[Language, typer.Option("--lang", help="Language of labels, field captions, dropdowns and layouts.")] = Language.en,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier kzgeo export in --out (never any other folder).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --overwrite: replace the export even if its GeoPackage was edited since (the edits are lost).")] = False,
 ) -> None:
-    """Write the QGIS hand-off: a styled GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
-    for path in kzgeo.export(layers, out, overwrite=overwrite):
+    """Write the QGIS hand-off: a styled, related GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
+    for path in kzgeo.export(layers, out, overwrite=overwrite, force=force, lang=lang.value, maps_dir=maps):
         typer.echo(f"wrote {path}")
+
+
+@app.command("import")
+@clean_errors
+def import_(
+    export_dir: Annotated[Path, typer.Argument(help="An export folder written by `kzgeo export`, after editing kzgeo.gpkg in QGIS.", file_okay=False, show_default=False)],
+    layers: LayersOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show the changes; write nothing.")] = False,
+) -> None:
+    """Bring edits made in QGIS back into the layers: validated first, written all at once, with a diff."""
+    result = kzgeo.import_export(export_dir, layers, dry_run=dry_run)
+    for line in result.lines():
+        typer.echo(line)
+    if not result.changed:
+        typer.echo("Nothing to import: the GeoPackage holds what the layers hold.")
+    elif dry_run:
+        typer.echo("Dry run: nothing was written.")
+    else:
+        for path in result.written:
+            typer.echo(f"wrote {path}")
 
 
 class ReportFormat(str, Enum):

@@ -85,3 +85,14 @@ market_routes: tuple[MarketRoute, ...] = (
     MarketRoute("Kars (BTK railway)", "kars"),
     MarketRoute("Kars via Meghri (TRIPP, planned legs allowed)", "kars", via=("meghri",), include_planned=True),
 )
+
+#: Who answers for the compilation: the contact in every QGIS metadata record.
+#: QGIS requires a contact; set your organisation's before you publish.
+data_contact: dict[str, str] = {
+    "name": "kzgeo compilers",
+    "organization": "kzgeo (Kazakhstan critical minerals and corridors compilation)",
+    "position": "",
+    "email": "",
+    "role": "pointOfContact",
+}
+

@@ -34,7 +34,7 @@ from qgis.core import (
     QgsSymbolLayer,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QSize, QVariant
+from qgis.PyQt.QtCore import QDate, QSize, QVariant
 from qgis.PyQt.QtGui import QColor, QImage
 
 IMAGE_SIZE = (900, 600)
@@ -43,9 +43,11 @@ MIN_PIXELS = 4
 
 
 def plain(value):
-    """A QGIS attribute value as JSON: NULL -> None, Qt types -> str."""
+    """A QGIS attribute value as JSON: NULL -> None, dates as ISO text, other Qt types -> str."""
     if value is None or (isinstance(value, QVariant) and value.isNull()):
         return None
+    if isinstance(value, QDate):
+        return value.toString("yyyy-MM-dd") if value.isValid() else None
     if isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
@@ -98,6 +100,17 @@ def renderer_report(layer) -> dict | None:
         report["categories"] = [
             {"value": c.value(), "label": c.label(), "symbol": symbol_report(c.symbol())} for c in renderer.categories()
         ]
+    elif renderer.type() == "RuleRenderer":
+        def leaves(rule, filters):
+            found = []
+            for child in rule.children():
+                here = [*filters, child.filterExpression()] if child.filterExpression() else filters
+                if child.symbol() is not None:
+                    found.append({"label": child.label(), "filters": here, "symbol": symbol_report(child.symbol())})
+                found += leaves(child, here)
+            return found
+
+        report["rules"] = leaves(renderer.rootRule(), [])
     elif renderer.type() == "singleSymbol":
         report["symbol"] = symbol_report(renderer.symbol())
     return report
@@ -112,10 +125,17 @@ def feature_styles(layer) -> dict:
     styles = {}
     for feature in layer.getFeatures():
         context.expressionContext().setFeature(feature)
-        symbol = renderer.symbolForFeature(feature, context)
+        # A rule-based renderer answers "which symbols", not "which symbol"; exactly one must match.
+        symbols = renderer.originalSymbolsForFeature(feature, context)
+        symbol = symbols[0] if len(symbols) == 1 else None
+        if symbol is None:  # not drawn (an exact location's uncertainty area)
+            styles[str(feature["id"])] = None if not symbols else {"symbol_count": len(symbols)}
+            continue
         props = top_layer(symbol).dataDefinedProperties()
         styles[str(feature["id"])] = {
+            "symbol_count": len(symbols),
             "category_color": symbol.color().name(),
+            "properties": top_layer(symbol).properties(),
             "uncertainty_area_km2": generated_area_km2(symbol, layer, context),
             **{
                 QgsSymbolLayer.propertyDefinitions()[key].name(): plain(props.property(key).value(context.expressionContext())[0])

@@ -22,7 +22,11 @@ import pytest
 import shapely
 
 import kzgeo
-from kzgeo.qgis.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, qgis_color, qgis_dash
+from kzgeo.backdrop import LAND
+from kzgeo.io.readers import split_refs
+from kzgeo.qgis.crs import project_box
+from kzgeo.qgis.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, MM_PER_PX, qgis_color, qgis_dash
+from kzgeo.qgis.tables import BACKDROP, UNCERTAINTY, junctions
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 
 from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
@@ -111,30 +115,45 @@ def same_value(qgis_value, ours) -> bool:
 def test_every_layer_is_valid_everywhere(case):
     gpkg = case.report["geopackage"]
     # QGIS lists every layer and table, and hides its own layer_styles table.
-    assert set(gpkg) == {*case.data.layers, *case.data.tables}
+    extra = {*(j.name for j in junctions(case.data.catalog)), UNCERTAINTY, BACKDROP}
+    assert set(gpkg) == {*case.data.layers, *case.data.tables, *extra}
     assert set(case.report["geojson"]) == set(case.data.layers)
     assert all(r["valid"] for r in gpkg.values())
     assert all(r["valid"] for r in case.report["geojson"].values())
     project = case.report["project"]
     assert project["read"] is True
-    assert len(project["layers"]) == len(case.data.layers) + len(case.data.tables)
+    assert len(project["layers"]) == len(case.data.layers) + len(case.data.tables) + len(extra)
     assert all(r["valid"] for r in project["layers"].values())
 
 
 def test_crs_is_wgs84(case):
     for where, name, report in spatial_reports(case):
         assert report["crs"] == "EPSG:4326", (where, name)
-    assert case.report["project"]["crs"] == "EPSG:4326"
+    # The data stay in EPSG:4326; the project draws them projected (test_qgis_project checks how).
+    assert case.report["project"]["crs"] != "EPSG:4326"
+
+
+def _expected(where: str, field, value):
+    """What QGIS shows for a catalog value: in the GeoPackage a month-only date is the month's first day."""
+    if where != "geojson" and field.type == "date" and isinstance(value, str) and len(value) == 7:
+        return value + "-01"
+    return value
+
+
+def _compared(where: str, spec):
+    """The fields each output holds: the GeoJSON all of them, the GeoPackage all but lists (junction tables)."""
+    return [f for f in spec.fields if where == "geojson" or f.type != "refs"]
 
 
 def test_features_and_attributes_match_the_layers(case):
     for where, name, report in spatial_reports(case):
+        spec = case.data.catalog.layers[name]
         frame = case.data.layers[name].set_index("id", drop=False)
         features = {f["attributes"]["id"]: f for f in report["features"]}
         assert sorted(features) == sorted(frame.index), (where, name)
         for fid, feature in features.items():
-            for field in case.data.catalog.layers[name].field_names:
-                assert same_value(feature["attributes"][field], frame.loc[fid, field]), (where, name, fid, field)
+            for field in _compared(where, spec):
+                assert same_value(feature["attributes"][field.name], _expected(where, field, frame.loc[fid, field.name])), (where, name, fid, field.name)
             assert shapely.hausdorff_distance(shapely.from_wkt(feature["wkt"]), frame.loc[fid, "geometry"]) < 1e-6
     for where, name, report in table_reports(case):
         spec = case.data.catalog.tables[name]
@@ -142,8 +161,15 @@ def test_features_and_attributes_match_the_layers(case):
         rows = {r["attributes"][spec.key]: r["attributes"] for r in report["features"]}
         assert sorted(rows) == sorted(table.index), (where, name)
         for key, attributes in rows.items():
-            for field in spec.field_names:
-                assert same_value(attributes[field], table.loc[key, field]), (where, name, key, field)
+            for field in _compared(where, spec):
+                assert same_value(attributes[field.name], _expected(where, field, table.loc[key, field.name])), (where, name, key, field.name)
+    # Every list entry is a row of its junction table, in order.
+    gpkg = case.report["geopackage"]
+    for junction in junctions(case.data.catalog):
+        frame = case.data.layers.get(junction.owner, case.data.tables.get(junction.owner))
+        expected = [(owner, ref, pos) for owner, cell in zip(frame["id"], frame[junction.field]) for pos, ref in enumerate(split_refs(cell), 1)]
+        got = [(f["attributes"]["owner_id"], f["attributes"]["ref_id"], f["attributes"]["position"]) for f in gpkg[junction.name]["features"]]
+        assert got == expected, junction.name
 
 
 @pytest.mark.parametrize("case", ["fixture"], indirect=True)  # the hostile values live in the fixture
@@ -153,45 +179,45 @@ def test_hostile_values_arrive_as_text(case):
     for where, name, report in spatial_reports(case):
         if name == "deposits":
             assert report["metadata"]["title"] == HOSTILE_TITLE, where
-    publishers = [link["name"] for link in case.report["geopackage"]["sources"]["metadata"]["links"]]
-    assert any(p.startswith("Hostile <script>window.__pwned=3</script>") for p in publishers)
+    md = case.report["geopackage"]["sources"]["metadata"]
+    cited = [link["name"] for link in md["links"]] + md["history"]  # a source with no address is named in the history
+    assert any("Hostile <script>window.__pwned=3</script>" in text for text in cited)
 
 
-def test_renderers_are_categorized_with_the_catalog_colours(case):
+def test_renderers_are_rule_based_with_the_catalog_colours(case):
     for where, name, report in spatial_reports(case):
         style = case.data.catalog.layers[name].style
         renderer = report["renderer"]
-        assert renderer["type"] == "categorizedSymbol", (where, name)
-        assert renderer["attribute"] == style.by
-        assert [c["value"] for c in renderer["categories"]] == list(style.colors)
-        assert [c["label"] for c in renderer["categories"]] == list(style.colors)
-        assert [c["symbol"]["color"] for c in renderer["categories"]] == list(style.colors.values()), (where, name)
+        assert renderer["type"] == "RuleRenderer", (where, name)
+        for value, colour in style.colors.items():
+            rules = [r for r in renderer["rules"] if any(f"= '{value}'" in f for f in r["filters"])]
+            assert rules, (where, name, value)
+            assert any(r["symbol"]["properties"].get("color", r["symbol"]["properties"].get("line_color", "")).startswith(qgis_color(colour)[:-4])
+                       or r["symbol"]["properties"].get("outline_color", "").startswith(qgis_color(colour)[:-4]) for r in rules), (where, name, value)
 
 
 def test_each_feature_is_drawn_like_the_html_map(case):
-    """Per feature, the symbol values QGIS computes equal the HTML map's path_style."""
+    """Per feature, the symbol QGIS picks has the HTML map's colours, dashes and sizes (in millimetres)."""
     for where, name, report in spatial_reports(case):
         spec = case.data.catalog.layers[name]
         frame = case.data.layers[name].set_index("id", drop=False)
         for fid, drawn in report["feature_styles"].items():
             props = frame.loc[fid].to_dict()
             html = path_style(spec, props)
-            assert drawn["category_color"] == spec.style.colors[props[spec.style.by]]
+            symbol = drawn["properties"]
             if spec.geometry_type in LINE_TYPES:
                 dash = qgis_dash(html["dashArray"])
-                assert drawn["customDash"] == (dash or None), (where, fid)
-                assert drawn["outlineStyle"] == (None if dash else "solid"), (where, fid)
+                assert symbol["line_color"] == qgis_color(html["color"]), (where, fid)
+                assert symbol["line_style"] == ("dash" if dash else "solid"), (where, fid)
+                if dash:
+                    assert symbol["customdash"] == dash and symbol["use_custom_dash"] == "1", (where, fid)
+                assert symbol["line_width_unit"] == "MM" and float(symbol["line_width"]) == pytest.approx(html["weight"] * MM_PER_PX, rel=0.01)
             elif spec.geometry_type not in AREA_TYPES:
-                assert drawn["fillColor"] == qgis_color(html["fillColor"], html["fillOpacity"]), (where, fid)
-                assert drawn["outlineColor"] == qgis_color(html["color"]), (where, fid)
-                assert drawn["outlineStyle"] == ("dash" if is_approximate(spec, props) else "solid"), (where, fid)
-                assert float(drawn["size"]) == pytest.approx(2 * html["radius"])
-                # The uncertainty circle, measured on the ellipsoid, has the feature's radius.
-                area = drawn["uncertainty_area_km2"]
-                if is_approximate(spec, props):
-                    assert area == pytest.approx(math.pi * props["uncertainty_km"] ** 2, rel=0.03), (where, fid)
-                else:
-                    assert area is None, (where, fid)
+                assert symbol["color"] == qgis_color(html["fillColor"], html["fillOpacity"]), (where, fid)
+                assert symbol["outline_color"] == qgis_color(html["color"]), (where, fid)
+                assert symbol["outline_style"] == ("dash" if is_approximate(spec, props) else "solid"), (where, fid)
+                assert symbol["size_unit"] == "MM"
+                assert float(symbol["size"]) == pytest.approx(2 * html["radius"] * MM_PER_PX, rel=0.01)
 
 
 #: Per case, a planned leg and an operating one.
@@ -201,11 +227,11 @@ KNOWN_LEGS = {"fixture": ("casp-aktau-alat", "kz-beyneu-aktau"), "shipped": ("tr
 def test_planned_legs_are_dashed_and_approximate_points_hollow(case):
     planned, operating = KNOWN_LEGS[case.name]
     corridors = case.report["geopackage"]["corridors"]["feature_styles"]
-    assert corridors[planned]["customDash"] == "2;6"
-    assert corridors[operating]["outlineStyle"] == "solid"
+    assert corridors[planned]["properties"]["customdash"] == qgis_dash("2 6") and corridors[planned]["properties"]["line_style"] == "dash"
+    assert corridors[operating]["properties"]["line_style"] == "solid"
     deposits = case.report["geojson"]["deposits"]["feature_styles"]
-    assert deposits["north-katpar"]["fillColor"].startswith("255,255,255") and deposits["north-katpar"]["outlineStyle"] == "dash"
-    assert deposits["upper-kairakty"]["fillColor"].startswith("31,95,168") and deposits["upper-kairakty"]["outlineStyle"] == "solid"
+    assert deposits["north-katpar"]["properties"]["color"].startswith("255,255,255") and deposits["north-katpar"]["properties"]["outline_style"] == "dash"
+    assert deposits["upper-kairakty"]["properties"]["color"].startswith("31,95,168") and deposits["upper-kairakty"]["properties"]["outline_style"] == "solid"
 
 
 def test_metadata_shows_title_abstract_sources_licence_and_date(case):
@@ -219,7 +245,7 @@ def test_metadata_shows_title_abstract_sources_licence_and_date(case):
         cited = {link["url"] for link in md["links"]}
         frame = case.data.layers.get(name, case.data.tables.get(name))
         if "sources" in frame:
-            urls = {s["url"] if isinstance(s["url"], str) else "" for s in case.data.cited(frame["sources"].iloc[0])}
+            urls = {s["url"] for s in case.data.cited(frame["sources"].iloc[0]) if isinstance(s["url"], str)}
             assert urls <= cited, (where, name)
 
 
@@ -238,15 +264,15 @@ def test_project_opens_from_its_new_folder_in_order_on_the_region(case):
     kinds = []
     for layer_id in project["tree_order"]:
         name = layer_id.removeprefix("kzgeo_layer_")
-        gtype = case.data.catalog.layers[name].geometry_type if name in case.data.layers else None
+        gtype = case.data.catalog.layers[name].geometry_type if name in case.data.layers else "Polygon" if name in (UNCERTAINTY, BACKDROP) else None
         kinds.append(3 if gtype is None else 2 if gtype in AREA_TYPES else 1 if gtype in LINE_TYPES else 0)
     assert kinds == sorted(kinds), project["tree_order"]
     xmin, ymin, xmax, ymax = project["extent"]
-    assert project["extent_crs"] == "EPSG:4326"
+    assert project["extent_crs"] == ""  # the project's own Lambert conformal conic, in metres
     for frame in case.data.layers.values():
-        bxmin, bymin, bxmax, bymax = frame.total_bounds
+        bxmin, bymin, bxmax, bymax = project_box(tuple(frame.total_bounds))
         assert xmin <= bxmin and ymin <= bymin and xmax >= bxmax and ymax >= bymax
-    lon_min, lat_min, lon_max, lat_max = case.data.catalog.bounds
+    lon_min, lat_min, lon_max, lat_max = project_box(case.data.catalog.bounds)
     assert lon_min <= xmin and lat_min <= ymin and xmax <= lon_max and ymax <= lat_max
 
 
@@ -257,6 +283,12 @@ VISIBLE_CIRCLE_KM = 50
 def _over_white(hex_color: str, opacity: float) -> tuple[int, ...]:
     rgb = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return tuple(round(opacity * c + (1 - opacity) * 255) for c in rgb)
+
+
+def _over(base: str, hex_color: str, opacity: float) -> tuple[int, ...]:
+    under = [int(base[i : i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    return tuple(round(opacity * c + (1 - opacity) * u) for c, u in zip(rgb, under))
 
 
 def _seen(colours: dict[str, int], rgb: tuple[int, ...]) -> bool:
@@ -278,8 +310,8 @@ def test_rendered_project_shows_the_catalog_colours(case):
                 continue
             if spec.geometry_type in LINE_TYPES:
                 assert _seen(colours, _over_white(color, path_style(spec, rows[0])["opacity"])), (name, value)
-            elif spec.geometry_type in AREA_TYPES:
-                assert _seen(colours, _over_white(color, AREA_FILL_OPACITY)), (name, value)
+            elif spec.geometry_type in AREA_TYPES:  # drawn over the backdrop's land
+                assert _seen(colours, _over(LAND, color, AREA_FILL_OPACITY)), (name, value)
             else:
                 exact = [r for r in rows if not is_approximate(spec, r)]
                 if exact:  # exact points are filled with the colour
@@ -294,5 +326,6 @@ def test_rendered_project_shows_the_catalog_colours(case):
         if approximate.empty or approximate["uncertainty_km"].max() < VISIBLE_CIRCLE_KM:
             continue
         widest = approximate.loc[approximate["uncertainty_km"].idxmax()].to_dict()
-        tint = _over_white(color_for(spec, widest), uncertainty_style(spec, widest)["fillOpacity"])
+        # Drawn by the uncertainty-area layer, over the land of the backdrop.
+        tint = _over(LAND, color_for(spec, widest), uncertainty_style(spec, widest)["fillOpacity"])
         assert _seen(colours, tint), (name, widest["id"])

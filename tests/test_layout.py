@@ -39,6 +39,7 @@ PUBLIC = [
     "MapSpec", "MapSpecError", "Network", "OutputExistsError", "Problem", "Route", "RouteError", "build", "convert", "deposit_proximity",
     "deposits_near", "export", "find_route", "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers",
     "read_map_spec", "render_map", "render_spec", "report", "route", "route_lengths", "to_market", "validate",
+    "import_export", "ImportResult",
 ]  # fmt: skip
 
 

@@ -103,7 +103,8 @@ def renamed_copy(target: Path) -> tuple[Path, Path, dict[str, str]]:
 
 
 def _unrename(text: str, back: dict[str, str]) -> str:
-    return re.sub(rf"\b\w+?{SUFFIX}\b", lambda m: back.get(m.group(0), m.group(0)), text)
+    # Names may be joined by "_" (the export's junction tables: agreements_zz_features_zz).
+    return re.sub(rf"(?<![A-Za-z0-9])[A-Za-z0-9]\w*?{SUFFIX}(?![A-Za-z0-9])", lambda m: back.get(m.group(0), m.group(0)), text)
 
 
 def _without_manifest(html: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Mapping
 
+from kzgeo.qgis.crs import ELLIPSOID, PROJECT_CRS_NAME, PROJECT_PROJ, project_wkt
+
 #: The QGIS release the files are written for (and tested against).
 QGIS_VERSION = "3.22.16-Białowieża"
 DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
@@ -58,13 +60,31 @@ def data_defined(parent: ET.Element, expressions: Mapping[str, str]) -> ET.Eleme
     return node
 
 
-def spatialrefsys(parent: ET.Element) -> ET.Element:
-    """Append the ``<spatialrefsys>`` of EPSG:4326, the only CRS kzgeo writes."""
+def spatialrefsys(parent: ET.Element, *, projected: bool = False) -> ET.Element:
+    """Append a ``<spatialrefsys>``: EPSG:4326 (the data's) or, with ``projected``, the project's
+    Lambert conformal conic (:mod:`kzgeo.qgis.crs`)."""
     node = sub(parent, "spatialrefsys")
-    sub(node, "wkt", "")
-    for tag, text in WGS84.items():
+    if not projected:
+        sub(node, "wkt", "")
+        for tag, text in WGS84.items():
+            sub(node, tag, text)
+        return node
+    sub(node, "wkt", project_wkt())
+    for tag, text in {
+        "proj4": PROJECT_PROJ, "srsid": "0", "srid": "0", "authid": "", "description": PROJECT_CRS_NAME,
+        "projectionacronym": "lcc", "ellipsoidacronym": ELLIPSOID, "geographicflag": "false",
+    }.items():
         sub(node, tag, text)
     return node
+
+
+def number(value: object) -> str:
+    """A coordinate or measure as plain decimal text (``66.57``), whatever numeric type holds it.
+
+    ``repr`` of a numpy scalar is ``np.float64(66.57)`` under numpy 2, which
+    QGIS reads as 0: every number kzgeo writes into XML goes through here.
+    """
+    return repr(float(value))
 
 
 def document(root: ET.Element) -> str:
