@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils
 $(BIN)/kzgeo: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 setup: $(BIN)/kzgeo

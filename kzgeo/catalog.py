@@ -45,6 +45,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Table names a GeoPackage, SQLite or QGIS use themselves: a layer or table may not take one (the export would clash).
 RESERVED_TABLE_NAMES = re.compile(r"^(gpkg_.*|rtree_.*|sqlite_.*|layer_styles|qgis_projects)$", re.IGNORECASE)
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
+#: Files that hold a layer's geometry and attributes together (``file = ...`` under ``[layers.X]``).
+COLUMNAR_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".fgb")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,11 @@ class LayerSpec(TableSpec):
     style: StyleSpec | None = None
 
     @property
+    def columnar(self) -> bool:
+        """True when one GeoParquet, GeoPackage or FlatGeobuf file holds geometry and attributes."""
+        return self.geometry == self.attributes and self.geometry.lower().endswith(COLUMNAR_SUFFIXES)
+
+    @property
     def name_field(self) -> str:
         """The field naming each feature by default (English)."""
         return self.name_in("en")
@@ -137,6 +144,8 @@ class Catalog:
     tables: dict[str, TableSpec]
     #: SHA-256 of the catalog file as it was parsed.
     sha256: str = ""
+    #: The dataset's cap on each input file, in megabytes (``max_input_mb``); None: kzgeo's default.
+    max_input_mb: float | None = None
 
     def name_for(self, role: str) -> str | None:
         """The layer or table playing ``role`` (one of :data:`TABLE_ROLES`), or None."""
@@ -343,14 +352,19 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     layers: dict[str, LayerSpec] = {}
     for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():
         where = f"{CATALOG_NAME} [layers.{name}]"
-        common = _table(root, "layers", name, entry, "attributes")
+        columnar = isinstance(entry, dict) and "file" in entry
+        if columnar and ("geometry" in entry or "attributes" in entry):
+            raise CatalogError(f"{where}: give either `file` (GeoParquet, GeoPackage or FlatGeobuf) or `geometry` and `attributes`, not both")
+        common = _table(root, "layers", name, entry, "file" if columnar else "attributes")
+        if columnar and not common["attributes"].lower().endswith(COLUMNAR_SUFFIXES):
+            raise CatalogError(f"{where}: file must be GeoParquet (.parquet), GeoPackage (.gpkg) or FlatGeobuf (.fgb); GeoJSON goes in `geometry` with a CSV in `attributes`")
         field_names = [f.name for f in common["fields"]]
         gtype = entry.get("geometry_type")
         if not _is_one_of(gtype, GEOMETRY_TYPES):
             raise CatalogError(f"{where}: geometry_type must be one of {sorted(GEOMETRY_TYPES)}")
         layers[name] = LayerSpec(
             **common,
-            geometry=_relative_file(root, where, "geometry", entry.get("geometry")),
+            geometry=common["attributes"] if columnar else _relative_file(root, where, "geometry", entry.get("geometry")),
             geometry_type=gtype,
             style=_style(where, entry.get("style"), field_names),
         )
@@ -380,6 +394,9 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
         and -90 <= bounds[1] < bounds[3] <= 90
     ):
         raise CatalogError(f"{path}: bounds must be [lon_min, lat_min, lon_max, lat_max] in degrees, minimum before maximum")
+    max_mb = head.get("max_input_mb")
+    if max_mb is not None and not (isinstance(max_mb, (int, float)) and not isinstance(max_mb, bool) and 0 < max_mb <= 1_000_000):
+        raise CatalogError(f"{path}: max_input_mb must be a positive number of megabytes")
     missing = [r for r in SOURCE_ROLES if tables[sources_table].field(r) is None]
     if missing:
         raise CatalogError(f"{path}: the sources table needs fields with the role(s) {', '.join(missing)}")
@@ -401,4 +418,5 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
         layers=layers,
         tables=tables,
         sha256=digest,
+        max_input_mb=None if max_mb is None else float(max_mb),
     )

@@ -43,7 +43,8 @@ def feature_names(data: Dataset, lang: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for layer, frame in data.layers.items():
         spec = data.catalog.layers[layer]
-        names.update(zip(frame[spec.key], frame[name_field(data, layer, lang)]))
+        # Whole columns as lists first: element by element, Arrow-backed text is slow.
+        names.update(zip(frame[spec.key].tolist(), frame[name_field(data, layer, lang)].tolist()))
     return names
 
 
@@ -101,13 +102,13 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
         frame = data.layers[layer]
         count = str(len(frame))
         if spec.style and spec.geometry_type == "Point" and spec.style.by == spec.field("commodity"):
-            counts = Counter(frame[spec.style.by].astype(str))
+            counts = Counter({str(k): int(n) for k, n in frame[spec.style.by].value_counts(dropna=False).items()})
             count += " (" + ", ".join(f"{term(v, lang)} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ")"
         parts.append(label("summary_layer", lang).format(title=layer_title(data, layer, lang), count=count))
         accuracy = spec.field("accuracy")
         if spec.geometry_type == "Point" and accuracy in frame:
             total += len(frame)
-            approx += sum(is_approximate(spec, {accuracy: v}) * n for v, n in Counter(frame[accuracy]).items())
+            approx += sum(is_approximate(spec, {accuracy: v}) * int(n) for v, n in frame[accuracy].value_counts(dropna=False).items())
     sentences = [label("summary_shows", lang).format(parts="; ".join(parts))]
     if total:
         sentences.append(label("summary_approx", lang).format(approx=approx, total=total))
@@ -118,7 +119,7 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
     cited = set()
     for layer in layers:
         spec = data.catalog.layers[layer]
-        for refs in set(data.layers[layer][spec.field("sources")]):
+        for refs in data.layers[layer][spec.field("sources")].dropna().unique():
             cited.update(split_refs(refs))
     sentences.append(label("summary_as_of", lang).format(as_of=data.as_of, sources=len(cited)))
     return " ".join(sentences)

@@ -25,7 +25,7 @@ from kzgeo import backdrop as bd, settings
 from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.backdrop import backdrop_geojson
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.html.fastlayer import FastLayer
+from kzgeo.html.fastlayer import FastLayer, render_verbatim
 from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.errors import MapArgumentError
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
@@ -38,6 +38,36 @@ from kzgeo.provenance import manifest, package_version
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
 
 log = logging.getLogger(__name__)
+
+
+class VerbatimGeoJson(folium.GeoJson):
+    """folium's GeoJson layer, written out without compiling its data as a Jinja template (see ``render_verbatim``)."""
+
+    def render(self, **kwargs):
+        from folium.features import GeoJsonStyleMapper
+        from folium.utilities import get_obj_in_upper_tree
+
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if (self.style or self.highlight) and self.data["features"]:
+            mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        if self.show:  # what folium's Layer.render adds: the call that puts the layer on its parent
+            from folium.map import ElementAddToElement
+
+            self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()), name=self.get_name() + "_add")
+        render_verbatim(self, kwargs)
+
+
+class VerbatimCircle(folium.Circle):
+    """folium's Circle (an uncertainty radius), written out without compiling it as a Jinja template."""
+
+    def render(self, **kwargs):
+        if self.location is None:
+            raise ValueError(f"{self._name} location must be assigned when added directly to map.")
+        render_verbatim(self, kwargs)
 
 _BIND = JsCode(
     """function(feature, layer) {
@@ -119,7 +149,7 @@ def add_layer(
         )
         features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
-            folium.Circle(
+            VerbatimCircle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
                 radius=float(row[uncertainty]) * 1000,
                 interactive=False,
@@ -127,7 +157,7 @@ def add_layer(
                 **uncertainty_style(spec, row),
             ).add_to(group)
     class_name = f"kz-layer-{layer}"
-    folium.GeoJson(
+    VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=title,
         style_function=lambda f: {**path_style(spec, f["properties"]), "className": class_name},
@@ -147,7 +177,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     if spec.style:
         for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
-                values |= set(frame[col].dropna().astype(str))
+                values |= {str(v) for v in frame[col].dropna().unique()}  # distinct first: a cadastre has a million rows
     LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
     return group
 
