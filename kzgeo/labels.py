@@ -16,6 +16,29 @@ LANGUAGES = ("en", "ru", "kk")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "location_exact": "Exact location",
+        "location_within": "Approximate location: within {km} of the point",
+        "headline_basis": "{basis}; source dated {date}",
+        "start_view": "Back to the start view",
+        "layers": "Layers",
+        "choose_heading": "{n} features here: choose one",
+        "zoom_to": "Zoom to {name}",
+        "skip_to_text": "Skip to the map as text",
+        "details": "Details",
+        "headline_of": "one of {n} published figures, which differ: see details",
+        "basis": "basis",
+        "source_dated": "source dated {date}",
+        "figures": "All resource figures",
+        "source_list": "Sources",
+        "in_english": "(in English)",
+        "backdrop_credit": "Backdrop and place names: Natural Earth (public domain)",
+        "tiles_credit": "Tiles © Esri — Esri, DeLorme, NAVTEQ",
+        "m": "m",
+        "drawn_leg": "This leg as drawn: {km} (geodesic)",
+        "route_drawn": "Route {name}: drawn {drawn}; no published length",
+        "route_both": "Route {name}: drawn {drawn}, published {published} ({diff})",
+        "approx_km": "about {n} km",
+        "investment": "Announced investment",
         "name_en": "Name (English)",
         "name_ru": "Name (Russian)",
         "name_kk": "Name (Kazakh)",
@@ -82,6 +105,29 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} shapes at full precision ({size}); click a shape for its details.",
     },
     "ru": {
+        "location_exact": "Точное местоположение",
+        "location_within": "Местоположение приблизительное: в пределах {km} от точки",
+        "headline_basis": "{basis}; источник от {date}",
+        "start_view": "Вернуться к исходному виду",
+        "layers": "Слои",
+        "choose_heading": "Здесь несколько объектов ({n}): выберите один",
+        "zoom_to": "Приблизить: {name}",
+        "skip_to_text": "Перейти к карте в виде текста",
+        "details": "Подробнее",
+        "headline_of": "одна из опубликованных оценок ({n}), они расходятся: см. подробнее",
+        "basis": "основание",
+        "source_dated": "источник от {date}",
+        "figures": "Все оценки ресурсов",
+        "source_list": "Источники",
+        "in_english": "(на английском)",
+        "backdrop_credit": "Подложка и названия мест: Natural Earth (общественное достояние)",
+        "tiles_credit": "Тайлы © Esri — Esri, DeLorme, NAVTEQ",
+        "m": "м",
+        "drawn_leg": "Этот участок на карте: {km} (по геодезической)",
+        "route_drawn": "Маршрут {name}: на карте {drawn}; опубликованной длины нет",
+        "route_both": "Маршрут {name}: на карте {drawn}, опубликовано {published} ({diff})",
+        "approx_km": "около {n} км",
+        "investment": "Объявленные инвестиции",
         "name_en": "Название (англ.)",
         "name_ru": "Название (рус.)",
         "name_kk": "Название (каз.)",
@@ -148,6 +194,29 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} контуров в полной точности ({size}); щёлкните контур, чтобы увидеть сведения о нём.",
     },
     "kk": {
+        "location_exact": "Дәл орны",
+        "location_within": "Орны шамамен: нүктеден {km} шегінде",
+        "headline_basis": "{basis}; дереккөз күні: {date}",
+        "start_view": "Бастапқы көрініске оралу",
+        "layers": "Қабаттар",
+        "choose_heading": "Мұнда бірнеше нысан бар ({n}): біреуін таңдаңыз",
+        "zoom_to": "Жақындату: {name}",
+        "skip_to_text": "Мәтін түріндегі картаға өту",
+        "details": "Толығырақ",
+        "headline_of": "жарияланған бағалаулардың бірі ({n}), олар әртүрлі: толығырақ қараңыз",
+        "basis": "негізі",
+        "source_dated": "дереккөз күні: {date}",
+        "figures": "Ресурстардың барлық бағалаулары",
+        "source_list": "Дереккөздер",
+        "in_english": "(ағылшынша)",
+        "backdrop_credit": "Негіз карта және жер атаулары: Natural Earth (қоғамдық игілік)",
+        "tiles_credit": "Тайлдар © Esri — Esri, DeLorme, NAVTEQ",
+        "m": "м",
+        "drawn_leg": "Картадағы бұл учаске: {km} (геодезиялық)",
+        "route_drawn": "{name} бағыты: картада {drawn}; жарияланған ұзындығы жоқ",
+        "route_both": "{name} бағыты: картада {drawn}, жарияланғаны {published} ({diff})",
+        "approx_km": "шамамен {n} км",
+        "investment": "Жарияланған инвестиция",
         "name_en": "Атауы (ағылш.)",
         "name_ru": "Атауы (орыс.)",
         "name_kk": "Атауы (қаз.)",
@@ -282,6 +351,23 @@ TERMS: dict[str, dict[str, str]] = {
         "approximate location (circle: uncertainty radius)": "шамамен орны (шеңбер: белгісіздік радиусы)",
     },
 }
+
+
+#: ISO 3166-1 alpha-2 codes used in the data, as country names (the popups never show a bare code).
+COUNTRIES: dict[str, dict[str, str]] = {
+    "en": {"CN": "China", "KZ": "Kazakhstan", "RU": "Russia", "UZ": "Uzbekistan", "TM": "Turkmenistan", "KG": "Kyrgyzstan",
+           "AZ": "Azerbaijan", "GE": "Georgia", "AM": "Armenia", "TR": "Türkiye", "IR": "Iran", "US": "United States"},
+    "ru": {"CN": "Китай", "KZ": "Казахстан", "RU": "Россия", "UZ": "Узбекистан", "TM": "Туркменистан", "KG": "Киргизия",
+           "AZ": "Азербайджан", "GE": "Грузия", "AM": "Армения", "TR": "Турция", "IR": "Иран", "US": "США"},
+    "kk": {"CN": "Қытай", "KZ": "Қазақстан", "RU": "Ресей", "UZ": "Өзбекстан", "TM": "Түрікменстан", "KG": "Қырғызстан",
+           "AZ": "Әзербайжан", "GE": "Грузия", "AM": "Армения", "TR": "Түркия", "IR": "Иран", "US": "АҚШ"},
+}
+
+
+def country_names(codes: str, lang: str = "en") -> str:
+    """``"KZ;AZ"`` as ``"Kazakhstan, Azerbaijan"`` in ``lang``; an unknown code stays as it is."""
+    table = COUNTRIES.get(lang, COUNTRIES["en"])
+    return ", ".join(table.get(c.strip(), COUNTRIES["en"].get(c.strip(), c.strip())) for c in str(codes).split(";") if c.strip())
 
 
 def check_language(lang: str) -> str:

@@ -12,6 +12,7 @@ names, before anything is rendered or written.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from kzgeo.dataset import Dataset
 from kzgeo.errors import KzgeoIOError, MapSpecError
 from kzgeo.io.files import read_capped
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import LANGUAGES
+from kzgeo import formats
+from kzgeo.labels import LANGUAGES, label
 from kzgeo.html.render import render_map
-from kzgeo.text import agreements_by_feature
+from kzgeo.text import agreements_by_feature, translated
 from kzgeo.analysis.measures import leg_lengths, route_lengths
 
 #: Keys a spec may have at its top level.
@@ -239,28 +241,50 @@ def _restyled(data: Dataset, styles: dict[str, dict[str, Any]]) -> Dataset:
     return dataclasses.replace(data, catalog=dataclasses.replace(data.catalog, layers=layers))
 
 
-def _length_lines(data: Dataset) -> dict[str, list[str]]:
-    """Per corridor leg: its computed length and every route it belongs to, with both lengths."""
-    lines = {row["id"]: [f"This leg, drawn: {row['computed_km']:,.1f} km (WGS84 geodesic)"] for row in leg_lengths(data).to_dict("records")}
+def approx_km(km: float, lang: str) -> str:
+    """A drawn length to two significant figures, as "about N km": the legs are drawn
+    straight between sourced points, so a tenth of a kilometre would claim a precision
+    the geometry does not have."""
+    if not km or pd.isna(km):
+        return label("approx_km", lang).format(n="0")
+    digits = 1 - int(math.floor(math.log10(abs(km))))
+    return label("approx_km", lang).format(n=formats.number(round(km, digits), lang, digits=max(0, digits)))
+
+
+def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
+    """Per corridor leg: its drawn length and every route it belongs to, with drawn and published lengths."""
+    km = label("km", lang)
+    lines = {row["id"]: [label("drawn_leg", lang).format(km=approx_km(row["computed_km"], lang))] for row in leg_lengths(data).to_dict("records")}
+    routes = data.tables["routes"]
+    names = dict(zip(routes["id"], routes[f"name_{lang}"] if f"name_{lang}" in routes else routes["name_en"]))
     for route in route_lengths(data).to_dict("records"):
+        name = names.get(route["id"], route["name"])
+        drawn = approx_km(route["computed_km"], lang)
         if pd.isna(route["published_km"]):
-            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km; no published length"
+            text = label("route_drawn", lang).format(name=name, drawn=drawn)
         else:
-            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km, published {route['published_km']:,g} km ({route['diff_pct']:+.1f} %)"
+            diff = formats.number(round(route["diff_pct"]), lang, digits=0)
+            text = label("route_both", lang).format(
+                name=name, drawn=drawn, published=f"{formats.number(route['published_km'], lang)} {km}",
+                diff=("+" if route["diff_pct"] > 0 else "") + diff + " %",
+            )
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)
     return lines
 
 
-def _agreement_details(data: Dataset) -> dict[str, list[str]]:
-    """Per feature id: the date, title and summary of each agreement that concerns it."""
-    return {fid: [f"{r['date']} {r['title_en']}: {r['summary']}" for r in rows] for fid, rows in agreements_by_feature(data).items()}
+def _agreement_details(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
+    """Per feature id: the date, title and summary of each agreement that concerns it, in ``lang``."""
+    return {
+        fid: [f"{formats.date(r['date'], lang)}. {translated(data, 'agreements', r, 'title_en', lang)}: {translated(data, 'agreements', r, 'summary', lang)}" for r in rows]
+        for fid, rows in agreements_by_feature(data).items()
+    }
 
 
 def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:
     extras: dict[str, dict[str, list[tuple[str, list[str]]]]] = {layer: {} for layer in shown}
     for extra in spec.popup_extras:
-        per_feature = _length_lines(data) if extra == "lengths" else _agreement_details(data)
+        per_feature = _length_lines(data, spec.lang) if extra == "lengths" else _agreement_details(data, spec.lang)
         for layer in shown:
             for fid in data.layers[layer]["id"]:
                 if per_feature.get(fid):

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from kzgeo.dataset import Dataset
+from kzgeo import formats
+from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import label, term
+from kzgeo.labels import country_names, label, term
 from kzgeo.style import is_approximate
 
 
@@ -113,13 +114,13 @@ def agreements_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
     return by_feature
 
 
-def agreement_items(data: Dataset) -> list[dict[str, Any]]:
-    """The agreements table as dated items, oldest first, each with the feature ids it concerns."""
+def agreement_items(data: Dataset, lang: str = "en") -> list[dict[str, Any]]:
+    """The agreements table as dated items, oldest first, each with the feature ids it concerns and its title in ``lang``."""
     table = data.tables.get("agreements")
     if table is None:
         return []
     items = [
-        {"id": r["id"], "date": str(r["date"]), "title": r["title_en"], "features": split_refs(r["features"])}
+        {"id": r["id"], "date": str(r["date"]), "title": translated(data, "agreements", r, "title_en", lang), "features": split_refs(r["features"])}
         for r in table.to_dict("records")
     ]
     return sorted(items, key=lambda a: (a["date"], a["id"]))
@@ -153,6 +154,79 @@ def resource_line(row: dict[str, Any]) -> str:
     return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
 
 
-def agreement_lines(data: Dataset) -> dict[str, list[str]]:
-    """Per feature id, the agreements that concern it as plain-text popup lines, oldest first."""
-    return {fid: [f"{r['date']}: {r['title_en']} ({r['parties']})" for r in rows] for fid, rows in agreements_by_feature(data).items()}
+def agreement_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
+    """Per feature id, the agreements that concern it as plain-text popup lines in ``lang``, oldest first."""
+    return {
+        fid: [f"{formats.date(r['date'], lang)}: {translated(data, 'agreements', r, 'title_en', lang)} ({translated(data, 'agreements', r, 'parties', lang)})" for r in rows]
+        for fid, rows in agreements_by_feature(data).items()
+    }
+
+
+def translation_field(data: Dataset, table: str, field: str, lang: str) -> str | None:
+    """The column that holds ``field`` of ``table`` in ``lang`` (``title_ru`` for ``title_en``), if the data has one."""
+    spec = data.catalog.all_tables[table]
+    base = field[:-3] if field.endswith("_en") else field
+    wanted = f"{base}_{lang}"
+    return wanted if wanted in spec.field_names else None
+
+
+def translated(data: Dataset, table: str, row: dict[str, Any], field: str, lang: str) -> str:
+    """``row[field]`` in ``lang``: its translation column where filled, else the English text marked as such."""
+    value = cell_value(row.get(field))
+    if value is None:
+        return ""
+    if lang == "en":
+        return str(value)
+    column = translation_field(data, table, field, lang)
+    if column and cell_value(row.get(column)) is not None:
+        return str(row[column])
+    return f"{value} {label('in_english', lang)}"
+
+
+def translatable_fields(data: Dataset, table: str) -> list[str]:
+    """Free-text fields of ``table`` that have translation columns (the columns themselves excluded)."""
+    spec = data.catalog.all_tables[table]
+    names = set(spec.field_names)
+    out = []
+    for f in spec.fields:
+        if f.name.startswith("name_") or f.name.endswith(("_ru", "_kk")):
+            continue
+        if translation_field(data, table, f.name, "ru") or translation_field(data, table, f.name, "kk"):
+            out.append(f.name)
+    return [n for n in out if n in names]
+
+
+#: Resource bases from the most to the least checkable: the headline figure is the first kind a deposit has.
+BASIS_RANK = ("JORC", "Soviet-era", "forecast", "company claim")
+#: Words under which a figure counts as the deposit's primary commodity.
+_COMMODITY_WORDS = {"tungsten": ("tungsten", "wo3"), "rare earths": ("rare",), "iron ore": ("iron",)}
+
+
+def figure_text(row: dict[str, Any], lang: str) -> str:
+    """One resource figure as "142 kt WO3" with the locale's number format."""
+    return f"{formats.number(row['quantity'], lang, digits=3)} {row['unit']} {row['commodity']}"
+
+
+def headline_figure(data: Dataset, fid: str, primary: str | None, lang: str) -> tuple[dict[str, Any], int] | None:
+    """The one figure a briefing card leads with, and how many figures the deposit has.
+
+    The most checkable basis first (JORC, then Soviet-era reserves, forecasts,
+    company claims), a figure for the primary commodity before one for ore or a
+    by-product, then table order. The card says how many other figures there are.
+    """
+    table = data.tables.get("resources")
+    if table is None:
+        return None
+    rows = table[table["deposit"] == fid].to_dict("records")
+    if not rows:
+        return None
+    words = _COMMODITY_WORDS.get(str(primary), (str(primary).lower(),))
+
+    def score(item):
+        index, row = item
+        basis = BASIS_RANK.index(row["basis"]) if row["basis"] in BASIS_RANK else len(BASIS_RANK)
+        matches = any(w in str(row["commodity"]).lower() for w in words)
+        return (basis, 0 if matches else 1, index)
+
+    best = min(enumerate(rows), key=score)[1]
+    return best, len(rows)

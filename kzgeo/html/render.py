@@ -14,37 +14,39 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
+import shapely.ops
 from folium import plugins
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from kzgeo import backdrop as bd, settings
+from kzgeo import backdrop as bd, formats, settings
 from kzgeo.html.page import CdnMap, Page, SelfContainedMap
-from kzgeo.backdrop import backdrop_geojson
+from kzgeo.backdrop import EXTENT, backdrop_geojson
+from kzgeo.places import place_labels, places
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.html.fastlayer import FastLayer
-from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
+from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, PlaceLabels, Picker, ScaleBar, SkipLink, StartView, TextPanel, Timeline, ZoomControl, ZoomTo
 from kzgeo.errors import MapSpecError
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import check_language, label, labels_for, term
-from kzgeo.html.popup import esc, popup_html, text_panel_html, tooltip_html
+from kzgeo.labels import check_language, country_names, label, labels_for, term
+from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, figure_text, headline_figure, layer_title, map_summary, name_field, ref_fields, source_lines, table_rows, translated
 from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
 
 _BIND = JsCode(
     """function(feature, layer) {
-        layer.bindTooltip(feature.properties._tooltip);
-        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [360, 20]});
+        layer.bindTooltip(feature.properties._tooltip, {sticky: !layer.getLatLng});
     }"""
 )
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER, "attribution": bd.ATTRIBUTION}
+_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
 _PANEL_ID = "kz-text"
 _CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
+_VIEW_LABELS = ["start_view", "layers"]
 _TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
 _RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1, "Point": 2}
 
@@ -53,24 +55,92 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
+#: Field names that hold ";"-separated ISO country codes (shown as country names).
+_COUNTRY_FIELDS = ("country", "countries")
+
+
+def _shown_value(data: Dataset, layer: str, row: dict[str, Any], key: str, lang: str, names: dict[str, str], enums: set[str], refs: set[str]) -> str | None:
+    """One attribute as a reader sees it: a term translated, a code as a country, an id as a name, a number by locale."""
+    value = cell_value(row.get(key))
+    if value is None:
+        return None
+    if key in enums:
+        return term(str(value), lang)
+    if key in refs:
+        return names.get(value, str(value))
+    if key in _COUNTRY_FIELDS:
+        return country_names(value, lang)
+    if key.endswith("_usd_m") and isinstance(value, (int, float)):
+        return formats.usd(value * 1e6, lang)
+    if isinstance(value, float):
+        return formats.number(value, lang)
+    if isinstance(value, str):
+        return translated(data, layer, row, key, lang)
+    return str(value)
+
+
+def card(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> tuple[dict[str, Any], list[str]]:
+    """A feature's briefing card as plain text, and the sources it cites.
+
+    Headline first: the name in ``lang``, the catalog words (commodity,
+    status, mode...) translated, how well the location is known, and for a
+    deposit one resource figure with its basis and source date
+    (:func:`kzgeo.text.headline_figure`). Everything else goes into the
+    collapsed details.
+    """
+    spec = data.catalog.layers[layer]
     enums = enum_fields(data, layer)
-    shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
-    for key in enums:
-        if isinstance(shown.get(key), str):
-            shown[key] = term(shown[key], lang)
-    for key in ref_fields(data, layer):
-        if shown.get(key) in names:
-            shown[key] = names[shown[key]]
+    refs = ref_fields(data, layer)
+    name_key = name_field(data, layer, lang)
+    skip = {"id", "sources", "geometry", "uncertainty_km", "location_accuracy"} | {k for k in row if k.startswith(("name_", "_"))}
+    skip |= {k for k in row if k.endswith(("_ru", "_kk"))}
+    facts = []
+    headline_enums = [f.name for f in spec.fields if f.type == "enum" and f.name != "location_accuracy" and cell_value(row.get(f.name)) is not None]
+    if headline_enums:
+        words = [term(str(row[k]), lang) for k in headline_enums]
+        facts.append(" · ".join(w[:1].upper() + w[1:] for w in words))
+    for key in _COUNTRY_FIELDS:
+        if cell_value(row.get(key)) is not None:
+            facts.append(f"{label(key, lang)}: {country_names(row[key], lang)}")
+            skip.add(key)
+    if cell_value(row.get("location_accuracy")) is not None:
+        if is_approximate(row):
+            radius = f"{formats.number(row['uncertainty_km'], lang)} {label('km', lang)}"
+            facts.append(label("location_within", lang).format(km=radius))
+        else:
+            facts.append(label("location_exact", lang))
+    headline = note = None
     resources, resource_refs = resource_lines(data, row["id"])
-    refs = list(dict.fromkeys(split_refs(row["sources"]) + resource_refs))
-    return popup_html(
-        shown,
-        name_field=name_field(data, layer, lang),
-        cited=data.cited(";".join(refs)),
-        extra_sections=[("resources", resources), ("agreements", agreements.get(row["id"], [])), *extras],
-        lang=lang,
-    )
+    best = headline_figure(data, row["id"], row.get(spec.style.by) if spec.style else None, lang)
+    figure_refs: list[str] = []
+    if best:
+        figure, count = best
+        headline = figure_text(figure, lang)
+        cited = data.cited(figure["sources"])
+        note = label("headline_basis", lang).format(basis=term(figure["basis"], lang), date=formats.date(cited[0]["date"], lang) if cited else "?")
+        if count > 1:
+            note += "; " + label("headline_of", lang).format(n=count)
+        figure_refs = split_refs(figure["sources"])
+    section_list = list(extras)
+    lengths = [lines for heading, lines in section_list if heading == "lengths"]
+    if lengths and lengths[0] and not headline:
+        headline = lengths[0][0]
+    rows = []
+    for key in row:
+        if key in skip or key in enums:
+            continue
+        shown = _shown_value(data, layer, row, key, lang, names, enums, refs)
+        if shown is not None and shown != "":
+            caption = label("investment", lang) if key.endswith("_usd_m") else label(key, lang)
+            rows.append((caption, shown))
+    sections = [("figures" if resources else "resources", resources), ("agreements", agreements.get(row["id"], [])), *section_list]
+    all_refs = list(dict.fromkeys(figure_refs + split_refs(row["sources"]) + resource_refs))
+    return {"name": row.get(name_key) or row["id"], "facts": facts, "headline": headline, "headline_note": note, "rows": rows, "sections": sections}, all_refs
+
+
+def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
+    content, refs = card(data, layer, row, names, lang, agreements, extras)
+    return card_html(content, cited=data.cited(";".join(refs)), lang=lang)
 
 
 def add_layer(
@@ -94,13 +164,15 @@ def add_layer(
     style_fields = {label_field, "location_accuracy"}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
-    agreements = agreement_lines(data)
+    agreements = agreement_lines(data, lang)
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
     for row in sorted(frame.to_dict("records"), key=is_approximate):
         props = {k: cell_value(row[k]) for k in sorted(style_fields) if k in row}
         props.update(
             id=row["id"],
+            _name=cell_value(row[label_field]) or row["id"],
+            _kind=title,
             _tooltip=tooltip_html(row[label_field]),
             _popup=_popup_for(data, layer, row, names, lang, agreements, (popup_extras or {}).get(row["id"], ())),
         )
@@ -171,6 +243,27 @@ def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_containe
     plugins.MiniMap(tile_layer=folium.TileLayer(minimap_tiles), position="bottomleft", width=150, height=120, zoom_level_offset=-4).add_to(fmap)
 
 
+def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
+    """Every source the page's features, their figures and agreements cite, by publisher and date."""
+    ids: set[str] = set()
+    shown: set[str] = set()
+    for layer in names:
+        frame = data.layers[layer]
+        shown |= set(frame["id"])
+        for refs in frame["sources"]:
+            ids.update(split_refs(refs))
+    for name, table in data.tables.items():
+        if "sources" not in table.columns or name == data.catalog.sources_table:
+            continue
+        for row in table.to_dict("records"):
+            linked = {cell_value(row.get(k)) for k in ("deposit",)} | set(split_refs(row.get("features") or ""))
+            if linked & shown or "deposit" not in row and "features" not in row:
+                ids.update(split_refs(row["sources"]))
+    ids &= set(data.sources.index)
+    rows = [data.sources.loc[i].to_dict() for i in ids]
+    return sorted(rows, key=lambda r: (str(r["publisher"]).lower(), str(r["date"]), str(r["title"])))
+
+
 def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str) -> None:
     tables = []
     for layer in names:
@@ -185,9 +278,75 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
         summary_heading=label("summary", lang),
         summary=map_summary(data, names, lang),
         tables=tables,
-        footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=data.as_of),
+        footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=formats.date(data.as_of, lang)),
+        sources=source_list_html(label("source_list", lang), _page_sources(data, names)),
     )
     TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
+
+
+def layers_with_role(data: Dataset, role: str, shown: list[str]) -> list[str]:
+    """The shown layers that play ``role`` in the catalog (``deposits``, ``nodes``, ``legs``)."""
+    return [n for n in shown if getattr(data.catalog.layers[n], "role", None) == role or (not hasattr(data.catalog.layers[n], "role") and n == _LEGACY_ROLES.get(role))]
+
+
+#: Until every catalog declares roles: the shipped layer names.
+_LEGACY_ROLES = {"deposits": "deposits", "nodes": "nodes", "legs": "corridors"}
+
+
+def _role_field(data: Dataset, layer: str, role: str, legacy: str) -> str | None:
+    spec = data.catalog.layers[layer]
+    if hasattr(spec, "field"):
+        found = spec.field(role)
+        if found:
+            return found
+    return legacy if legacy in spec.field_names else None
+
+
+def _line_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
+    """Each corridor (TRIPP, the Middle Corridor) of the shown leg layers: its name, label point and extent."""
+    groups = []
+    for layer in layers_with_role(data, "legs", shown):
+        frame = data.layers[layer]
+        key = _role_field(data, layer, "corridor", "corridor")
+        if key is None or frame.empty:
+            continue
+        for value, part in frame.groupby(key, sort=True):
+            union = shapely.union_all(part.geometry.values)
+            lon0, lat0, lon1, lat1 = union.bounds
+            centre = shapely.Point((lon0 + lon1) / 2, (lat0 + lat1) / 2)
+            anchor = shapely.ops.nearest_points(union, centre)[0]
+            groups.append({"name": value, "lon": anchor.x, "lat": anchor.y, "bounds": [lon0, lat0, lon1, lat1]})
+    return groups
+
+
+def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, Any]]:
+    """Every label the page may draw, in the order they are placed (deposits first and always)."""
+    items: list[dict[str, Any]] = []
+    taken = []
+    for layer in layers_with_role(data, "deposits", shown):
+        key = name_field(data, layer, lang)
+        for row in data.layers[layer].to_dict("records"):
+            items.append({"kind": "deposit", "text": row[key], "lon": row["geometry"].x, "lat": row["geometry"].y, "minzoom": 0, "always": True, "gap": 11})
+    for group in _line_groups(data, shown):
+        if group["bounds"][2] - group["bounds"][0] < 3:  # a small corridor (TRIPP) is named at every zoom
+            items.append({"kind": "corridor", "text": term(group["name"], lang), "lon": group["lon"], "lat": group["lat"], "minzoom": 0, "gap": 8})
+    nodes = []
+    for layer in layers_with_role(data, "nodes", shown):
+        key = name_field(data, layer, lang)
+        kind = data.catalog.layers[layer].style.by if data.catalog.layers[layer].style else None
+        for row in data.layers[layer].to_dict("records"):
+            major = kind is None or row.get(kind) != "junction"
+            nodes.append({"kind": "node", "text": row[key], "lon": row["geometry"].x, "lat": row["geometry"].y, "minzoom": 4 if major else 5.5, "gap": 7})
+            taken.append((row["geometry"].x, row["geometry"].y))
+    package = place_labels(lang, taken)
+    rank = {"country": 0, "sea": 1, "lake": 2, "capital": 3}
+    items += sorted((p for p in package if p["kind"] in rank), key=lambda p: rank[p["kind"]])
+    items += sorted(nodes, key=lambda n: n["minzoom"])
+    items += [p for p in package if p["kind"] not in rank]
+    for item in items:
+        item["lon"] = round(float(item["lon"]), 4)
+        item["lat"] = round(float(item["lat"]), 4)
+    return items
 
 
 def render_map(
@@ -224,28 +383,37 @@ def render_map(
     data = keep_features(data, filters)
     map_title = title or term(data.catalog.title, lang)
     page = Page(lang=lang, title=esc(map_title))
-    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25, zoom_control=False)
+    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=False, zoom_snap=0.25, zoom_control=False)
     page.add_child(fmap)
+    SkipLink(label("skip_to_text", lang), _PANEL_ID).add_to(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    backdrop = Backdrop(backdrop_geojson(), _BACKDROP_STYLE)
+    backdrop = Backdrop(backdrop_geojson(), {**_BACKDROP_STYLE, "lakes": places()["water"], "attribution": label("backdrop_credit", lang)})
     backdrop.add_to(fmap)
     tiles = basemap or settings.basemap
     if tiles != "none":
-        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE).add_to(fmap)
-    MapTitle(map_title, f"{label('as_of', lang)} {data.as_of}").add_to(fmap)
+        attr = label("tiles_credit", lang) if tiles == settings.basemap else None
+        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
+    MapTitle(map_title, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}").add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
     groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    small = [g for g in groups if _feature_layers(g)]
+    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in _line_groups(data, names) if g["bounds"][2] - g["bounds"][0] < 3]
+    if zoom_places:
+        ZoomTo(zoom_places, {"zoom_to": label("zoom_to", lang)}).add_to(fmap)
     _add_text_panel(fmap, data, names, lang)
-    Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
+    Timeline(agreement_items(data, lang), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(manifest(data, lang=lang, layers=names)).add_to(fmap)
+    ScaleBar({"km": label("km", lang), "m": label("m", lang)}).add_to(fmap)
+    Picker([gj for g in small for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
+    PlaceLabels(_label_items(data, names, lang)).add_to(fmap)
     bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
-    # Keep the features clear of the controls: tools on the left, title, layers and legends on the right.
-    fmap.fit_bounds(
-        [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],
-        padding_top_left=(175, 20),
-        padding_bottom_right=(350, 20),
-    )
+    # The page fits these bounds itself, clear of the controls at whatever width it opens (controls.js startView).
+    StartView(
+        [[float(bounds[:, 1].min()), float(bounds[:, 0].min())], [float(bounds[:, 3].max()), float(bounds[:, 2].max())]],
+        list(EXTENT),
+        labels_for(_VIEW_LABELS, lang),
+    ).add_to(fmap)
     return fmap
