@@ -1,8 +1,14 @@
-"""What layers exist: files, keys, field types, geometry types and styles.
+"""What layers exist: files, keys, roles, field types, geometry types and styles.
 
 The catalog (``layers/catalog.toml``) is the single declaration of the data.
-Everything else -- loading, validation, styling, export -- reads it, so that
-better data can be dropped in by replacing a file and, at most, a line here.
+Everything else -- loading, validation, styling, export, analysis -- reads it,
+so that better data can be dropped in by replacing a file and, at most, a line
+here. The code never names a layer, table or field of a dataset: it asks the
+catalog which layer plays a *role* (:data:`TABLE_ROLES`: the deposits, the
+corridor legs, the sources...) and which field of it plays a field role (the
+legs' ``from`` and ``to`` nodes, a row's ``sources``...), and which fields hold
+names in which language. Rename every layer, table and field consistently and
+kzgeo works as before.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importlib.resources import files
+
+from kzgeo import settings
 from kzgeo.errors import CatalogError, KzgeoIOError
 from kzgeo.io.files import read_capped
 
@@ -20,8 +29,13 @@ CATALOG_NAME = "catalog.toml"
 FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "refs"})
 #: A catalog is a short hand-written file; anything bigger is not one.
 MAX_CATALOG_BYTES = 1024 * 1024
-#: Columns every map and export reads from the sources table.
-SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
+#: What a layer or table can be to kzgeo. A dataset may lack any of them; a
+#: command that needs a missing one says so (:meth:`Catalog.require`).
+TABLE_ROLES = ("deposits", "legs", "nodes", "routes", "figures", "agreements", "sources")
+#: Field roles every map and export reads from the sources table.
+SOURCE_ROLES = ("publisher", "title", "date", "url")
+#: Languages a name or label may be declared in.
+LANGUAGES = ("en", "ru", "kk")
 #: Jinja's opening markers. folium/branca run the script they generate through
 #: Jinja a second time, so data holding one of these would be evaluated as a
 #: template (up to running Python) when a map is built; kzgeo refuses them.
@@ -41,6 +55,14 @@ class FieldSpec:
     required: bool = False
     values: tuple[str, ...] = ()
     to: tuple[str, ...] = ()
+    #: What the field is to kzgeo (``"sources"``, ``"from"``, ``"status"``...), if anything.
+    role: str | None = None
+    #: The language of a name field (``"en"``, ``"ru"``, ``"kk"``).
+    lang: str | None = None
+    #: The caption readers see, per language.
+    label: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: For a translation column: the field whose text it holds in ``lang`` (``title_ru`` translates ``title_en``).
+    translates: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,10 +86,43 @@ class TableSpec:
     attributes: str
     key: str
     fields: tuple[FieldSpec, ...]
+    #: What the table is to kzgeo (one of :data:`TABLE_ROLES`), if anything.
+    role: str | None = None
 
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def field(self, role: str) -> str | None:
+        """The name of the field playing ``role``, or None when the table has none."""
+        return next((f.name for f in self.fields if f.role == role), None)
+
+    def spec_of(self, name: str) -> FieldSpec | None:
+        """The spec of the field called ``name``."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Language -> the field holding names in it, as declared (``lang = "ru"``)."""
+        return {f.lang: f.name for f in self.fields if f.lang and not f.translates}
+
+    def translations_of(self, name: str) -> dict[str, str]:
+        """Language -> the column translating field ``name`` (declared with ``translates``)."""
+        return {f.lang: f.name for f in self.fields if f.translates == name and f.lang}
+
+    def translation_of(self, name: str, lang: str) -> str | None:
+        """The column holding field ``name`` in ``lang``, or None when it has none."""
+        return self.translations_of(name).get(lang)
+
+    @property
+    def translation_fields(self) -> set[str]:
+        """Every translation column (shown in place of the field it translates, never on its own)."""
+        return {f.name for f in self.fields if f.translates}
+
+    def name_in(self, lang: str) -> str:
+        """The field holding names in ``lang``, else in English, else the key."""
+        names = self.names
+        return names.get(lang) or names.get("en") or self.key
 
 
 @dataclass(frozen=True)
@@ -76,8 +131,12 @@ class LayerSpec(TableSpec):
 
     geometry: str = ""
     geometry_type: str = "Point"
-    name_field: str = "name_en"
     style: StyleSpec | None = None
+
+    @property
+    def name_field(self) -> str:
+        """The field naming each feature by default (English)."""
+        return self.name_in("en")
 
 
 @dataclass(frozen=True)
@@ -92,6 +151,22 @@ class Catalog:
     tables: dict[str, TableSpec]
     #: SHA-256 of the catalog file as it was parsed.
     sha256: str = ""
+
+    def name_for(self, role: str) -> str | None:
+        """The layer or table playing ``role`` (one of :data:`TABLE_ROLES`), or None."""
+        return next((name for name, spec in self.all_tables.items() if spec.role == role), None)
+
+    def require(self, role: str, purpose: str) -> str:
+        """The layer or table playing ``role``; a :class:`CatalogError` saying ``purpose`` needs it otherwise."""
+        name = self.name_for(role)
+        if name is None:
+            raise CatalogError(f"{self.root / CATALOG_NAME}: no layer or table has role = \"{role}\", which {purpose} needs")
+        return name
+
+    def spec_for(self, role: str) -> TableSpec | None:
+        """The spec of the layer or table playing ``role``, or None."""
+        name = self.name_for(role)
+        return None if name is None else self.all_tables[name]
 
     def path(self, relative: str) -> Path:
         """Absolute path of a file the catalog names, refused if it would leave root."""
@@ -120,6 +195,16 @@ def _strings(where: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _translates(where: str, name: str, rule: dict) -> str | None:
+    """The field a translation column translates; it must say its language too."""
+    target = rule.get("translates")
+    if target is None:
+        return None
+    if not (isinstance(target, str) and target) or rule.get("lang") is None or rule.get("role") is not None:
+        raise CatalogError(f"{where}: field {name!r}: `translates` names a field and goes with `lang` (and no role)")
+    return target
+
+
 def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     specs = []
     for name, rule in _mapping(f"{where} fields", raw).items():
@@ -127,19 +212,44 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
             raise CatalogError(f"{where}: a field may not be called 'geometry' (that is the geometry column)")
         if not isinstance(rule, dict) or not _is_one_of(rule.get("type"), FIELD_TYPES):
             raise CatalogError(f"{where}: field {name!r} needs a type, one of {sorted(FIELD_TYPES)}")
+        role, lang = rule.get("role"), rule.get("lang")
+        if role is not None and not (isinstance(role, str) and role):
+            raise CatalogError(f"{where}: field {name!r} role must be a word")
+        if lang is not None and lang not in LANGUAGES:
+            raise CatalogError(f"{where}: field {name!r} lang must be one of {list(LANGUAGES)}")
         spec = FieldSpec(
             name=name,
             type=rule["type"],
             required=rule.get("required", False) is True,
             values=_strings(f"{where}: field {name!r} values", rule.get("values", [])),
             to=_strings(f"{where}: field {name!r} to", rule.get("to", [])),
+            role=role,
+            lang=lang,
+            label=_labels(f"{where}: field {name!r} label", rule.get("label", {})),
+            translates=_translates(where, name, rule),
         )
         if spec.type == "enum" and not spec.values:
             raise CatalogError(f"{where}: enum field {name!r} needs `values`")
         if spec.type in ("ref", "refs") and not spec.to:
             raise CatalogError(f"{where}: {spec.type} field {name!r} needs `to` (the table(s) it refers to)")
         specs.append(spec)
+    names = {s.name: s for s in specs}
+    for spec in specs:
+        if spec.translates and (spec.translates not in names or names[spec.translates].type != "str" or spec.type != "str"):
+            raise CatalogError(f"{where}: field {spec.name!r} translates {spec.translates!r}, which must be a text (str) field of the same table")
+    for attr in ("role", "lang"):
+        seen = [getattr(s, attr) for s in specs if getattr(s, attr) and not s.translates]
+        if twice := sorted({v for v in seen if seen.count(v) > 1}):
+            raise CatalogError(f"{where}: {attr} {twice[0]!r} is given to more than one field")
     return tuple(specs)
+
+
+def _labels(where: str, raw: object) -> dict[str, str]:
+    """A caption per language: ``{ en = "...", ru = "...", kk = "..." }``."""
+    labels = _mapping(where, raw)
+    if not all(lang in LANGUAGES and isinstance(text, str) for lang, text in labels.items()):
+        raise CatalogError(f"{where}: must map languages {list(LANGUAGES)} to text")
+    return dict(labels)
 
 
 def _relative_file(root: Path, where: str, key: str, name: object) -> str:
@@ -160,8 +270,12 @@ def _relative_file(root: Path, where: str, key: str, name: object) -> str:
 def _table(root: Path, kind: str, name: str, raw: object, file_key: str) -> dict:
     where = f"{CATALOG_NAME} [{kind}.{name}]"
     raw = _mapping(where, raw)
+    role = raw.get("role")
+    if role is not None and role not in TABLE_ROLES:
+        raise CatalogError(f"{where}: role must be one of {list(TABLE_ROLES)}")
     common = dict(
         name=name,
+        role=role,
         title=str(raw.get("title", name)),
         abstract=str(raw.get("abstract", "")),
         attributes=_relative_file(root, where, file_key, raw.get(file_key)),
@@ -231,13 +345,26 @@ def _read_toml(root: Path) -> tuple[dict, str]:
         raise CatalogError(f"{path}: not a valid TOML file ({exc})") from None
 
 
-def read_catalog(layers_dir: str | Path) -> Catalog:
+def shipped_layers() -> Path:
+    """The layers installed with kzgeo (package data; ``layers/`` in the repository is the copy people edit)."""
+    return Path(str(files("kzgeo").joinpath("data", "layers")))
+
+
+def default_layers_dir() -> Path:
+    """``settings.layers_dir``; unset, ``./layers`` when it holds a catalog, else :func:`shipped_layers`."""
+    if settings.layers_dir is not None:
+        return Path(settings.layers_dir)
+    local = Path("layers")
+    return local if (local / CATALOG_NAME).is_file() else shipped_layers()
+
+
+def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     """Parse ``catalog.toml`` in ``layers_dir`` into a :class:`Catalog`.
 
     Raises :class:`CatalogError` naming the file and entry when the catalog is
     missing, is not TOML, or declares something inconsistent.
     """
-    root = Path(layers_dir)
+    root = Path(layers_dir) if layers_dir is not None else default_layers_dir()
     path = root / CATALOG_NAME
     raw, digest = _read_toml(root)
     _check_text("", raw)
@@ -250,14 +377,10 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
         gtype = entry.get("geometry_type")
         if not _is_one_of(gtype, GEOMETRY_TYPES):
             raise CatalogError(f"{where}: geometry_type must be one of {sorted(GEOMETRY_TYPES)}")
-        name_field = entry.get("name_field", "id")
-        if name_field not in field_names:
-            raise CatalogError(f"{where}: name_field must name one of its fields")
         layers[name] = LayerSpec(
             **common,
             geometry=_relative_file(root, where, "geometry", entry.get("geometry")),
             geometry_type=gtype,
-            name_field=name_field,
             style=_style(where, entry.get("style"), field_names),
         )
     tables = {
@@ -267,9 +390,13 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
     both = sorted(set(layers) & set(tables))
     if both:
         raise CatalogError(f"{path}: {', '.join(both)} is declared both as a layer and as a table")
-    sources_table = str(head.get("sources_table", "sources"))
-    if sources_table not in tables:
-        raise CatalogError(f"{path}: sources_table {sources_table!r} is not declared under [tables]")
+    for role in TABLE_ROLES:
+        playing = [n for n, s in {**layers, **tables}.items() if s.role == role]
+        if len(playing) > 1:
+            raise CatalogError(f"{path}: role {role!r} is given to more than one layer or table ({', '.join(playing)})")
+    sources_table = next((n for n, s in tables.items() if s.role == "sources"), None)
+    if sources_table is None:
+        raise CatalogError(f'{path}: no table has role = "sources"; every feature must cite its sources')
     bounds = head.get("bounds", [-180, -90, 180, 90])
     if not (
         isinstance(bounds, list)
@@ -279,14 +406,14 @@ def read_catalog(layers_dir: str | Path) -> Catalog:
         and -90 <= bounds[1] < bounds[3] <= 90
     ):
         raise CatalogError(f"{path}: bounds must be [lon_min, lat_min, lon_max, lat_max] in degrees, minimum before maximum")
-    missing = [f for f in SOURCE_FIELDS if f not in tables[sources_table].field_names]
+    missing = [r for r in SOURCE_ROLES if tables[sources_table].field(r) is None]
     if missing:
-        raise CatalogError(f"{path}: the sources table needs the field(s) {', '.join(missing)}")
+        raise CatalogError(f"{path}: the sources table needs fields with the role(s) {', '.join(missing)}")
     known = {**layers, **tables}
     for spec in known.values():
-        cites = next((f for f in spec.fields if f.name == "sources"), None)
+        cites = next((f for f in spec.fields if f.role == "sources"), None)
         if spec.name != sources_table and not (cites and cites.type == "refs" and cites.to == (sources_table,) and cites.required):
-            raise CatalogError(f"{path}: {spec.name} needs a required field `sources` of type refs to {sources_table!r}")
+            raise CatalogError(f'{path}: {spec.name} needs a required field with role = "sources", of type refs to {sources_table!r}')
     for spec in known.values():
         for f in spec.fields:
             missing = [t for t in f.to if t not in known]

@@ -18,8 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kzgeo import settings
-from kzgeo.catalog import Catalog, TableSpec, read_catalog
+from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
 from kzgeo.errors import LayersInvalid, Problem
 from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
@@ -43,10 +42,42 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     file_hashes: dict[str, str] = field(default_factory=dict)
 
+    def frame_for(self, role: str) -> pd.DataFrame | None:
+        """The layer (GeoDataFrame) or table playing ``role`` in the catalog, or None."""
+        name = self.catalog.name_for(role)
+        if name is None:
+            return None
+        return self.layers[name] if name in self.layers else self.tables[name]
+
+    def records(self, role: str, *field_roles: str, optional: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of the layer or table playing ``role`` as dicts keyed by ``id``, ``field_roles`` and ``optional``.
+
+        Empty when the dataset has no such table or the table lacks one of
+        ``field_roles`` (an ``optional`` role it lacks comes out as None): a
+        map shows agreements or figures only where the catalog declares them.
+        """
+        name = self.catalog.name_for(role)
+        if name is None:
+            return []
+        spec = self.catalog.all_tables[name]
+        fields = {r: spec.field(r) for r in (*field_roles, *optional)}
+        if any(fields[r] is None for r in field_roles):
+            return []
+        frame = self.frame_for(role)
+        columns = {"id": frame[spec.key]} | {r: frame[f] if f else None for r, f in fields.items()}
+        return pd.DataFrame(columns, index=frame.index).to_dict("records")
+
     @property
     def sources(self) -> pd.DataFrame:
-        """The sources table, indexed by source id."""
-        return self.tables[self.catalog.sources_table].set_index("id", drop=False)
+        """The sources, one row per source id (the index), as ``id``, ``publisher``, ``title``, ``date``, ``url``.
+
+        The columns are kzgeo's names for the sources' roles, whatever the
+        catalog calls the fields, so every output cites in the same words.
+        """
+        spec = self.catalog.tables[self.catalog.sources_table]
+        table = self.tables[self.catalog.sources_table]
+        columns = {"id": table[spec.key]} | {role: table[spec.field(role)] for role in SOURCE_ROLES}
+        return pd.DataFrame(columns).set_index(table[spec.key].rename(None), drop=False)
 
     @property
     def as_of(self) -> str:
@@ -54,7 +85,7 @@ class Dataset:
         return str(self.sources["date"].max())
 
     def cited(self, refs: Any) -> list[dict[str, Any]]:
-        """The source rows a ``sources`` cell cites, in the order cited."""
+        """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`)."""
         table = self.sources
         return [table.loc[sid].to_dict() for sid in split_refs(refs)]
 
@@ -129,7 +160,7 @@ def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
     An empty list means the layers are valid. The catalog itself must parse;
     if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
     """
-    catalog = read_catalog(layers_dir or settings.layers_dir)
+    catalog = read_catalog(layers_dir)
     return _read_all(catalog)[2]
 
 
@@ -146,7 +177,7 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     Raises :class:`~kzgeo.errors.LayersInvalid` listing every problem when any
     file is malformed, any join key is unmatched or any reference is unknown.
     """
-    catalog = read_catalog(layers_dir or settings.layers_dir)
+    catalog = read_catalog(layers_dir)
     digests: dict[Path, str] = {}
     features, rows, problems = _read_all(catalog, digests)
     if problems:

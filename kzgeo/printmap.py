@@ -94,20 +94,21 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
                 x, y = part.xy
                 ax.plot(x, y, color=style["color"], linewidth=2.2, linestyle=_dash(style.get("dashArray")), solid_capstyle="round", zorder=3)
             continue
-        if is_approximate(row):
+        if is_approximate(spec, row) and spec.field("uncertainty"):
             circle = uncertainty_style(spec, row)
-            radius = float(row["uncertainty_km"]) / _KM_PER_DEGREE
+            radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
-        ax.scatter([geom.x], [geom.y], s=46 if layer == "deposits" else 22, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=1.2, linestyle="--" if is_approximate(row) else "-", zorder=4)
-        if layer == "deposits" or row.get("kind") == "port":
+        main = spec.role == "deposits"
+        ax.scatter([geom.x], [geom.y], s=46 if main else 22, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=1.2, linestyle="--" if is_approximate(spec, row) else "-", zorder=4)
+        if main or row.get(spec.field("kind")) == "port":
             annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
                 xytext=_LABEL_SLOTS[0][0],
                 textcoords="offset points",
-                fontsize=7.5 if layer == "deposits" else 6.5,
-                fontweight="bold" if layer == "deposits" else "normal",
+                fontsize=7.5 if main else 6.5,
+                fontweight="bold" if main else "normal",
                 color="#222222",
                 zorder=5,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
@@ -123,7 +124,7 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
         frame = data.layers[layer]
         values: set[str] = set()
         if spec.style:
-            for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+            for col in (spec.style.by, spec.style.dash_by, spec.field("accuracy")):
                 if col in frame:
                     values |= set(frame[col].dropna().astype(str))
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))

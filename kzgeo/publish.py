@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from importlib.resources import files
 from pathlib import Path
 
 from kzgeo import settings
@@ -25,6 +26,18 @@ OUTPUT_FORMATS = ("html", "png", "pdf")
 log = logging.getLogger(__name__)
 
 OVERVIEW = "overview"
+
+
+def shipped_specs() -> Path:
+    """The map specs installed with kzgeo (package data; ``maps/`` in the repository is the copy people edit)."""
+    return Path(str(files("kzgeo").joinpath("data", "maps")))
+
+
+def spec_files(maps_dir: str | Path | None = None) -> list[Path]:
+    """The specs to build: those in ``maps_dir``; unset, ``settings.maps_dir`` or, if it holds none, the shipped ones."""
+    if maps_dir is not None:
+        return sorted(Path(maps_dir).glob("*.toml"))
+    return sorted(Path(settings.maps_dir).glob("*.toml")) or sorted(shipped_specs().glob("*.toml"))
 
 
 def _render(spec: MapSpec, data: Dataset, fmt: str, self_contained: bool) -> str | bytes:
@@ -50,7 +63,8 @@ def build_maps(
 
     With ``spec``, build that one map into ``out_dir`` (default: the spec's
     own directory). Without, build every map the repository defines -- each
-    ``*.toml`` spec in ``maps_dir`` (default ``settings.maps_dir``, ``maps/``),
+    ``*.toml`` spec in ``maps_dir`` (default ``settings.maps_dir``, ``maps/``;
+    when that holds no spec, the specs installed with kzgeo),
     plus the overview -- into ``out_dir`` (default: ``maps/`` too). ``fmt`` is ``"html"``
     (interactive; self-contained unless ``self_contained=False``), ``"png"``
     or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
@@ -69,7 +83,7 @@ def build_maps(
         out = Path(out_dir) if out_dir is not None else Path(spec).parent
     else:
         out = Path(out_dir or settings.maps_dir)
-        specs = [read_map_spec(p) for p in sorted(Path(maps_dir or settings.maps_dir).glob("*.toml"))]
+        specs = [read_map_spec(p) for p in spec_files(maps_dir)]
         if not any(s.name == OVERVIEW for s in specs):
             specs.insert(0, MapSpec(path=out / f"{OVERVIEW}.toml"))
     if lang is not None:

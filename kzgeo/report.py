@@ -64,8 +64,17 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
         deposits=deposit_proximity(data),
         near=deposits_near(data, within_km),
         sources=sources,
-        node_names=dict(zip(data.layers["nodes"]["id"], data.layers["nodes"]["name_en"])),
+        node_names=_names(data, "nodes"),
     )
+
+
+def _names(data: Dataset, role: str) -> dict[str, str]:
+    """Feature id -> English name, for the layer playing ``role`` (empty if there is none)."""
+    name = data.catalog.name_for(role)
+    if name not in data.layers:
+        return {}
+    spec, frame = data.catalog.layers[name], data.layers[name]
+    return dict(zip(frame[spec.key], frame[spec.name_field]))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: Where the shipped layers live, relative to the working directory.
-layers_dir: Path = Path("layers")
+#: The layers a command reads when none are named. ``None``: ``./layers`` when
+#: it holds a ``catalog.toml`` (the copy people edit, in a checkout), else the
+#: layers installed with kzgeo (:func:`kzgeo.catalog.shipped_layers`).
+layers_dir: Path | None = None
 
-#: Where ``kzgeo build`` writes maps (and finds map specs).
+#: Where ``kzgeo build`` writes maps, and finds map specs: ``./maps``. When it
+#: holds no ``*.toml`` spec, the specs installed with kzgeo are built.
 maps_dir: Path = Path("maps")
 
 #: Where ``kzgeo.export`` writes the QGIS hand-off when no folder is given.

@@ -31,7 +31,7 @@ from kzgeo.io.readers import split_refs
 from kzgeo import formats
 from kzgeo.labels import LANGUAGES, label
 from kzgeo.html.render import render_map
-from kzgeo.text import agreements_by_feature, translated
+from kzgeo.text import agreements_by_feature
 from kzgeo.analysis.measures import leg_lengths, route_lengths
 
 #: Keys a spec may have at its top level.
@@ -252,22 +252,23 @@ def approx_km(km: float, lang: str) -> str:
 
 
 def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
-    """Per corridor leg: its drawn length and every route it belongs to, with drawn and published lengths."""
-    km = label("km", lang)
+    """Per corridor leg: its drawn length and every route it belongs to, with drawn and published lengths, in ``lang``."""
     lines = {row["id"]: [label("drawn_leg", lang).format(km=approx_km(row["computed_km"], lang))] for row in leg_lengths(data).to_dict("records")}
-    routes = data.tables["routes"]
-    names = dict(zip(routes["id"], routes[f"name_{lang}"] if f"name_{lang}" in routes else routes["name_en"]))
+    routes = data.catalog.name_for("routes")
+    names = {}
+    if routes:
+        spec = data.catalog.all_tables[routes]
+        table = data.frame_for("routes")
+        names = dict(zip(table[spec.key], table[spec.name_in(lang)]))
     for route in route_lengths(data).to_dict("records"):
         name = names.get(route["id"], route["name"])
         drawn = approx_km(route["computed_km"], lang)
         if pd.isna(route["published_km"]):
             text = label("route_drawn", lang).format(name=name, drawn=drawn)
         else:
-            diff = formats.number(round(route["diff_pct"]), lang, digits=0)
-            text = label("route_both", lang).format(
-                name=name, drawn=drawn, published=f"{formats.number(route['published_km'], lang)} {km}",
-                diff=("+" if route["diff_pct"] > 0 else "") + diff + " %",
-            )
+            diff = ("+" if route["diff_pct"] > 0 else "") + formats.number(round(route["diff_pct"]), lang, digits=0) + " %"
+            published = f"{formats.number(route['published_km'], lang)} {label('km', lang)}"
+            text = label("route_both", lang).format(name=name, drawn=drawn, published=published, diff=diff)
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)
     return lines
@@ -276,8 +277,8 @@ def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
 def _agreement_details(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     """Per feature id: the date, title and summary of each agreement that concerns it, in ``lang``."""
     return {
-        fid: [f"{formats.date(r['date'], lang)}. {translated(data, 'agreements', r, 'title_en', lang)}: {translated(data, 'agreements', r, 'summary', lang)}" for r in rows]
-        for fid, rows in agreements_by_feature(data).items()
+        fid: [f"{formats.date(r['date'], lang)}. {r['title']}" + (f": {r['summary']}" if r["summary"] else "") for r in rows]
+        for fid, rows in agreements_by_feature(data, lang).items()
     }
 
 
@@ -286,7 +287,7 @@ def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[
     for extra in spec.popup_extras:
         per_feature = _length_lines(data, spec.lang) if extra == "lengths" else _agreement_details(data, spec.lang)
         for layer in shown:
-            for fid in data.layers[layer]["id"]:
+            for fid in data.layers[layer][data.catalog.layers[layer].key]:
                 if per_feature.get(fid):
                     extras[layer].setdefault(fid, []).append((extra, per_feature[fid]))
     return extras

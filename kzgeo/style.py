@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kzgeo.catalog import LayerSpec
+from kzgeo.catalog import LayerSpec, TableSpec
 
 FALLBACK_COLOR = "#777777"
 #: Dash pattern marking a location that is not known exactly.
@@ -26,9 +26,19 @@ def color_for(spec: LayerSpec, props: dict[str, Any]) -> str:
     return spec.style.colors.get(str(props.get(spec.style.by)), FALLBACK_COLOR)
 
 
-def is_approximate(props: dict[str, Any]) -> bool:
+#: The value of a layer's ``accuracy`` field that marks a location not published exactly.
+APPROXIMATE = "approximate"
+
+
+def accuracy_field(spec: TableSpec) -> str | None:
+    """The field saying how well each feature's location is known, if the layer has one."""
+    return spec.field("accuracy")
+
+
+def is_approximate(spec: TableSpec, props: dict[str, Any]) -> bool:
     """True when the feature's location is not published exactly."""
-    return props.get("location_accuracy") == "approximate"
+    field = accuracy_field(spec)
+    return field is not None and props.get(field) == APPROXIMATE
 
 
 def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +55,7 @@ def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
         return {"color": color, "weight": 4, "opacity": 0.9, "dashArray": dash or None}
     if spec.geometry_type in ("Polygon", "MultiPolygon"):
         return {"color": color, "weight": 1, "fillColor": color, "fillOpacity": 0.25}
-    if is_approximate(props):
+    if is_approximate(spec, props):
         return {"color": color, "weight": 2, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.9, "dashArray": "3 3", "radius": radius * APPROXIMATE_SCALE}
     return {"color": "#222222", "weight": 1, "fill": True, "fillColor": color, "fillOpacity": 0.95, "radius": radius}
 
@@ -77,7 +87,7 @@ def legend_entries(spec: LayerSpec, values_present: set[str], translate=lambda s
             for value, dash in spec.style.dashes.items()
             if value in values_present
         ]
-    if not line and "approximate" in values_present:
+    if not line and APPROXIMATE in values_present:
         rows += [
             {"label": translate("exact location"), "color": "#444444", "shape": "point", "dash": ""},
             {"label": translate("approximate location (circle: uncertainty radius)"), "color": "#444444", "shape": "hollow", "dash": APPROXIMATE_DASH},

@@ -13,23 +13,37 @@ from collections import Counter
 from typing import Any
 
 from kzgeo import formats
+from kzgeo.catalog import TableSpec
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import country_names, label, term
+from kzgeo.labels import label, term
 from kzgeo.style import is_approximate
 
 
 def name_field(data: Dataset, layer: str, lang: str) -> str:
-    """The column holding a layer's names in ``lang`` (``name_ru``...), else the catalog's name field."""
-    localized = f"name_{lang}"
-    return localized if localized in data.layers[layer].columns else data.catalog.layers[layer].name_field
+    """The column holding a layer's names in ``lang``, else its English names, else its ids."""
+    return data.catalog.layers[layer].name_in(lang)
+
+
+def field_label(spec: TableSpec, name: str, lang: str) -> str:
+    """The caption of field ``name`` in ``lang``: the catalog's label, else its English label, else the name."""
+    field = spec.spec_of(name)
+    captions = field.label if field else {}
+    return captions.get(lang) or captions.get("en") or name
+
+
+def cited_refs(spec: TableSpec, row: dict[str, Any]) -> list[str]:
+    """The source ids a row cites (its ``sources`` field)."""
+    field = spec.field("sources")
+    return split_refs(row.get(field)) if field else []
 
 
 def feature_names(data: Dataset, lang: str) -> dict[str, str]:
     """Every feature id across all layers mapped to its name in ``lang``."""
     names: dict[str, str] = {}
     for layer, frame in data.layers.items():
-        names.update(zip(frame["id"], frame[name_field(data, layer, lang)]))
+        spec = data.catalog.layers[layer]
+        names.update(zip(frame[spec.key], frame[name_field(data, layer, lang)]))
     return names
 
 
@@ -48,20 +62,26 @@ def ref_fields(data: Dataset, layer: str) -> set[str]:
     return {f.name for f in data.catalog.layers[layer].fields if f.type == "ref"}
 
 
+#: Field roles a layer's text table shows after its style fields, in this order.
+TABLE_ROLES_SHOWN = ("status", "region", "country", "accuracy", "uncertainty")
+
+
 def table_columns(data: Dataset, layer: str) -> list[str]:
     """Columns of a layer's text table: the name, its style category, status, location accuracy."""
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
-    wanted = [spec.style.by if spec.style else None, spec.style.dash_by if spec.style else None, "status", "region", "country", "location_accuracy", "uncertainty_km"]
+    wanted = [spec.style.by if spec.style else None, spec.style.dash_by if spec.style else None]
+    wanted += [spec.field(role) for role in TABLE_ROLES_SHOWN]
     return [c for c in dict.fromkeys(wanted) if c and c in frame.columns]
 
 
 def table_rows(data: Dataset, layer: str, lang: str) -> tuple[list[str], list[list[Any]]]:
     """Header captions and rows (first cell the name) of a layer's text table, in ``lang``."""
+    spec = data.catalog.layers[layer]
     columns = table_columns(data, layer)
     enums = enum_fields(data, layer)
     frame = data.layers[layer]
-    headers = [label("name", lang)] + [label(c, lang) for c in columns]
+    headers = [label("name", lang)] + [field_label(spec, c, lang) for c in columns]
     rows = []
     for record in frame.sort_values(name_field(data, layer, lang)).to_dict("records"):
         row = [record[name_field(data, layer, lang)]]
@@ -80,48 +100,68 @@ def map_summary(data: Dataset, layers: list[str], lang: str) -> str:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
         count = str(len(frame))
-        if spec.style and spec.geometry_type == "Point" and spec.style.by == "commodity_primary":
+        if spec.style and spec.geometry_type == "Point" and spec.style.by == spec.field("commodity"):
             counts = Counter(frame[spec.style.by].astype(str))
             count += " (" + ", ".join(f"{term(v, lang)} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ")"
         parts.append(label("summary_layer", lang).format(title=layer_title(data, layer, lang), count=count))
-        if spec.geometry_type == "Point" and "location_accuracy" in frame:
+        accuracy = spec.field("accuracy")
+        if spec.geometry_type == "Point" and accuracy in frame:
             total += len(frame)
-            approx += sum(is_approximate({"location_accuracy": v}) * n for v, n in Counter(frame["location_accuracy"]).items())
+            approx += sum(is_approximate(spec, {accuracy: v}) * n for v, n in Counter(frame[accuracy]).items())
     sentences = [label("summary_shows", lang).format(parts="; ".join(parts))]
     if total:
         sentences.append(label("summary_approx", lang).format(approx=approx, total=total))
-    agreements = data.tables.get("agreements")
-    if agreements is not None and len(agreements):
-        dates = sorted(agreements["date"].astype(str))
+    agreements = data.records("agreements", "date")
+    if agreements:
+        dates = sorted(str(a["date"]) for a in agreements)
         sentences.append(label("summary_agreements", lang).format(count=len(agreements), first=dates[0], last=dates[-1]))
     cited = set()
     for layer in layers:
-        for refs in set(data.layers[layer]["sources"]):
+        spec = data.catalog.layers[layer]
+        for refs in set(data.layers[layer][spec.field("sources")]):
             cited.update(split_refs(refs))
     sentences.append(label("summary_as_of", lang).format(as_of=data.as_of, sources=len(cited)))
     return " ".join(sentences)
 
 
-def agreements_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
-    """Per feature id, the agreement rows that concern it, oldest first (ties in table order)."""
-    table = data.tables.get("agreements")
+#: Field roles of an agreement that maps and popups show.
+AGREEMENT_ROLES = ("date", "title", "features")
+
+
+def agreements_in(data: Dataset, lang: str, *roles: str, optional: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The agreements keyed by ``id`` and field roles, their free text (title, parties, summary) in ``lang``."""
+    rows = data.records("agreements", *roles, optional=optional)
+    name = data.catalog.name_for("agreements")
+    if not rows or name is None:
+        return rows
+    spec = data.catalog.all_tables[name]
+    frame = data.frame_for("agreements")
+    for row, raw in zip(rows, frame.to_dict("records")):
+        for role in ("title", "parties", "summary"):
+            field = spec.field(role)
+            if field and role in row:
+                row[role] = translated(spec, raw, field, lang) or None
+    return rows
+
+
+def agreements_by_feature(data: Dataset, lang: str = "en") -> dict[str, list[dict[str, Any]]]:
+    """Per feature id, the agreements that concern it, oldest first (ties in table order).
+
+    Each agreement is a dict keyed by ``id`` and :data:`AGREEMENT_ROLES`, its text in ``lang``.
+    """
     by_feature: dict[str, list[dict[str, Any]]] = {}
-    if table is None:
-        return by_feature
-    for row in table.sort_values("date", kind="stable").to_dict("records"):
+    rows = agreements_in(data, lang, *AGREEMENT_ROLES, optional=("parties", "summary"))
+    for row in sorted(rows, key=lambda r: str(r["date"])):
         for fid in split_refs(row["features"]):
             by_feature.setdefault(fid, []).append(row)
     return by_feature
 
 
 def agreement_items(data: Dataset, lang: str = "en") -> list[dict[str, Any]]:
-    """The agreements table as dated items, oldest first, each with the feature ids it concerns and its title in ``lang``."""
-    table = data.tables.get("agreements")
-    if table is None:
-        return []
+    """The agreements as dated items, oldest first, each with the feature ids it concerns and its title in ``lang``."""
     items = [
-        {"id": r["id"], "date": str(r["date"]), "title": translated(data, "agreements", r, "title_en", lang), "features": split_refs(r["features"])}
-        for r in table.to_dict("records")
+        {"id": r["id"], "date": str(r["date"]), "title": r["title"], "features": split_refs(r["features"])}
+        for r in agreements_in(data, lang, *AGREEMENT_ROLES)
     ]
     return sorted(items, key=lambda a: (a["date"], a["id"]))
 
@@ -130,26 +170,32 @@ def source_lines(data: Dataset, layers: list[str]) -> list[str]:
     """Every source cited by ``layers``, one line each, sorted by publisher and date."""
     ids: set[str] = set()
     for layer in layers:
-        for refs in data.layers[layer]["sources"]:
+        for refs in data.layers[layer][data.catalog.layers[layer].field("sources")]:
             ids.update(split_refs(refs))
     rows = [data.sources.loc[i] for i in sorted(ids)]
     return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" for r in rows)
 
 
-def resource_lines(data: Dataset, fid: str) -> tuple[list[str], list[str]]:
+#: Field roles of a resource figure that a popup line shows.
+FIGURE_ROLES = ("feature", "quantity", "unit", "commodity", "basis", "sources")
+
+
+def figures_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`."""
+    by_feature: dict[str, list[dict[str, Any]]] = {}
+    for row in data.records("figures", *FIGURE_ROLES, optional=("note",)):
+        by_feature.setdefault(row["feature"], []).append(row)
+    return by_feature
+
+
+def resource_lines(data: Dataset, fid: str, figures: dict[str, list[dict[str, Any]]] | None = None) -> tuple[list[str], list[str]]:
     """The resource figures of feature ``fid`` as plain-text lines, and the sources they cite."""
-    table = data.tables.get("resources")
-    if table is None:
-        return [], []
-    lines, refs = [], []
-    for row in table[table["deposit"] == fid].to_dict("records"):
-        lines.append(resource_line(row))
-        refs += split_refs(row["sources"])
-    return lines, refs
+    rows = (figures if figures is not None else figures_by_feature(data)).get(fid, [])
+    return [resource_line(row) for row in rows], [ref for row in rows for ref in split_refs(row["sources"])]
 
 
 def resource_line(row: dict[str, Any]) -> str:
-    """One resource figure as a plain-text popup line."""
+    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line."""
     note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
     return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
 
@@ -157,43 +203,26 @@ def resource_line(row: dict[str, Any]) -> str:
 def agreement_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     """Per feature id, the agreements that concern it as plain-text popup lines in ``lang``, oldest first."""
     return {
-        fid: [f"{formats.date(r['date'], lang)}: {translated(data, 'agreements', r, 'title_en', lang)} ({translated(data, 'agreements', r, 'parties', lang)})" for r in rows]
-        for fid, rows in agreements_by_feature(data).items()
+        fid: [f"{formats.date(r['date'], lang)}: {r['title']}" + (f" ({r['parties']})" if r["parties"] else "") for r in rows]
+        for fid, rows in agreements_by_feature(data, lang).items()
     }
 
 
-def translation_field(data: Dataset, table: str, field: str, lang: str) -> str | None:
-    """The column that holds ``field`` of ``table`` in ``lang`` (``title_ru`` for ``title_en``), if the data has one."""
-    spec = data.catalog.all_tables[table]
-    base = field[:-3] if field.endswith("_en") else field
-    wanted = f"{base}_{lang}"
-    return wanted if wanted in spec.field_names else None
+def translated(spec: TableSpec, row: dict[str, Any], field: str, lang: str) -> str:
+    """``row[field]`` in ``lang``: the catalog's translation column where filled, else the English text marked as such.
 
-
-def translated(data: Dataset, table: str, row: dict[str, Any], field: str, lang: str) -> str:
-    """``row[field]`` in ``lang``: its translation column where filled, else the English text marked as such."""
+    A translation column declares ``translates = "<field>"`` and its ``lang``
+    in the catalog; ``kzgeo validate`` warns about every empty one.
+    """
     value = cell_value(row.get(field))
     if value is None:
         return ""
-    if lang == "en":
+    column = spec.translation_of(field, lang)
+    if lang == "en" or column is None and not spec.translations_of(field):
         return str(value)
-    column = translation_field(data, table, field, lang)
     if column and cell_value(row.get(column)) is not None:
         return str(row[column])
     return f"{value} {label('in_english', lang)}"
-
-
-def translatable_fields(data: Dataset, table: str) -> list[str]:
-    """Free-text fields of ``table`` that have translation columns (the columns themselves excluded)."""
-    spec = data.catalog.all_tables[table]
-    names = set(spec.field_names)
-    out = []
-    for f in spec.fields:
-        if f.name.startswith("name_") or f.name.endswith(("_ru", "_kk")):
-            continue
-        if translation_field(data, table, f.name, "ru") or translation_field(data, table, f.name, "kk"):
-            out.append(f.name)
-    return [n for n in out if n in names]
 
 
 #: Resource bases from the most to the least checkable: the headline figure is the first kind a deposit has.
@@ -203,21 +232,17 @@ _COMMODITY_WORDS = {"tungsten": ("tungsten", "wo3"), "rare earths": ("rare",), "
 
 
 def figure_text(row: dict[str, Any], lang: str) -> str:
-    """One resource figure as "142 kt WO3" with the locale's number format."""
+    """One resource figure (keyed by :data:`FIGURE_ROLES`) as "142 kt WO3" in the locale's number format."""
     return f"{formats.number(row['quantity'], lang, digits=3)} {row['unit']} {row['commodity']}"
 
 
-def headline_figure(data: Dataset, fid: str, primary: str | None, lang: str) -> tuple[dict[str, Any], int] | None:
+def headline_figure(rows: list[dict[str, Any]], primary: str | None) -> tuple[dict[str, Any], int] | None:
     """The one figure a briefing card leads with, and how many figures the deposit has.
 
     The most checkable basis first (JORC, then Soviet-era reserves, forecasts,
     company claims), a figure for the primary commodity before one for ore or a
     by-product, then table order. The card says how many other figures there are.
     """
-    table = data.tables.get("resources")
-    if table is None:
-        return None
-    rows = table[table["deposit"] == fid].to_dict("records")
     if not rows:
         return None
     words = _COMMODITY_WORDS.get(str(primary), (str(primary).lower(),))
@@ -228,5 +253,4 @@ def headline_figure(data: Dataset, fid: str, primary: str | None, lang: str) -> 
         matches = any(w in str(row["commodity"]).lower() for w in words)
         return (basis, 0 if matches else 1, index)
 
-    best = min(enumerate(rows), key=score)[1]
-    return best, len(rows)
+    return min(enumerate(rows), key=score)[1], len(rows)

@@ -93,7 +93,7 @@ key = "id"
 geometry_type = "Polygon"
 [layers.areas.fields]
 id = { type = "str", required = true }
-sources = { type = "refs", to = ["sources"], required = true }
+sources = { type = "refs", to = ["sources"], required = true, role = "sources" }
 """
         )
     doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": fid, "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}

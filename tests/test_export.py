@@ -41,13 +41,12 @@ geometry = "areas.geojson"
 attributes = "areas.csv"
 key = "id"
 geometry_type = "Polygon"
-name_field = "name_en"
 
 [layers.areas.fields]
 id = { type = "str", required = true }
-name_en = { type = "str", required = true }
+name_en = { type = "str", required = true, lang = "en" }
 kind = { type = "enum", values = ["licence"], required = true }
-sources = { type = "refs", to = ["sources"], required = true }
+sources = { type = "refs", to = ["sources"], required = true, role = "sources" }
 
 [layers.areas.style]
 by = "kind"

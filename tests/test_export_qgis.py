@@ -180,11 +180,11 @@ def test_each_feature_is_drawn_like_the_html_map(case):
             elif spec.geometry_type not in AREA_TYPES:
                 assert drawn["fillColor"] == qgis_color(html["fillColor"], html["fillOpacity"]), (where, fid)
                 assert drawn["outlineColor"] == qgis_color(html["color"]), (where, fid)
-                assert drawn["outlineStyle"] == ("dash" if is_approximate(props) else "solid"), (where, fid)
+                assert drawn["outlineStyle"] == ("dash" if is_approximate(spec, props) else "solid"), (where, fid)
                 assert float(drawn["size"]) == pytest.approx(2 * html["radius"])
                 # The uncertainty circle, measured on the ellipsoid, has the feature's radius.
                 area = drawn["uncertainty_area_km2"]
-                if is_approximate(props):
+                if is_approximate(spec, props):
                     assert area == pytest.approx(math.pi * props["uncertainty_km"] ** 2, rel=0.03), (where, fid)
                 else:
                     assert area is None, (where, fid)
@@ -277,7 +277,7 @@ def test_rendered_project_shows_the_catalog_colours(case):
             elif spec.geometry_type in AREA_TYPES:
                 assert _seen(colours, _over_white(color, AREA_FILL_OPACITY)), (name, value)
             else:
-                exact = [r for r in rows if not is_approximate(r)]
+                exact = [r for r in rows if not is_approximate(spec, r)]
                 if exact:  # exact points are filled with the colour
                     assert _seen(colours, _over_white(color, path_style(spec, exact[0])["fillOpacity"])), (name, value)
                 if len(exact) < len(rows):  # approximate ones are outlined in it

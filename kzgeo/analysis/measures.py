@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from kzgeo.analysis import geodesy
+from kzgeo.catalog import CATALOG_NAME, LayerSpec, TableSpec
 from kzgeo.dataset import Dataset
+from kzgeo.errors import CatalogError
 from kzgeo.io.readers import split_refs
 
 log = logging.getLogger(__name__)
@@ -28,16 +31,43 @@ def _km(metres: Any) -> Any:
     return np.round(np.asarray(metres, dtype=float) / 1000, 1)
 
 
+def _layer(data: Dataset, role: str, purpose: str) -> tuple[LayerSpec, gpd.GeoDataFrame]:
+    """The spec and frame of the layer playing ``role``; a clean error when the dataset has none."""
+    name = data.catalog.require(role, purpose)
+    if name not in data.layers:
+        raise CatalogError(f'{CATALOG_NAME} [tables.{name}]: role = "{role}" must be a layer (with geometry) for {purpose}')
+    return data.catalog.layers[name], data.layers[name]
+
+
+def _column(spec: TableSpec, frame: pd.DataFrame, role: str, purpose: str) -> pd.Series:
+    """The column playing field role ``role``; a clean error naming the table when there is none."""
+    field = spec.field(role)
+    if field is None:
+        raise CatalogError(f'{CATALOG_NAME} [{spec.name}]: no field has role = "{role}", which {purpose} needs')
+    return frame[field]
+
+
+def _optional(spec: TableSpec, frame: pd.DataFrame, role: str, default: Any) -> pd.Series:
+    """The column playing ``role``, or ``default`` on every row when the table has none."""
+    field = spec.field(role)
+    return frame[field] if field else pd.Series([default] * len(frame), index=frame.index, dtype=object if isinstance(default, str) else float)
+
+
+def _radius_m(spec: LayerSpec, frame: pd.DataFrame) -> np.ndarray:
+    """Each feature's uncertainty radius in metres (0 where the layer states none)."""
+    return _optional(spec, frame, "uncertainty", 0.0).to_numpy(dtype=float) * 1000
+
+
 def leg_lengths(data: Dataset) -> pd.DataFrame:
     """Every corridor leg with its geodesic length (``computed_km``)."""
-    legs = data.layers["corridors"]
+    spec, legs = _layer(data, "legs", "leg lengths")
     return pd.DataFrame(
         {
-            "id": legs["id"],
-            "name": legs["name_en"],
-            "corridor": legs["corridor"],
-            "mode": legs["mode"],
-            "status": legs["status"],
+            "id": legs[spec.key],
+            "name": legs[spec.name_field],
+            "corridor": _optional(spec, legs, "corridor", None),
+            "mode": _optional(spec, legs, "mode", None),
+            "status": _optional(spec, legs, "status", None),
             "computed_km": _km(geodesy.length(legs.geometry)),
         }
     ).reset_index(drop=True)
@@ -49,21 +79,24 @@ def route_lengths(data: Dataset) -> pd.DataFrame:
     ``diff_pct`` is ``(computed - published) / published * 100``; it is
     ``nan`` where no length is published.
     """
-    routes = data.tables["routes"]
-    leg_m = dict(zip(data.layers["corridors"]["id"], geodesy.length(data.layers["corridors"].geometry)))
-    computed = np.array([sum(leg_m[leg] for leg in split_refs(legs)) for legs in routes["legs"]], dtype=float)
-    published = routes["published_km"].to_numpy(dtype=float)
+    purpose = "route lengths"
+    routes = data.frame_for("routes")
+    spec = data.catalog.all_tables[data.catalog.require("routes", purpose)]
+    leg_spec, legs = _layer(data, "legs", purpose)
+    leg_m = dict(zip(legs[leg_spec.key], geodesy.length(legs.geometry)))
+    computed = np.array([sum(leg_m[leg] for leg in split_refs(cell)) for cell in _column(spec, routes, "legs", purpose)], dtype=float)
+    published = _optional(spec, routes, "published_km", np.nan).to_numpy(dtype=float)
     diff = (computed / 1000 - published) / published * 100
     return pd.DataFrame(
         {
-            "id": routes["id"],
-            "name": routes["name_en"],
-            "legs": routes["legs"],
+            "id": routes[spec.key],
+            "name": routes[spec.name_in("en")],
+            "legs": _column(spec, routes, "legs", purpose),
             "computed_km": _km(computed),
             "published_km": published,
             "diff_pct": np.round(diff, 1),
-            "source": routes["sources"],
-            "note": routes["published_note"],
+            "source": _column(spec, routes, "sources", purpose),
+            "note": _optional(spec, routes, "note", None),
         }
     ).reset_index(drop=True)
 
@@ -76,25 +109,26 @@ def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING
     hundreds for an approximate one), so ``nearest_corridor_km_min`` and
     ``_max`` give the range the true distance can take.
     """
-    deposits, legs, nodes = (data.layers[n] for n in ("deposits", "corridors", "nodes"))
+    purpose = "deposit proximity"
+    (dspec, deposits), (lspec, legs), (nspec, nodes) = (_layer(data, role, purpose) for role in ("deposits", "legs", "nodes"))
     leg_i, leg_d = geodesy.nearest(geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing))
     node_i, node_d = geodesy.nearest(geodesy.point_distance(deposits.geometry, nodes.geometry))
-    radius = deposits["uncertainty_km"].to_numpy(dtype=float) * 1000
+    radius = _radius_m(dspec, deposits)
 
     def pick(ids: pd.Series, index: np.ndarray) -> list[Any]:
         return [ids.iloc[i] if i >= 0 else None for i in index]
 
     return pd.DataFrame(
         {
-            "id": deposits["id"],
-            "name": deposits["name_en"],
-            "location_accuracy": deposits["location_accuracy"],
-            "uncertainty_km": deposits["uncertainty_km"],
+            "id": deposits[dspec.key],
+            "name": deposits[dspec.name_field],
+            "location_accuracy": _optional(dspec, deposits, "accuracy", "exact"),
+            "uncertainty_km": _optional(dspec, deposits, "uncertainty", 0.0),
             "nearest_corridor_km": _km(leg_d),
             "nearest_corridor_km_min": _km(np.maximum(leg_d - radius, 0)),
             "nearest_corridor_km_max": _km(leg_d + radius),
-            "nearest_leg": pick(legs["id"], leg_i),
-            "nearest_node": pick(nodes["id"], node_i),
+            "nearest_leg": pick(legs[lspec.key], leg_i),
+            "nearest_node": pick(nodes[nspec.key], node_i),
             "nearest_node_km": _km(node_d),
         }
     ).reset_index(drop=True)
@@ -107,16 +141,17 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
     ``km`` of the leg; ``certain`` is True when the whole circle does, so an
     approximate location is never reported as surely near.
     """
-    deposits, legs = data.layers["deposits"], data.layers["corridors"]
+    purpose = "deposits near a corridor"
+    (dspec, deposits), (lspec, legs) = (_layer(data, role, purpose) for role in ("deposits", "legs"))
     dist = geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing)
-    radius = deposits["uncertainty_km"].to_numpy(dtype=float)[:, None] * 1000
+    radius = _radius_m(dspec, deposits)[:, None]
     rows, cols = np.nonzero(dist - radius <= km * 1000)
     near = pd.DataFrame(
         {
-            "deposit": deposits["id"].to_numpy()[rows],
-            "deposit_name": deposits["name_en"].to_numpy()[rows],
-            "leg": legs["id"].to_numpy()[cols],
-            "leg_name": legs["name_en"].to_numpy()[cols],
+            "deposit": deposits[dspec.key].to_numpy()[rows],
+            "deposit_name": deposits[dspec.name_field].to_numpy()[rows],
+            "leg": legs[lspec.key].to_numpy()[cols],
+            "leg_name": legs[lspec.name_field].to_numpy()[cols],
             "distance_km": _km(dist[rows, cols]),
             "certain": (dist + radius)[rows, cols] <= km * 1000,
         }

@@ -43,14 +43,13 @@ from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs, without_gc
 from kzgeo.labels import label, term
 from kzgeo.html.popup import format_value, is_web_url
-from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
-from kzgeo.text import agreement_lines, enum_fields, resource_line, feature_names, layer_title, name_field, ref_fields
+from kzgeo.style import accuracy_field, color_for, is_approximate, path_style, uncertainty_style
+from kzgeo.text import agreement_lines, enum_fields, field_label, figures_by_feature, resource_line, feature_names, layer_title, name_field, ref_fields
 
 log = logging.getLogger(__name__)
 
 #: Tolerances (degrees) tried in turn when a layer's shapes exceed their byte budget.
 SIMPLIFY_STEPS = (0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
-_NOT_SHOWN = {"id", "sources", "geometry"}
 #: Code strings use characters from U+0100 up, short of the UTF-16 surrogates.
 CODE_BASE = 0x100
 MAX_CODES = 0xD800 - CODE_BASE - 1
@@ -145,7 +144,8 @@ def encode_paths(geoms: np.ndarray, *, budget: int, precision: int) -> dict[str,
 def _style_codes(spec, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """One code per feature into a list of styles, one per distinct styling combination."""
     fields = [f for f in (spec.style.by, spec.style.dash_by) if f] if spec.style else []
-    fields += ["location_accuracy"] if "location_accuracy" in frame else []
+    accuracy = accuracy_field(spec)
+    fields += [accuracy] if accuracy in frame else []
     combined = np.zeros(len(frame), dtype=np.int64)
     distinct = []
     for name in fields:
@@ -160,7 +160,7 @@ def _style_codes(spec, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, 
             key, k = divmod(key, len(values))
             props[name] = values[k]
         style = {**path_style(spec, props), "dot": color_for(spec, props)}
-        if is_approximate(props) and spec.geometry_type == "Point":
+        if is_approximate(spec, props) and spec.geometry_type == "Point":
             style["uncertainty"] = uncertainty_style(spec, props)
         styles.append(style)
     return codes, styles
@@ -176,16 +176,15 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     index = pd.Index(ids)
     resource_lines: dict[int, list[str]] = {}
     extra_refs: dict[int, list[str]] = {}
-    table = data.tables.get("resources")
-    if table is not None:
-        rows = table.assign(_at=index.get_indexer(table["deposit"]))
-        for row in rows[rows["_at"] >= 0].to_dict("records"):
-            resource_lines.setdefault(row["_at"], []).append(resource_line(row))
-            extra_refs.setdefault(row["_at"], []).extend(split_refs(row["sources"]))
+    figures = figures_by_feature(data)
+    for fid, at in zip(figures, index.get_indexer(list(figures))):
+        for row in figures[fid] if at >= 0 else ():
+            resource_lines.setdefault(int(at), []).append(resource_line(row))
+            extra_refs.setdefault(int(at), []).extend(split_refs(row["sources"]))
     by_fid = agreement_lines(data)
     named = pd.Index(sorted(by_fid))
     agreements = {int(at): by_fid[fid] for fid, at in zip(named, index.get_indexer(named)) if at >= 0}
-    by_heading = {"resources": resource_lines, "agreements": agreements}
+    by_heading = {"figures": resource_lines, "agreements": agreements}
     for fid, extras in (popup_extras or {}).items():
         at = int(index.get_indexer([fid])[0])
         for heading, lines in extras if at >= 0 else ():
@@ -195,9 +194,9 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     return sections, extra_refs
 
 
-def _citations(data: Dataset, frame: pd.DataFrame, extra_refs: dict[int, list[str]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per feature, which sources its popup lists, as codes into distinct source lists."""
-    cells = frame["sources"].astype(object).tolist()
+    cells = frame[spec.field("sources")].astype(object).tolist()
     for i, refs in extra_refs.items():
         cells[i] = ";".join(dict.fromkeys(split_refs(cells[i]) + refs))
     codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
@@ -245,16 +244,16 @@ def layer_payload(
     refs = ref_fields(data, layer)
     columns = []
     for f in spec.fields:
-        if f.name in _NOT_SHOWN or f.name == heading:
+        if f.name in (spec.key, spec.field("sources")) or f.name == heading:
             continue
         column = encode_column(frame[f.name])
         if f.name in refs or f.name in enums:  # feature names and catalog words, in the map's language
             show = (lambda v: names.get(v, v)) if f.name in refs else (lambda v: term(v, lang))
             key = "dict" if "dict" in column else "values"
             column[key] = [None if v is None else show(v) for v in column[key]]
-        columns.append({"label": label(f.name, lang), **column})
-    sections, extra_refs = _extra_sections(data, frame["id"], lang, popup_extras)
-    cite, sources = _citations(data, frame, extra_refs)
+        columns.append({"label": field_label(spec, f.name, lang), **column})
+    sections, extra_refs = _extra_sections(data, frame[spec.key], lang, popup_extras)
+    cite, sources = _citations(data, spec, frame, extra_refs)
     style_codes, styles = _style_codes(spec, frame)
     approximate = np.flatnonzero(np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])).tolist()
     payload = {
@@ -265,10 +264,10 @@ def layer_payload(
         "style": code_string(style_codes),
         "uncertainty": {
             "index": approximate,
-            "km": frame["uncertainty_km"].to_numpy()[approximate].tolist() if approximate else [],
+            "km": frame[spec.field("uncertainty")].to_numpy()[approximate].tolist() if approximate else [],
         },
         "fullZoom": settings.fast_point_full_zoom,
-        "ids": frame["id"].astype(str).tolist(),
+        "ids": frame[spec.key].astype(str).tolist(),
         "heading": encode_column(frame[heading]),
         "columns": columns,
         "sections": sections,

@@ -14,8 +14,6 @@ from typing import Any
 from kzgeo.dataset import cell_value
 from kzgeo.labels import label
 
-#: Columns shown elsewhere in the popup (heading, sources) or not meant for readers.
-_SKIP = {"id", "sources", "geometry"}
 
 def esc(value: Any) -> str:
     """Escape any value for HTML text and attribute context."""
@@ -51,21 +49,25 @@ def popup_html(
     row: dict[str, Any],
     *,
     name_field: str,
+    captions: dict[str, str],
+    hidden: set[str | None],
     cited: list[dict[str, Any]],
     extra_sections: list[tuple[str, list[str]]] = (),
     lang: str = "en",
 ) -> str:
     """The popup of one feature: name, attribute table, extra sections, sources.
 
+    ``captions`` maps a field to the caption shown for it; ``hidden`` fields
+    (the id, the sources cell, shown as the list below) are left out.
     ``extra_sections`` are ``(heading key, [plain-text lines])``; the lines are
     escaped here like every other value.
     """
     cells = [
-        f"<tr><th>{esc(label(key, lang))}</th><td>{esc(format_value(value))}</td></tr>"
+        f"<tr><th>{esc(captions.get(key, key))}</th><td>{esc(format_value(value))}</td></tr>"
         for key, value in row.items()
-        if key not in _SKIP and key != name_field and cell_value(value) is not None and not key.startswith("_")
+        if key not in hidden and key != "geometry" and key != name_field and cell_value(value) is not None and not key.startswith("_")
     ]
-    parts = [f'<div class="kz-popup"><h4>{esc(row.get(name_field, row.get("id", "")))}</h4>']
+    parts = [f'<div class="kz-popup"><h4>{esc(row.get(name_field, ""))}</h4>']
     parts.append(f"<table>{''.join(cells)}</table>")
     for heading, lines in extra_sections:
         if lines:

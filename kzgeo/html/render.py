@@ -30,12 +30,14 @@ from kzgeo.errors import MapSpecError
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, country_names, label, labels_for, term
 from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
-from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, resource_lines, agreements_by_feature, enum_fields, feature_names, figure_text, headline_figure, layer_title, map_summary, name_field, ref_fields, source_lines, table_rows, translated
+from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
+from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figure_text, figures_by_feature, headline_figure, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows, translated
 from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
 
+# Popups are opened by the page's one click handler (controls.js picker), which can offer a choice
+# when several features lie under the click; each feature carries its card as ``_popup``.
 _BIND = JsCode(
     """function(feature, layer) {
         layer.bindTooltip(feature.properties._tooltip, {sticky: !layer.getLatLng});
@@ -46,8 +48,8 @@ _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAA
 _BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
 _PANEL_ID = "kz-text"
 _CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
-_VIEW_LABELS = ["start_view", "layers"]
 _TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
+_VIEW_LABELS = ["start_view", "layers"]
 _RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1, "Point": 2}
 
 
@@ -55,11 +57,11 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
-#: Field names that hold ";"-separated ISO country codes (shown as country names).
-_COUNTRY_FIELDS = ("country", "countries")
+#: Field roles holding ";"-separated ISO country codes (shown as country names).
+_COUNTRY_ROLES = ("country", "countries")
 
 
-def _shown_value(data: Dataset, layer: str, row: dict[str, Any], key: str, lang: str, names: dict[str, str], enums: set[str], refs: set[str]) -> str | None:
+def _shown_value(spec, row: dict[str, Any], key: str, lang: str, names: dict[str, str], enums: set[str], refs: set[str]) -> str | None:
     """One attribute as a reader sees it: a term translated, a code as a country, an id as a name, a number by locale."""
     value = cell_value(row.get(key))
     if value is None:
@@ -68,18 +70,20 @@ def _shown_value(data: Dataset, layer: str, row: dict[str, Any], key: str, lang:
         return term(str(value), lang)
     if key in refs:
         return names.get(value, str(value))
-    if key in _COUNTRY_FIELDS:
+    if key in {spec.field(r) for r in _COUNTRY_ROLES}:
         return country_names(value, lang)
     if key.endswith("_usd_m") and isinstance(value, (int, float)):
         return formats.usd(value * 1e6, lang)
     if isinstance(value, float):
         return formats.number(value, lang)
     if isinstance(value, str):
-        return translated(data, layer, row, key, lang)
+        return translated(spec, row, key, lang)
     return str(value)
 
 
-def card(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> tuple[dict[str, Any], list[str]]:
+def card(
+    data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
+) -> tuple[dict[str, Any], list[str]]:
     """A feature's briefing card as plain text, and the sources it cites.
 
     Headline first: the name in ``lang``, the catalog words (commodity,
@@ -89,29 +93,32 @@ def card(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], 
     collapsed details.
     """
     spec = data.catalog.layers[layer]
+    fid = row[spec.key]
     enums = enum_fields(data, layer)
     refs = ref_fields(data, layer)
-    name_key = name_field(data, layer, lang)
-    skip = {"id", "sources", "geometry", "uncertainty_km", "location_accuracy"} | {k for k in row if k.startswith(("name_", "_"))}
-    skip |= {k for k in row if k.endswith(("_ru", "_kk"))}
+    accuracy, uncertainty = spec.field("accuracy"), spec.field("uncertainty")
+    skip = {spec.key, "geometry", spec.field("sources"), accuracy, uncertainty} | set(spec.names.values()) | spec.translation_fields
+    skip |= {k for k in row if k.startswith("_")}
     facts = []
-    headline_enums = [f.name for f in spec.fields if f.type == "enum" and f.name != "location_accuracy" and cell_value(row.get(f.name)) is not None]
+    headline_enums = [f.name for f in spec.fields if f.type == "enum" and f.name != accuracy and cell_value(row.get(f.name)) is not None]
     if headline_enums:
         words = [term(str(row[k]), lang) for k in headline_enums]
         facts.append(" · ".join(w[:1].upper() + w[1:] for w in words))
-    for key in _COUNTRY_FIELDS:
-        if cell_value(row.get(key)) is not None:
-            facts.append(f"{label(key, lang)}: {country_names(row[key], lang)}")
+    for role in _COUNTRY_ROLES:
+        key = spec.field(role)
+        if key and cell_value(row.get(key)) is not None:
+            facts.append(f"{field_label(spec, key, lang)}: {country_names(row[key], lang)}")
             skip.add(key)
-    if cell_value(row.get("location_accuracy")) is not None:
-        if is_approximate(row):
-            radius = f"{formats.number(row['uncertainty_km'], lang)} {label('km', lang)}"
+    if accuracy and cell_value(row.get(accuracy)) is not None:
+        if is_approximate(spec, row) and uncertainty and cell_value(row.get(uncertainty)) is not None:
+            radius = f"{formats.number(row[uncertainty], lang)} {label('km', lang)}"
             facts.append(label("location_within", lang).format(km=radius))
-        else:
+        elif not is_approximate(spec, row):
             facts.append(label("location_exact", lang))
     headline = note = None
-    resources, resource_refs = resource_lines(data, row["id"])
-    best = headline_figure(data, row["id"], row.get(spec.style.by) if spec.style else None, lang)
+    resources, resource_refs = resource_lines(data, fid, figures)
+    commodity = spec.field("commodity")
+    best = headline_figure(figures.get(fid, []), row.get(commodity) if commodity else None)
     figure_refs: list[str] = []
     if best:
         figure, count = best
@@ -127,19 +134,21 @@ def card(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], 
         headline = lengths[0][0]
     rows = []
     for key in row:
-        if key in skip or key in enums:
+        if key in skip or key in enums or key not in spec.field_names:
             continue
-        shown = _shown_value(data, layer, row, key, lang, names, enums, refs)
-        if shown is not None and shown != "":
-            caption = label("investment", lang) if key.endswith("_usd_m") else label(key, lang)
-            rows.append((caption, shown))
-    sections = [("figures" if resources else "resources", resources), ("agreements", agreements.get(row["id"], [])), *section_list]
-    all_refs = list(dict.fromkeys(figure_refs + split_refs(row["sources"]) + resource_refs))
-    return {"name": row.get(name_key) or row["id"], "facts": facts, "headline": headline, "headline_note": note, "rows": rows, "sections": sections}, all_refs
+        shown = _shown_value(spec, row, key, lang, names, enums, refs)
+        if shown:
+            rows.append((field_label(spec, key, lang), shown))
+    sections = [("figures", resources), ("agreements", agreements.get(fid, [])), *section_list]
+    all_refs = list(dict.fromkeys(figure_refs + cited_refs(spec, row) + resource_refs))
+    name = cell_value(row.get(name_field(data, layer, lang))) or fid
+    return {"name": name, "facts": facts, "headline": headline, "headline_note": note, "rows": rows, "sections": sections}, all_refs
 
 
-def _popup_for(data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], extras=()) -> str:
-    content, refs = card(data, layer, row, names, lang, agreements, extras)
+def _popup_for(
+    data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
+) -> str:
+    content, refs = card(data, layer, row, names, lang, agreements, figures, extras)
     return card_html(content, cited=data.cited(";".join(refs)), lang=lang)
 
 
@@ -161,26 +170,28 @@ def add_layer(
     if len(frame) >= settings.fast_layer_min_features:
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
-    style_fields = {label_field, "location_accuracy"}
+    style_fields = {label_field, accuracy_field(spec)} - {None}
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     agreements = agreement_lines(data, lang)
+    figures = figures_by_feature(data)
+    uncertainty = spec.field("uncertainty")
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
-    for row in sorted(frame.to_dict("records"), key=is_approximate):
+    for row in sorted(frame.to_dict("records"), key=lambda r: is_approximate(spec, r)):
         props = {k: cell_value(row[k]) for k in sorted(style_fields) if k in row}
         props.update(
-            id=row["id"],
-            _name=cell_value(row[label_field]) or row["id"],
+            id=row[spec.key],
+            _name=cell_value(row[label_field]) or row[spec.key],
             _kind=title,
             _tooltip=tooltip_html(row[label_field]),
-            _popup=_popup_for(data, layer, row, names, lang, agreements, (popup_extras or {}).get(row["id"], ())),
+            _popup=_popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
         )
-        features.append({"type": "Feature", "id": row["id"], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
-        if spec.geometry_type == "Point" and is_approximate(row):
+        features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
+        if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
             folium.Circle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
-                radius=float(row["uncertainty_km"]) * 1000,
+                radius=float(row[uncertainty]) * 1000,
                 interactive=False,
                 class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
@@ -204,7 +215,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     group.add_to(fmap)
     values = set()
     if spec.style:
-        for col in (spec.style.by, spec.style.dash_by, "location_accuracy"):
+        for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
                 values |= set(frame[col].dropna().astype(str))
     LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
@@ -248,19 +259,19 @@ def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
     ids: set[str] = set()
     shown: set[str] = set()
     for layer in names:
+        spec = data.catalog.layers[layer]
         frame = data.layers[layer]
-        shown |= set(frame["id"])
-        for refs in frame["sources"]:
+        shown |= set(frame[spec.key])
+        for refs in frame[spec.field("sources")]:
             ids.update(split_refs(refs))
-    for name, table in data.tables.items():
-        if "sources" not in table.columns or name == data.catalog.sources_table:
-            continue
-        for row in table.to_dict("records"):
-            linked = {cell_value(row.get(k)) for k in ("deposit",)} | set(split_refs(row.get("features") or ""))
-            if linked & shown or "deposit" not in row and "features" not in row:
-                ids.update(split_refs(row["sources"]))
-    ids &= set(data.sources.index)
-    rows = [data.sources.loc[i].to_dict() for i in ids]
+    for figure in data.records("figures", "feature", "sources"):
+        if figure["feature"] in shown:
+            ids.update(split_refs(figure["sources"]))
+    for agreement in data.records("agreements", "features", "sources"):
+        if set(split_refs(agreement["features"])) & shown:
+            ids.update(split_refs(agreement["sources"]))
+    table = data.sources
+    rows = [table.loc[i].to_dict() for i in ids if i in table.index]
     return sorted(rows, key=lambda r: (str(r["publisher"]).lower(), str(r["date"]), str(r["title"])))
 
 
@@ -286,20 +297,11 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
 
 def layers_with_role(data: Dataset, role: str, shown: list[str]) -> list[str]:
     """The shown layers that play ``role`` in the catalog (``deposits``, ``nodes``, ``legs``)."""
-    return [n for n in shown if getattr(data.catalog.layers[n], "role", None) == role or (not hasattr(data.catalog.layers[n], "role") and n == _LEGACY_ROLES.get(role))]
+    return [n for n in shown if data.catalog.layers[n].role == role]
 
 
-#: Until every catalog declares roles: the shipped layer names.
-_LEGACY_ROLES = {"deposits": "deposits", "nodes": "nodes", "legs": "corridors"}
-
-
-def _role_field(data: Dataset, layer: str, role: str, legacy: str) -> str | None:
-    spec = data.catalog.layers[layer]
-    if hasattr(spec, "field"):
-        found = spec.field(role)
-        if found:
-            return found
-    return legacy if legacy in spec.field_names else None
+#: A corridor narrower than this (degrees of longitude) is named at every zoom and gets a zoom-to button (TRIPP).
+_SMALL_CORRIDOR_DEG = 3.0
 
 
 def _line_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
@@ -307,37 +309,45 @@ def _line_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
     groups = []
     for layer in layers_with_role(data, "legs", shown):
         frame = data.layers[layer]
-        key = _role_field(data, layer, "corridor", "corridor")
+        key = data.catalog.layers[layer].field("corridor")
         if key is None or frame.empty:
             continue
         for value, part in frame.groupby(key, sort=True):
             union = shapely.union_all(part.geometry.values)
             lon0, lat0, lon1, lat1 = union.bounds
-            centre = shapely.Point((lon0 + lon1) / 2, (lat0 + lat1) / 2)
-            anchor = shapely.ops.nearest_points(union, centre)[0]
+            anchor = shapely.ops.nearest_points(union, shapely.Point((lon0 + lon1) / 2, (lat0 + lat1) / 2))[0]
             groups.append({"name": value, "lon": anchor.x, "lat": anchor.y, "bounds": [lon0, lat0, lon1, lat1]})
     return groups
 
 
+def _points(data: Dataset, layer: str, lang: str):
+    """(name in ``lang``, lon, lat, row) of each feature of a point layer."""
+    key = name_field(data, layer, lang)
+    for row in data.layers[layer].to_dict("records"):
+        yield row[key], row["geometry"].x, row["geometry"].y, row
+
+
 def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, Any]]:
-    """Every label the page may draw, in the order they are placed (deposits first and always)."""
+    """Every label the page may draw, in the order they are placed (deposits first and always).
+
+    Deposits are named at every zoom; small corridors (TRIPP) too; then
+    countries, seas and lakes, capitals, the dataset's ports and border
+    crossings (junctions from zoom 5.5), then other cities (``kzgeo.places``).
+    """
     items: list[dict[str, Any]] = []
-    taken = []
     for layer in layers_with_role(data, "deposits", shown):
-        key = name_field(data, layer, lang)
-        for row in data.layers[layer].to_dict("records"):
-            items.append({"kind": "deposit", "text": row[key], "lon": row["geometry"].x, "lat": row["geometry"].y, "minzoom": 0, "always": True, "gap": 11})
+        for text, lon, lat, _ in _points(data, layer, lang):
+            items.append({"kind": "deposit", "text": text, "lon": lon, "lat": lat, "minzoom": 0, "always": True, "gap": 11})
     for group in _line_groups(data, shown):
-        if group["bounds"][2] - group["bounds"][0] < 3:  # a small corridor (TRIPP) is named at every zoom
+        if group["bounds"][2] - group["bounds"][0] < _SMALL_CORRIDOR_DEG:
             items.append({"kind": "corridor", "text": term(group["name"], lang), "lon": group["lon"], "lat": group["lat"], "minzoom": 0, "gap": 8})
-    nodes = []
+    nodes, taken = [], []
     for layer in layers_with_role(data, "nodes", shown):
-        key = name_field(data, layer, lang)
-        kind = data.catalog.layers[layer].style.by if data.catalog.layers[layer].style else None
-        for row in data.layers[layer].to_dict("records"):
+        kind = data.catalog.layers[layer].field("kind")
+        for text, lon, lat, row in _points(data, layer, lang):
             major = kind is None or row.get(kind) != "junction"
-            nodes.append({"kind": "node", "text": row[key], "lon": row["geometry"].x, "lat": row["geometry"].y, "minzoom": 4 if major else 5.5, "gap": 7})
-            taken.append((row["geometry"].x, row["geometry"].y))
+            nodes.append({"kind": "node", "text": text, "lon": lon, "lat": lat, "minzoom": 4 if major else 5.5, "gap": 7})
+            taken.append((lon, lat))
     package = place_labels(lang, taken)
     rank = {"country": 0, "sea": 1, "lake": 2, "capital": 3}
     items += sorted((p for p in package if p["kind"] in rank), key=lambda p: rank[p["kind"]])
@@ -400,7 +410,7 @@ def render_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
     small = [g for g in groups if _feature_layers(g)]
-    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in _line_groups(data, names) if g["bounds"][2] - g["bounds"][0] < 3]
+    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in _line_groups(data, names) if g["bounds"][2] - g["bounds"][0] < _SMALL_CORRIDOR_DEG]
     if zoom_places:
         ZoomTo(zoom_places, {"zoom_to": label("zoom_to", lang)}).add_to(fmap)
     _add_text_panel(fmap, data, names, lang)

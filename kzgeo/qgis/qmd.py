@@ -23,7 +23,8 @@ def _cited_ids(data: Dataset, name: str) -> list[str]:
     if name == data.catalog.sources_table:
         return list(data.sources["id"])
     frame = data.layers.get(name, data.tables.get(name))
-    return list(dict.fromkeys(ref for cell in frame["sources"] for ref in split_refs(cell)))
+    cites = data.catalog.all_tables[name].field("sources")
+    return list(dict.fromkeys(ref for cell in frame[cites] for ref in split_refs(cell)))
 
 def _text(value: object) -> str:
     return "" if cell_value(value) is None else str(value)

@@ -15,24 +15,28 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from kzgeo.catalog import LayerSpec
-from kzgeo.labels import label
 from kzgeo.qgis.xml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
-from kzgeo.style import FALLBACK_COLOR, path_style, uncertainty_style
+from kzgeo.style import APPROXIMATE, FALLBACK_COLOR, accuracy_field, path_style, uncertainty_style
+from kzgeo.text import field_label
 
 LINE_TYPES = ("LineString", "MultiLineString")
 AREA_TYPES = ("Polygon", "MultiPolygon")
-#: The field that marks a location as not published exactly.
-ACCURACY_FIELD = "location_accuracy"
-#: The radius, in km, within which an approximate location lies.
-UNCERTAINTY_FIELD = "uncertainty_km"
-#: The circle of an approximate location: a buffer in Web Mercator scaled by
-#: 1/cos(latitude), which makes its radius true in metres at the point (as
-#: Leaflet draws L.circle), returned in the layer's CRS.
-UNCERTAINTY_CIRCLE = (
-    f"CASE WHEN {quote_field(ACCURACY_FIELD)} = 'approximate' AND {quote_field(UNCERTAINTY_FIELD)} > 0 THEN "
-    "transform(buffer(transform($geometry, 'EPSG:4326', 'EPSG:3857'), "
-    f"{quote_field(UNCERTAINTY_FIELD)} * 1000 / cos(radians(y($geometry))), 48), 'EPSG:3857', 'EPSG:4326') END"
-)
+
+
+def uncertainty_circle(accuracy: str, uncertainty: str) -> str:
+    """The circle of an approximate location, as a QGIS expression.
+
+    A buffer in Web Mercator scaled by 1/cos(latitude), which makes its radius
+    true in metres at the point (as Leaflet draws L.circle), returned in the
+    layer's CRS. ``accuracy`` and ``uncertainty`` are the layer's fields for
+    the location accuracy and the radius in km.
+    """
+    return (
+        f"CASE WHEN {quote_field(accuracy)} = '{APPROXIMATE}' AND {quote_field(uncertainty)} > 0 THEN "
+        "transform(buffer(transform($geometry, 'EPSG:4326', 'EPSG:3857'), "
+        f"{quote_field(uncertainty)} * 1000 / cos(radians(y($geometry))), 48), 'EPSG:3857', 'EPSG:4326') END"
+    )
+
 #: Leaflet's default weight and opacity for areas, which ``path_style`` leaves to Leaflet.
 AREA_OUTLINE_PX, AREA_FILL_OPACITY = 2, 0.2
 _PIXELS = {"size_unit": "Pixel", "outline_width_unit": "Pixel", "offset_unit": "Pixel"}
@@ -97,7 +101,7 @@ def _uncertainty_circle(symbol: ET.Element, name: str, spec: LayerSpec, value: s
     """A geometry-generator layer drawing the HTML map's uncertainty circle under the marker."""
     style = uncertainty_style(spec, {spec.style.by: value} if spec.style else {})
     layer = sub(symbol, "layer", **{"class": "GeometryGenerator", "enabled": "1", "locked": "0", "pass": "0"})
-    option_map(layer, {"SymbolType": "Fill", "geometryModifier": UNCERTAINTY_CIRCLE})
+    option_map(layer, {"SymbolType": "Fill", "geometryModifier": uncertainty_circle(spec.field("accuracy"), spec.field("uncertainty"))})
     fill = sub(layer, "symbol", type="fill", name=f"@{name}@0", alpha="1", clip_to_extent="1", force_rhr="0")
     options = {
         "color": qgis_color(style["fillColor"], style["fillOpacity"]),
@@ -130,16 +134,17 @@ def _symbol(parent: ET.Element, name: str, spec: LayerSpec, value: str) -> None:
         options = {"color": qgis_color(color, AREA_FILL_OPACITY), "outline_color": qgis_color(color), "outline_width": str(AREA_OUTLINE_PX), "outline_width_unit": "Pixel", "style": "solid", "outline_style": "solid"}
         _symbol_layer(symbol, "SimpleFill", options, {})
     else:
-        exact = _marker(path_style(spec, {by: value, ACCURACY_FIELD: "exact"}))
+        accuracy = accuracy_field(spec)
+        exact = _marker(path_style(spec, {by: value, accuracy: "exact"}))
         symbol = sub(parent, "symbol", type="marker", name=name, alpha="1", clip_to_extent="1", force_rhr="0")
         expressions = {}
-        if ACCURACY_FIELD in spec.field_names:
-            approx = _marker(path_style(spec, {by: value, ACCURACY_FIELD: "approximate"}))
+        if accuracy:
+            approx = _marker(path_style(spec, {by: value, accuracy: APPROXIMATE}))
             names = {"size": "size", "fillColor": "color", "outlineColor": "outline_color", "outlineWidth": "outline_width", "outlineStyle": "outline_style"}
             expressions = {
-                prop: _when(ACCURACY_FIELD, {"approximate": approx[key]}, exact[key]) for prop, key in names.items() if approx[key] != exact[key]
+                prop: _when(accuracy, {APPROXIMATE: approx[key]}, exact[key]) for prop, key in names.items() if approx[key] != exact[key]
             }
-            if UNCERTAINTY_FIELD in spec.field_names:
+            if spec.field("uncertainty"):
                 _uncertainty_circle(symbol, name, spec, value)
         _symbol_layer(symbol, "SimpleMarker", exact, expressions)
 
@@ -162,7 +167,7 @@ def aliases(spec: LayerSpec) -> ET.Element:
     """Readable column captions (the HTML popup's labels) as QGIS field aliases."""
     node = ET.Element("aliases")
     for index, name in enumerate(spec.field_names):
-        caption = label(name)
+        caption = field_label(spec, name, "en")
         sub(node, "alias", field=name, index=str(index), name="" if caption == name else caption)
     return node
 
