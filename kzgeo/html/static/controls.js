@@ -480,6 +480,7 @@
           if (l.getLatLng) {
             d = p.distanceTo(map.latLngToContainerPoint(l.getLatLng()));
             if (d > l.getRadius() + 4) { return; }
+            if (d > l.getRadius()) { d += 50; } /* in the slop ring: only if no marker is hit squarely */
           } else {
             d = lineDist(map, p, l.getLatLngs());
             if (d > (l.options.weight || 3) / 2 + slop) { return; }
@@ -490,7 +491,8 @@
       });
       found.sort(function (a, b) { return a.d - b.d; });
       /* A click on a marker means the marker: lines only count where no marker is. */
-      if (found.length && found[0].d < 100) { found = found.filter(function (f) { return f.d < 100; }); }
+      if (found.length && found[0].d < 50) { found = found.filter(function (f) { return f.d < 50; }); }
+      else if (found.length && found[0].d < 100) { found = found.filter(function (f) { return f.d < 100; }); }
       return found.map(function (f) { return f.layer; });
     }
     function open(l, latlng) {
