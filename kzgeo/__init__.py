@@ -16,7 +16,7 @@ from kzgeo.analysis import geodesy
 from kzgeo.publish import build_maps as build
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem
+from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem, TranslationWarning
 from kzgeo.qgis.export import export
 from kzgeo.spec import MapSpec, read_map_spec, render_spec
 from kzgeo.html.render import render_map
@@ -34,6 +34,7 @@ __all__ = [
     "KzgeoError",
     "KzgeoIOError",
     "KzgeoWarning",
+    "TranslationWarning",
     "LayersInvalid",
     "MapSpec",
     "MapSpecError",

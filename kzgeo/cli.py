@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,7 +17,7 @@ import typer
 
 import kzgeo
 from kzgeo.publish import OUTPUT_FORMATS
-from kzgeo.errors import KzgeoError, LayersInvalid
+from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid
 from kzgeo.labels import LANGUAGES
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
 
@@ -64,7 +65,12 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what
 @clean_errors
 def validate(layers: LayersOpt = None) -> None:
     """Check every layer and table: GeoJSON, RFC 7946, geometry, ids, the join, types and sources."""
-    problems = kzgeo.validate(layers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KzgeoWarning)
+        problems = kzgeo.validate(layers)
+    for warning in caught:
+        if issubclass(warning.category, KzgeoWarning):
+            typer.echo(f"Warning: {warning.message}", err=True)
     for problem in problems:
         _fail(str(problem))
     if problems:

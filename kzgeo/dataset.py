@@ -10,6 +10,7 @@ geometry file with its attribute table on the key, resolves every reference
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
-from kzgeo.errors import LayersInvalid, Problem
+from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,31 @@ def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
     if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
     """
     catalog = read_catalog(layers_dir)
-    return _read_all(catalog)[2]
+    _, rows, problems = _read_all(catalog)
+    for message in translation_gaps(catalog, rows):
+        warnings.warn(TranslationWarning(message), stacklevel=2)
+    return problems
+
+
+def translation_gaps(catalog: Catalog, rows: dict[str, list[dict]]) -> list[str]:
+    """One line per text field and language whose declared translation is missing in some rows.
+
+    Each names the file, the field, the translation column, how many rows
+    lack it and the first of them, so a translator knows where to start.
+    """
+    gaps = []
+    for name, spec in catalog.all_tables.items():
+        for field in spec.fields:
+            if not field.translates:
+                continue
+            missing = [r for r in rows.get(name, []) if cell_value(r.get(field.translates)) not in (None, "") and cell_value(r.get(field.name)) in (None, "")]
+            if missing:
+                first = missing[0].get(spec.key, "?")
+                gaps.append(
+                    f"{spec.attributes}: {field.translates} has no {field.lang} translation ({field.name}) in {len(missing)} row(s), first {first!r}; "
+                    f"maps show the English text there, marked as such"
+                )
+    return gaps
 
 
 def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ LANGUAGES = ("en", "ru", "kk")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "leaflet_title": "A library for interactive maps",
         "location_exact": "Exact location",
         "location_within": "Approximate location: within {km} of the point",
         "headline_basis": "{basis}; source dated {date}",
@@ -79,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} shapes at full precision ({size}); click a shape for its details.",
     },
     "ru": {
+        "leaflet_title": "Библиотека для интерактивных карт",
         "location_exact": "Точное местоположение",
         "location_within": "Местоположение приблизительное: в пределах {km} от точки",
         "headline_basis": "{basis}; источник от {date}",
@@ -140,6 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} контуров в полной точности ({size}); щёлкните контур, чтобы увидеть сведения о нём.",
     },
     "kk": {
+        "leaflet_title": "Интерактивті карталарға арналған кітапхана",
         "location_exact": "Дәл орны",
         "location_within": "Орны шамамен: нүктеден {km} шегінде",
         "headline_basis": "{basis}; дереккөз күні: {date}",
@@ -206,6 +209,9 @@ LABELS: dict[str, dict[str, str]] = {
 TERMS: dict[str, dict[str, str]] = {
     "ru": {
         "Kazakhstan's critical minerals and the corridors west": "Критически важные минералы Казахстана и коридоры на запад",
+        "The Middle Corridor and TRIPP: route variants and their lengths": "Средний коридор и TRIPP: варианты маршрута и их длина",
+        "Rare earths: Kuyrektykol, Akbulak and Kokbulak": "Редкоземельные металлы: Куйректыколь, Акбулак и Кокбулак",
+        "Tungsten: North Katpar, Upper Kairakty and the route to the Caspian": "Вольфрам: Северный Катпар, Верхнее Кайракты и путь к Каспию",
         "Critical-mineral deposits": "Месторождения критически важных минералов",
         "Transport corridors": "Транспортные коридоры",
         "Ports, border crossings and junctions": "Порты, пограничные переходы и узлы",
@@ -238,6 +244,9 @@ TERMS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "Kazakhstan's critical minerals and the corridors west": "Қазақстанның аса маңызды минералдары және батысқа апаратын дәліздер",
+        "The Middle Corridor and TRIPP: route variants and their lengths": "Орта дәліз және TRIPP: бағыт нұсқалары және олардың ұзындығы",
+        "Rare earths: Kuyrektykol, Akbulak and Kokbulak": "Сирек жер металдары: Құйрықтыкөл, Ақбұлақ және Көкбұлақ",
+        "Tungsten: North Katpar, Upper Kairakty and the route to the Caspian": "Вольфрам: Солтүстік Қатпар, Жоғарғы Қайрақты және Каспийге апаратын жол",
         "Critical-mineral deposits": "Аса маңызды минералдар кен орындары",
         "Transport corridors": "Көлік дәліздері",
         "Ports, border crossings and junctions": "Порттар, шекара өткелдері және тораптар",

@@ -180,24 +180,51 @@ def source_lines(data: Dataset, layers: list[str]) -> list[str]:
 FIGURE_ROLES = ("feature", "quantity", "unit", "commodity", "basis", "sources")
 
 
-def figures_by_feature(data: Dataset) -> dict[str, list[dict[str, Any]]]:
-    """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`."""
+def figures_by_feature(data: Dataset, lang: str = "en") -> dict[str, list[dict[str, Any]]]:
+    """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`,
+    commodity and note in ``lang`` where the data translates them."""
     by_feature: dict[str, list[dict[str, Any]]] = {}
-    for row in data.records("figures", *FIGURE_ROLES, optional=("note",)):
+    rows = data.records("figures", *FIGURE_ROLES, optional=("note",))
+    if rows and lang != "en":
+        spec = data.catalog.all_tables[data.catalog.name_for("figures")]
+        for row, raw in zip(rows, data.frame_for("figures").to_dict("records")):
+            for role in ("commodity", "note"):
+                field = spec.field(role)
+                if field and row.get(role) is not None:
+                    row[role] = translated(spec, raw, field, lang) or None
+    for row in rows:
         by_feature.setdefault(row["feature"], []).append(row)
     return by_feature
 
 
-def resource_lines(data: Dataset, fid: str, figures: dict[str, list[dict[str, Any]]] | None = None) -> tuple[list[str], list[str]]:
-    """The resource figures of feature ``fid`` as plain-text lines, and the sources they cite."""
-    rows = (figures if figures is not None else figures_by_feature(data)).get(fid, [])
-    return [resource_line(row) for row in rows], [ref for row in rows for ref in split_refs(row["sources"])]
+def value_translations(data: Dataset, layer: str, field: str, lang: str) -> dict[str, str]:
+    """A text field's values mapped to their translations in ``lang`` (for legends of a text field, e.g. route variants)."""
+    spec = data.catalog.layers[layer]
+    column = spec.translation_of(field, lang)
+    if not column:
+        return {}
+    frame = data.layers[layer]
+    return {str(a): str(b) for a, b in zip(frame[field], frame[column]) if cell_value(a) is not None and cell_value(b) not in (None, "")}
 
 
-def resource_line(row: dict[str, Any]) -> str:
-    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line."""
+def resource_lines(data: Dataset, fid: str, figures: dict[str, list[dict[str, Any]]] | None = None, lang: str = "en") -> tuple[list[str], list[str]]:
+    """The resource figures of feature ``fid`` as plain-text lines in ``lang``, and the sources they cite."""
+    rows = (figures if figures is not None else figures_by_feature(data, lang)).get(fid, [])
+    return [resource_line(row, lang) for row in rows], [ref for row in rows for ref in split_refs(row["sources"])]
+
+
+#: Units of resource figures as each language abbreviates them.
+UNITS = {"ru": {"Mt": "млн т", "kt": "тыс. т", "t": "т"}, "kk": {"Mt": "млн т", "kt": "мың т", "t": "т"}}
+
+
+def unit(text: Any, lang: str) -> str:
+    return UNITS.get(lang, {}).get(str(text), str(text))
+
+
+def resource_line(row: dict[str, Any], lang: str = "en") -> str:
+    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line in ``lang``."""
     note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-    return f"{row['quantity']:,g} {row['unit']} {row['commodity']} ({row['basis']}{note})"
+    return f"{formats.number(row['quantity'], lang, digits=3)} {unit(row['unit'], lang)} {row['commodity']} ({term(row['basis'], lang)}{note})"
 
 
 def agreement_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
@@ -233,7 +260,7 @@ _COMMODITY_WORDS = {"tungsten": ("tungsten", "wo3"), "rare earths": ("rare",), "
 
 def figure_text(row: dict[str, Any], lang: str) -> str:
     """One resource figure (keyed by :data:`FIGURE_ROLES`) as "142 kt WO3" in the locale's number format."""
-    return f"{formats.number(row['quantity'], lang, digits=3)} {row['unit']} {row['commodity']}"
+    return f"{formats.number(row['quantity'], lang, digits=3)} {unit(row['unit'], lang)} {row['commodity']}"
 
 
 def headline_figure(rows: list[dict[str, Any]], primary: str | None) -> tuple[dict[str, Any], int] | None:

@@ -402,7 +402,16 @@ class ScaleBar(MacroElement):
               L.Control.Scale.prototype._updateScale.call(this, scale, text.replace(/ km$/, " " + t.km).replace(/ m$/, " " + t.m), ratio);
             }
           });
-          new Scale({imperial: false}).addTo({{ this._parent.get_name() }});
+          var map = {{ this._parent.get_name() }};
+          new Scale({imperial: false}).addTo(map);
+          /* Leaflet's own credit, with its tooltip in the map's language (text, not HTML). */
+          var link = document.createElement("a");
+          link.href = "https://leafletjs.com";
+          link.title = t.leaflet;
+          link.textContent = "Leaflet";
+          var holder = document.createElement("span");
+          holder.appendChild(link);
+          if (map.attributionControl) { map.attributionControl.setPrefix(holder.innerHTML); }
         })();
         {% endmacro %}
         """

@@ -31,7 +31,7 @@ from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, country_names, label, labels_for, term
 from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figure_text, figures_by_feature, headline_figure, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows, translated
+from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figure_text, figures_by_feature, headline_figure, resource_lines, value_translations, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows, translated
 from kzgeo.provenance import manifest, package_version
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def card(
         elif not is_approximate(spec, row):
             facts.append(label("location_exact", lang))
     headline = note = None
-    resources, resource_refs = resource_lines(data, fid, figures)
+    resources, resource_refs = resource_lines(data, fid, figures, lang)
     commodity = spec.field("commodity")
     best = headline_figure(figures.get(fid, []), row.get(commodity) if commodity else None)
     figure_refs: list[str] = []
@@ -174,7 +174,7 @@ def add_layer(
     if spec.style:
         style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     agreements = agreement_lines(data, lang)
-    figures = figures_by_feature(data)
+    figures = figures_by_feature(data, lang)
     uncertainty = spec.field("uncertainty")
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
@@ -218,7 +218,11 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
         for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
                 values |= set(frame[col].dropna().astype(str))
-    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
+    words = {}
+    for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
+        if col:
+            words.update(value_translations(data, layer, col, lang))
+    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang))).add_to(fmap)
     return group
 
 
@@ -391,7 +395,7 @@ def render_map(
     names = layer_names(data, layers)
     all_names = feature_names(data, lang)
     data = keep_features(data, filters)
-    map_title = title or term(data.catalog.title, lang)
+    map_title = term(title or data.catalog.title, lang)
     page = Page(lang=lang, title=esc(map_title))
     fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=False, zoom_snap=0.25, zoom_control=False)
     page.add_child(fmap)
@@ -416,7 +420,7 @@ def render_map(
     _add_text_panel(fmap, data, names, lang)
     Timeline(agreement_items(data, lang), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(manifest(data, lang=lang, layers=names)).add_to(fmap)
-    ScaleBar({"km": label("km", lang), "m": label("m", lang)}).add_to(fmap)
+    ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
     Picker([gj for g in small for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
     PlaceLabels(_label_items(data, names, lang)).add_to(fmap)
     bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
