@@ -222,7 +222,7 @@ def kept_ids(spec: MapSpec, data: Dataset, layer: str) -> list[str]:
     return frame.loc[keep, data.catalog.layers[layer].key].tolist()
 
 
-def _restyled(data: Dataset, styles: dict[str, dict[str, Any]]) -> Dataset:
+def restyled(data: Dataset, styles: dict[str, dict[str, Any]]) -> Dataset:
     """A view of ``data`` whose catalog carries the spec's style overrides."""
     if not styles:
         return data
@@ -274,6 +274,15 @@ def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     return lines
 
 
+def route_length_lines(data: Dataset, lang: str = "en") -> list[str]:
+    """One line per route variant: its drawn and its published length, in ``lang`` (for printed maps)."""
+    lines: dict[str, None] = {}
+    for texts in _length_lines(data, lang).values():
+        for text in texts[1:]:
+            lines[text] = None
+    return list(lines)
+
+
 def _agreement_details(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     """Per feature id: the date, title and summary of each agreement that concerns it, in ``lang``."""
     return {
@@ -298,7 +307,7 @@ def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
     check_map_spec(spec, data)
     shown = spec.layers or tuple(data.catalog.layers)
     return render_map(
-        _restyled(data, spec.styles),
+        restyled(data, spec.styles),
         title=spec.title,
         layers=list(shown),
         lang=spec.lang,

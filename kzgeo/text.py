@@ -166,14 +166,14 @@ def agreement_items(data: Dataset, lang: str = "en") -> list[dict[str, Any]]:
     return sorted(items, key=lambda a: (a["date"], a["id"]))
 
 
-def source_lines(data: Dataset, layers: list[str]) -> list[str]:
-    """Every source cited by ``layers``, one line each, sorted by publisher and date."""
+def source_lines(data: Dataset, layers: list[str], *, urls: bool = False) -> list[str]:
+    """Every source cited by ``layers``, one line each, sorted by publisher and date (``urls``: with its web address)."""
     ids: set[str] = set()
     for layer in layers:
         for refs in data.layers[layer][data.catalog.layers[layer].field("sources")]:
             ids.update(split_refs(refs))
     rows = [data.sources.loc[i] for i in sorted(ids)]
-    return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" for r in rows)
+    return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" + (f" {r['url']}" if urls and cell_value(r["url"]) else "") for r in rows)
 
 
 #: Field roles of a resource figure that a popup line shows.

@@ -386,6 +386,7 @@
     function fit() {
       map.fitBounds(bounds, Object.assign({animate: false}, padding()));
     }
+    map.kzPadding = padding;
     function layout() {
       var size = map.getSize();
       narrow = size.x < 700 || size.y < 500;
@@ -550,7 +551,8 @@
         var b = button(box, "kz-zoomto-btn", t.zoom_to.replace("{name}", p.name), p.name);
         L.DomEvent.on(b, "click", function () {
           map.closePopup();
-          map.fitBounds([[p.bounds[1], p.bounds[0]], [p.bounds[3], p.bounds[2]]], {padding: [40, 40], maxZoom: 10});
+          var pad = map.kzPadding ? map.kzPadding() : {padding: [40, 40]};
+          map.fitBounds([[p.bounds[1], p.bounds[0]], [p.bounds[3], p.bounds[2]]], Object.assign({maxZoom: 10}, pad));
         });
       });
       return box;
