@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils
 
-.PHONY: maps test setup system-deps
+.PHONY: maps test setup system-deps package-data
 
 $(BIN)/kzgeo: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ system-deps:
 
 test: system-deps setup
 	$(BIN)/python -m pytest
+
+# layers/ and maps/ are the copies people edit; the wheel carries kzgeo/data/{layers,maps}.
+package-data:
+	$(PYTHON) tools/sync_package_data.py

@@ -12,17 +12,35 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 
 from __future__ import annotations
 
-from kzgeo.analysis import geodesy
-from kzgeo.publish import build_maps as build
-from kzgeo.catalog import Catalog, read_catalog
-from kzgeo.dataset import Dataset, check_layers as validate, layer_counts as list_layers, read_layers
-from kzgeo.errors import CatalogError, ExportError, KzgeoError, KzgeoIOError, KzgeoWarning, LayersInvalid, MapSpecError, OutputExistsError, Problem, TranslationWarning
-from kzgeo.qgis.export import export
-from kzgeo.spec import MapSpec, read_map_spec, render_spec
-from kzgeo.html.render import render_map
 from kzgeo import report
-from kzgeo.analysis.measures import deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis import geodesy
+from kzgeo.analysis.measures import (
+    deposit_proximity,
+    deposits_near,
+    leg_lengths,
+    route_lengths,
+)
+from kzgeo.catalog import Catalog, read_catalog
+from kzgeo.dataset import Dataset, read_layers
+from kzgeo.dataset import check_layers as validate
+from kzgeo.dataset import layer_counts as list_layers
+from kzgeo.errors import (
+    CatalogError,
+    ExportError,
+    KzgeoError,
+    KzgeoIOError,
+    KzgeoWarning,
+    LayersInvalid,
+    MapSpecError,
+    OutputExistsError,
+    Problem,
+    TranslationWarning,
+)
+from kzgeo.html.render import render_map, render_spec
 from kzgeo.provenance import package_version
+from kzgeo.publish import build_maps as build
+from kzgeo.qgis.export import export
+from kzgeo.spec import MapSpec, read_map_spec
 
 __version__ = package_version()
 

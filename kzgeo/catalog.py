@@ -13,13 +13,12 @@ kzgeo works as before.
 
 from __future__ import annotations
 
-import re
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from importlib.resources import files
+from pathlib import Path
 
 from kzgeo import settings
 from kzgeo.errors import CatalogError, KzgeoIOError

@@ -16,10 +16,10 @@ from typing import Annotated, Optional
 import typer
 
 import kzgeo
-from kzgeo.publish import OUTPUT_FORMATS
+from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
 from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid
 from kzgeo.labels import LANGUAGES
-from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
+from kzgeo.publish import OUTPUT_FORMATS
 
 app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corridors west.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -27,7 +27,7 @@ app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corri
 Format = Enum("Format", {name: name for name in OUTPUT_FORMATS}, type=str)
 Language = Enum("Language", {name: name for name in LANGUAGES}, type=str)
 
-LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers directory (default: ./layers).", file_okay=False)]
+LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers directory (default: ./layers if it holds a catalog.toml, else the layers installed with kzgeo).", file_okay=False)]
 
 
 def _fail(message: str) -> None:
@@ -84,7 +84,7 @@ def build(
     spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Where pages are written (default: ./maps, beside the specs; with SPEC, the spec's directory).", file_okay=False)] = None,
-    maps: Annotated[Optional[Path], typer.Option("--maps", help="Where the map specs are read (default: ./maps).", file_okay=False)] = None,
+    maps: Annotated[Optional[Path], typer.Option("--maps", help="Where the map specs are read (default: ./maps; if it holds none, the specs installed with kzgeo).", file_okay=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
     lang: Annotated[Optional[Language], typer.Option("--lang", help="Language of names, legend, popups and controls (default: each spec's); adds .LANG to the file name.", show_default=False)] = None,
     cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,

@@ -14,11 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from kzgeo import settings
-from kzgeo.io.atomic import write_atomic
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
+from kzgeo.html.render import render_spec
+from kzgeo.io.atomic import write_atomic
 from kzgeo.labels import check_language, label
-from kzgeo.spec import MapSpec, kept_ids, read_map_spec, render_spec, restyled, route_length_lines
+from kzgeo.spec import MapSpec, kept_ids, read_map_spec, restyled, route_length_lines
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")

@@ -23,7 +23,13 @@ from typing import Any
 import pandas as pd
 
 from kzgeo.analysis import geodesy
-from kzgeo.analysis.measures import DEFAULT_WITHIN_KM, deposit_proximity, deposits_near, leg_lengths, route_lengths
+from kzgeo.analysis.measures import (
+    DEFAULT_WITHIN_KM,
+    deposit_proximity,
+    deposits_near,
+    leg_lengths,
+    route_lengths,
+)
 from kzgeo.dataset import Dataset, cell_value, read_layers
 from kzgeo.io.atomic import write_atomic
 from kzgeo.io.readers import split_refs

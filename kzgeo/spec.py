@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import folium
 import pandas as pd
 import xyzservices
 
+from kzgeo.analysis.measures import leg_lengths, route_lengths
 from kzgeo.catalog import MAX_CATALOG_BYTES, StyleSpec
 from kzgeo.dataset import Dataset
 from kzgeo.errors import KzgeoIOError, MapSpecError
@@ -30,9 +30,7 @@ from kzgeo.io.files import read_capped
 from kzgeo.io.readers import split_refs
 from kzgeo import formats
 from kzgeo.labels import LANGUAGES, label
-from kzgeo.html.render import render_map
 from kzgeo.text import agreements_by_feature
-from kzgeo.analysis.measures import leg_lengths, route_lengths
 
 #: Keys a spec may have at its top level.
 SPEC_KEYS = ("title", "lang", "layers", "filters", "styles", "basemap", "view", "popup_extras")
@@ -291,7 +289,7 @@ def _agreement_details(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     }
 
 
-def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:
+def popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:
     extras: dict[str, dict[str, list[tuple[str, list[str]]]]] = {layer: {} for layer in shown}
     for extra in spec.popup_extras:
         per_feature = _length_lines(data, spec.lang) if extra == "lengths" else _agreement_details(data, spec.lang)
@@ -300,20 +298,3 @@ def _popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[
                 if per_feature.get(fid):
                     extras[layer].setdefault(fid, []).append((extra, per_feature[fid]))
     return extras
-
-
-def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
-    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
-    check_map_spec(spec, data)
-    shown = spec.layers or tuple(data.catalog.layers)
-    return render_map(
-        restyled(data, spec.styles),
-        title=spec.title,
-        layers=list(shown),
-        lang=spec.lang,
-        filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
-        view=spec.view,
-        basemap=spec.basemap,
-        popup_extras=_popup_extras(spec, data, shown),
-        **options,
-    )

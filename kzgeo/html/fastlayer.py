@@ -40,11 +40,27 @@ from markupsafe import Markup
 
 from kzgeo import settings
 from kzgeo.dataset import Dataset, cell_value
+from kzgeo.html.popup import format_value, is_web_url
 from kzgeo.io.readers import split_refs, without_gc
 from kzgeo.labels import label, term
-from kzgeo.html.popup import format_value, is_web_url
-from kzgeo.style import accuracy_field, color_for, is_approximate, path_style, uncertainty_style
-from kzgeo.text import agreement_lines, enum_fields, field_label, figures_by_feature, resource_line, feature_names, layer_title, name_field, ref_fields
+from kzgeo.style import (
+    accuracy_field,
+    color_for,
+    is_approximate,
+    path_style,
+    uncertainty_style,
+)
+from kzgeo.text import (
+    agreement_lines,
+    enum_fields,
+    feature_names,
+    field_label,
+    figures_by_feature,
+    layer_title,
+    name_field,
+    ref_fields,
+    resource_line,
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,32 +7,71 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
 import folium
 import numpy as np
 import shapely
-import shapely.ops
 from folium import plugins
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from kzgeo import backdrop as bd, formats, settings
-from kzgeo.html.page import CdnMap, Page, SelfContainedMap
+from kzgeo.analysis.measures import corridor_groups
 from kzgeo.backdrop import EXTENT, backdrop_geojson
-from kzgeo.places import place_labels, places
-from kzgeo.dataset import Dataset, cell_value
+from kzgeo.dataset import Dataset, cell_value, keep_features, layer_names
+from kzgeo.html.elements import (
+    Backdrop,
+    BuildManifest,
+    LayerLegend,
+    MapTitle,
+    OwnControls,
+    OwnControlsCode,
+    Picker,
+    PlaceLabels,
+    ScaleBar,
+    SkipLink,
+    StartView,
+    TextPanel,
+    Timeline,
+    ZoomControl,
+    ZoomTo,
+)
 from kzgeo.html.fastlayer import FastLayer
-from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, PlaceLabels, Picker, ScaleBar, SkipLink, StartView, TextPanel, Timeline, ZoomControl, ZoomTo
-from kzgeo.errors import MapSpecError
+from kzgeo.html.page import CdnMap, Page, SelfContainedMap
+from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import check_language, country_names, label, labels_for, term
-from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
-from kzgeo.style import accuracy_field, is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figure_text, figures_by_feature, headline_figure, resource_lines, value_translations, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows, translated
+from kzgeo.places import place_labels, places
 from kzgeo.provenance import manifest, package_version
+from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras, restyled
+from kzgeo.style import (
+    accuracy_field,
+    is_approximate,
+    legend_entries,
+    path_style,
+    uncertainty_style,
+)
+from kzgeo.text import (
+    agreement_items,
+    agreement_lines,
+    cited_refs,
+    enum_fields,
+    feature_names,
+    field_label,
+    figure_text,
+    figures_by_feature,
+    headline_figure,
+    layer_title,
+    map_summary,
+    name_field,
+    ref_fields,
+    resource_lines,
+    table_rows,
+    translated,
+    value_translations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -226,23 +265,6 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     return group
 
 
-def layer_names(data: Dataset, layers: list[str] | None) -> list[str]:
-    """The layers a map shows: those named (checked to exist), else every layer in catalog order."""
-    names = list(layers or data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise MapSpecError(f"unknown layer(s) {', '.join(unknown)}; valid layers: {', '.join(data.layers)}")
-    return names
-
-
-def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
-    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
-    if not filters:
-        return data
-    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
-    return dataclasses.replace(data, layers=kept)
-
-
 def _feature_layers(group: folium.FeatureGroup) -> list[folium.GeoJson]:
     return [child for child in group._children.values() if isinstance(child, folium.GeoJson)]
 
@@ -308,22 +330,6 @@ def layers_with_role(data: Dataset, role: str, shown: list[str]) -> list[str]:
 _SMALL_CORRIDOR_DEG = 3.0
 
 
-def _line_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
-    """Each corridor (TRIPP, the Middle Corridor) of the shown leg layers: its name, label point and extent."""
-    groups = []
-    for layer in layers_with_role(data, "legs", shown):
-        frame = data.layers[layer]
-        key = data.catalog.layers[layer].field("corridor")
-        if key is None or frame.empty:
-            continue
-        for value, part in frame.groupby(key, sort=True):
-            union = shapely.union_all(part.geometry.values)
-            lon0, lat0, lon1, lat1 = union.bounds
-            anchor = shapely.ops.nearest_points(union, shapely.Point((lon0 + lon1) / 2, (lat0 + lat1) / 2))[0]
-            groups.append({"name": value, "lon": anchor.x, "lat": anchor.y, "bounds": [lon0, lat0, lon1, lat1]})
-    return groups
-
-
 def _points(data: Dataset, layer: str, lang: str):
     """(name in ``lang``, lon, lat, row) of each feature of a point layer."""
     key = name_field(data, layer, lang)
@@ -342,7 +348,7 @@ def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, A
     for layer in layers_with_role(data, "deposits", shown):
         for text, lon, lat, _ in _points(data, layer, lang):
             items.append({"kind": "deposit", "text": text, "lon": lon, "lat": lat, "minzoom": 0, "always": True, "gap": 11})
-    for group in _line_groups(data, shown):
+    for group in corridor_groups(data, shown):
         if group["bounds"][2] - group["bounds"][0] < _SMALL_CORRIDOR_DEG:
             items.append({"kind": "corridor", "text": term(group["name"], lang), "lon": group["lon"], "lat": group["lat"], "minzoom": 0, "gap": 8})
     nodes, taken = [], []
@@ -414,7 +420,7 @@ def render_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
     small = [g for g in groups if _feature_layers(g)]
-    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in _line_groups(data, names) if g["bounds"][2] - g["bounds"][0] < _SMALL_CORRIDOR_DEG]
+    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in corridor_groups(data, names) if g["bounds"][2] - g["bounds"][0] < _SMALL_CORRIDOR_DEG]
     if zoom_places:
         ZoomTo(zoom_places, {"zoom_to": label("zoom_to", lang)}).add_to(fmap)
     _add_text_panel(fmap, data, names, lang)
@@ -431,3 +437,20 @@ def render_map(
         labels_for(_VIEW_LABELS, lang),
     ).add_to(fmap)
     return fmap
+
+
+def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
+    check_map_spec(spec, data)
+    shown = spec.layers or tuple(data.catalog.layers)
+    return render_map(
+        restyled(data, spec.styles),
+        title=spec.title,
+        layers=list(shown),
+        lang=spec.lang,
+        filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
+        view=spec.view,
+        basemap=spec.basemap,
+        popup_extras=popup_extras(spec, data, shown),
+        **options,
+    )

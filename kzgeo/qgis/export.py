@@ -25,11 +25,11 @@ import pandas as pd
 import pyogrio
 
 from kzgeo import settings
-from kzgeo.io.atomic import replaced_directory
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import ExportError, KzgeoError
-from kzgeo.qgis.qmd import metadata_document
+from kzgeo.io.atomic import replaced_directory
 from kzgeo.qgis.project import GEOPACKAGE_NAME, project_document
+from kzgeo.qgis.qmd import metadata_document
 from kzgeo.qgis.qml import style_document
 
 log = logging.getLogger(__name__)

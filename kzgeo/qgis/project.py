@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 
 from kzgeo.dataset import Dataset
 from kzgeo.qgis.qmd import metadata_element
-from kzgeo.qgis.xml import QGIS_VERSION, document, spatialrefsys, sub
 from kzgeo.qgis.qml import AREA_TYPES, LINE_TYPES, aliases, renderer
+from kzgeo.qgis.xml import QGIS_VERSION, document, spatialrefsys, sub
 
 GEOPACKAGE_NAME = "kzgeo.gpkg"
 TABLES_GROUP = "Tables"

@@ -15,8 +15,22 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from kzgeo.catalog import LayerSpec
-from kzgeo.qgis.xml import QGIS_VERSION, data_defined, document, option_map, quote_field, quote_literal, sub
-from kzgeo.style import APPROXIMATE, FALLBACK_COLOR, accuracy_field, path_style, uncertainty_style
+from kzgeo.qgis.xml import (
+    QGIS_VERSION,
+    data_defined,
+    document,
+    option_map,
+    quote_field,
+    quote_literal,
+    sub,
+)
+from kzgeo.style import (
+    APPROXIMATE,
+    FALLBACK_COLOR,
+    accuracy_field,
+    path_style,
+    uncertainty_style,
+)
 from kzgeo.text import field_label
 
 LINE_TYPES = ("LineString", "MultiLineString")
