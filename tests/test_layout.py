@@ -24,7 +24,7 @@ ROOMS = [
     ("catalog",),
     ("io.readers",),
     ("dataset",),
-    ("style", "labels", "text", "backdrop", "provenance"),
+    ("style", "labels", "formats", "text", "backdrop", "places", "provenance"),
     ("analysis",),
     ("spec",),
     ("html", "printmap", "qgis"),
@@ -34,7 +34,7 @@ ROOMS = [
 #: What the facade exports; changing it breaks users' scripts.
 PUBLIC = [
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
-    "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "build", "deposit_proximity", "deposits_near", "export",
+    "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "TranslationWarning", "build", "deposit_proximity", "deposits_near", "export",
     "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",
     "report", "route_lengths", "validate",
 ]  # fmt: skip
