@@ -106,6 +106,10 @@ def _deposits(rng: np.random.Generator, n: int, out: Path) -> np.ndarray:
         "location_note": _pick(rng, LOCATION_NOTES, n),
         "sources": _pick(rng, [f"src-{i}" for i in range(1, N_SOURCES + 1)], n),
     }
+    # Translation columns the catalog declares, left empty (validate warns; the map marks English text).
+    for field in ("region", "district", "deposit_type", "commodities_byproduct", "partners", "investment_note", "location_note"):
+        for lang in ("ru", "kk"):
+            columns[f"{field}_{lang}"] = np.full(n, "", dtype=object)
     _write_csv(out / "deposits.csv", columns)
     _write_geojson(out / "deposits.geojson", ids, [{"type": "Point", "coordinates": p} for p in xy.tolist()])
     return ids

@@ -68,7 +68,8 @@ def validate(layers: LayersOpt = None) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KzgeoWarning)
         problems = kzgeo.validate(layers)
-    for warning in caught:
+    # Untranslated text matters once the layers are valid; beside errors it would be noise.
+    for warning in caught if not problems else ():
         if issubclass(warning.category, KzgeoWarning):
             typer.echo(f"Warning: {warning.message}", err=True)
     for problem in problems:

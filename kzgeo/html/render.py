@@ -111,7 +111,7 @@ def _shown_value(spec, row: dict[str, Any], key: str, lang: str, names: dict[str
         return names.get(value, str(value))
     if key in {spec.field(r) for r in _COUNTRY_ROLES}:
         return country_names(value, lang)
-    if key.endswith("_usd_m") and isinstance(value, (int, float)):
+    if key == spec.field("investment_usd_m") and isinstance(value, (int, float)):
         return formats.usd(value * 1e6, lang)
     if isinstance(value, float):
         return formats.number(value, lang)
@@ -177,7 +177,9 @@ def card(
             continue
         shown = _shown_value(spec, row, key, lang, names, enums, refs)
         if shown:
-            rows.append((field_label(spec, key, lang), shown))
+            # An amount shown as money ("USD 1.1 bn") keeps no "(USD m)" in its caption.
+            caption = label("investment", lang) if key == spec.field("investment_usd_m") else field_label(spec, key, lang)
+            rows.append((caption, shown))
     sections = [("figures", resources), ("agreements", agreements.get(fid, [])), *section_list]
     all_refs = list(dict.fromkeys(figure_refs + cited_refs(spec, row) + resource_refs))
     name = cell_value(row.get(name_field(data, layer, lang))) or fid
@@ -331,7 +333,10 @@ _SMALL_CORRIDOR_DEG = 3.0
 
 
 def _points(data: Dataset, layer: str, lang: str):
-    """(name in ``lang``, lon, lat, row) of each feature of a point layer."""
+    """(name in ``lang``, lon, lat, row) of each feature of a point layer; none for a national-scale
+    layer, whose points are too many to name (its tooltips name them)."""
+    if len(data.layers[layer]) >= settings.fast_layer_min_features:
+        return
     key = name_field(data, layer, lang)
     for row in data.layers[layer].to_dict("records"):
         yield row[key], row["geometry"].x, row["geometry"].y, row

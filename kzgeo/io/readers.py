@@ -417,7 +417,11 @@ def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expe
                 return None
         unchanged = all(value is cell for cell, value in parsed.items())  # text fields: the cells are the values
         columns[column] = cells if unchanged else list(map(parsed.__getitem__, cells))
-    return [dict(zip(expected, values)) for values in zip(*(columns[f] for f in expected))]
+    if all(f in columns for f in expected):
+        return [dict(zip(expected, values)) for values in zip(*(columns[f] for f in expected))]
+    # Translation columns a file leaves out read as empty, in the catalog's field order.
+    blank = [None] * len(body)
+    return [dict(zip(expected, values)) for values in zip(*(columns.get(f, blank) for f in expected))]
 
 
 @without_gc
@@ -441,7 +445,9 @@ def read_rows(path: Path, spec: TableSpec, problems: list[Problem], *, digests: 
             return []
         header = [h.strip() for h in header]
         expected = spec.field_names
-        missing = [f for f in expected if f not in header]
+        # A translation column may be left out: its texts then count as untranslated (validate warns).
+        optional = {f.name for f in spec.fields if getattr(f, "translates", None)}
+        missing = [f for f in expected if f not in header and f not in optional]
         extra = [h for h in header if h not in expected]
         if missing or extra:
             hint = ""
