@@ -124,7 +124,7 @@ def poison_data(layers: Path) -> None:
         rows = read_table(path)
         header = rows[0]
         for field in spec.fields:
-            if field.type == "str" and field.name != "id":
+            if field.type == "str" and field.name != "id" and field.name in header:
                 col = header.index(field.name)
                 for row in rows[1:]:
                     row[col] = payload(f"{spec.name}.{field.name}")
