@@ -174,7 +174,11 @@ def _sources(out: Path) -> None:
         "publisher": [f"Publisher {k % 7 + 1}" for k in i],
         "title": [f"Cadastre extract {k}" for k in i],
         "date": [f"2025-{k % 12 + 1:02d}-{k % 28 + 1:02d}" for k in i],
+        "accessed": ["2026-11-24" for _ in i],
         "url": [f"https://example.org/cadastre/{k}" if k % 4 else "" for k in i],
+        "no_url_reason": ["" if k % 4 else "Printed extract, not online" for k in i],
+        "tier": ["official" for _ in i],
+        "licence": ["" for _ in i],
     }
     _write_csv(out / "sources.csv", columns)
 

@@ -21,10 +21,16 @@ import numpy as np
 import pandas as pd
 
 from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
+from kzgeo.citations import check_citations
 from kzgeo.errors import LayersInvalid, MapSpecError, Problem, TranslationWarning
+from kzgeo.geography import check_dataset_geography
 from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
 log = logging.getLogger(__name__)
+
+#: Source field roles a catalog may declare besides SOURCE_ROLES; listed in
+#: :attr:`Dataset.sources` when present (access date, why no address, tier, licence).
+OPTIONAL_SOURCE_ROLES = ("accessed", "no_url_reason", "tier", "licence")
 
 _DTYPES = {"int": "Int64", "float": "float64"}
 
@@ -79,6 +85,7 @@ class Dataset:
         spec = self.catalog.tables[self.catalog.sources_table]
         table = self.tables[self.catalog.sources_table]
         columns = {"id": table[spec.key]} | {role: table[spec.field(role)] for role in SOURCE_ROLES}
+        columns |= {role: table[spec.field(role)] for role in OPTIONAL_SOURCE_ROLES if spec.field(role)}
         return pd.DataFrame(columns).set_index(table[spec.key].rename(None), drop=False)
 
     @property
@@ -153,6 +160,8 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, rows, unreadable)
+    if not problems:  # geography and citations need well-formed, joined layers
+        problems += check_dataset_geography(catalog, features, rows) + check_citations(catalog, rows)
     return features, rows, problems
 
 

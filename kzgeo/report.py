@@ -61,7 +61,9 @@ def analyse(data: Dataset, *, within_km: float = DEFAULT_WITHIN_KM) -> Report:
     """All the report's tables for one dataset."""
     routes = route_lengths(data)
     cited = list(dict.fromkeys(ref for cell in routes["source"] for ref in split_refs(cell)))
-    sources = pd.DataFrame(data.cited(";".join(cited)), columns=["id", "publisher", "title", "date", "url"])
+    known = data.sources.columns
+    columns = [c for c in ("id", "publisher", "title", "date", "accessed", "url", "no_url_reason", "tier") if c in known]
+    sources = pd.DataFrame(data.cited(";".join(cited)), columns=columns)
     return Report(
         as_of=data.as_of,
         within_km=float(within_km),
@@ -144,6 +146,14 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _published(route: dict) -> Any:
+    """A published length as a table cell: one figure, or a range "42–45"."""
+    low, high = route["published_km_min"], route["published_km_max"]
+    if not math.isnan(low) and not math.isnan(high) and low != high:
+        return f"{low:g}–{high:g}"
+    return route["published_km"]
+
+
 def _signed(pct: float) -> str:
     return "–" if math.isnan(pct) else f"{pct:+.1f} %"
 
@@ -154,7 +164,9 @@ def to_markdown(rep: Report) -> str:
         "# kzgeo report: lengths and distances",
         "",
         f"Data as of {rep.as_of}. Lengths and distances are geodesics on the WGS84 ellipsoid, in km. "
-        "Lines are drawn through sourced towns, so most computed lengths fall short of the track.",
+        "Lines are drawn through the stations the sources name, straight between them, so most computed lengths "
+        "fall short of the track. A route measured in one country counts only its legs' part inside that country; "
+        "a published range counts as matched anywhere inside it.",
         "",
         "## Route lengths: computed and published",
         "",
@@ -162,8 +174,12 @@ def to_markdown(rep: Report) -> str:
     routes = rep.routes
     out += _table(
         ["Route", "Computed km", "Published km", "Difference", "Sources"],
-        [[r["name"], r["computed_km"], r["published_km"], _signed(r["diff_pct"]), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
+        [[r["name"], r["computed_km"], _published(r), _signed(r["diff_pct"]), r["source"].replace(";", ", ")] for r in routes.to_dict("records")],
     )
+    gaps = [r for r in routes.to_dict("records") if not math.isnan(r["diff_pct"]) and r["diff_pct"] != 0]
+    if gaps:
+        out += ["", "Why drawn and published lengths still differ:", ""]
+        out += [f"- **{_cell(r['name'])}** ({_signed(r['diff_pct'])}): {_cell(r['difference_note'])}" for r in gaps]
     notes = [(r["name"], r["note"]) for r in routes.to_dict("records") if isinstance(r["note"], str)]
     if notes:
         out += ["", "Notes:", ""] + [f"- **{_cell(name)}**: {_cell(note)}" for name, note in notes]
@@ -210,7 +226,11 @@ def to_markdown(rep: Report) -> str:
     ]
     for s in rep.sources.to_dict("records"):
         url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
-        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({_cell(s['date'])}){url}")
+        dated = _cell(s["date"]) if cell_value(s["date"]) is not None else "undated"
+        read = f"; read {_cell(s['accessed'])}" if cell_value(s.get("accessed")) is not None else ""
+        tier = f", {_cell(s['tier'])}" if cell_value(s.get("tier")) is not None else ""
+        why = f" (no address: {_cell(s['no_url_reason'])})" if not url and cell_value(s.get("no_url_reason")) is not None else ""
+        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({dated}{read}{tier}){url}{why}")
     return "\n".join(out) + "\n"
 
 

@@ -29,7 +29,7 @@ from kzgeo.errors import KzgeoIOError, MapSpecError
 from kzgeo.io.files import read_capped
 from kzgeo.io.readers import split_refs
 from kzgeo import formats
-from kzgeo.labels import LANGUAGES, label
+from kzgeo.labels import LANGUAGES, country_names, label
 from kzgeo.text import agreements_by_feature
 
 #: Keys a spec may have at its top level.
@@ -264,8 +264,14 @@ def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
         if pd.isna(route["published_km"]):
             text = label("route_drawn", lang).format(name=name, drawn=drawn)
         else:
+            low, high = route.get("published_km_min", route["published_km"]), route.get("published_km_max", route["published_km"])
+            if pd.notna(low) and pd.notna(high) and low != high:
+                published = f"{formats.number(low, lang)}–{formats.number(high, lang)} {label('km', lang)}"
+            else:
+                published = f"{formats.number(route['published_km'], lang)} {label('km', lang)}"
+            if isinstance(route.get("measured_in"), str) and route["measured_in"]:
+                drawn += " " + label("measured_part", lang).format(country=country_names(route["measured_in"], lang))
             diff = ("+" if route["diff_pct"] > 0 else "") + formats.number(round(route["diff_pct"]), lang, digits=0) + " %"
-            published = f"{formats.number(route['published_km'], lang)} {label('km', lang)}"
             text = label("route_both", lang).format(name=name, drawn=drawn, published=published, diff=diff)
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from kzgeo import formats
+from kzgeo import figures, formats
 from kzgeo.catalog import TableSpec
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
@@ -182,9 +182,14 @@ FIGURE_ROLES = ("feature", "quantity", "unit", "commodity", "basis", "sources")
 
 def figures_by_feature(data: Dataset, lang: str = "en") -> dict[str, list[dict[str, Any]]]:
     """Per feature id, its resource figures in table order, keyed by ``id`` and :data:`FIGURE_ROLES`,
-    commodity and note in ``lang`` where the data translates them."""
+    commodity and note in ``lang`` where the data translates them.
+
+    A figure recorded on a group of deposits is listed on every member, with
+    ``shared`` naming the group; the others have ``shared`` None.
+    """
+    groups = figures.groups_of(data)
     by_feature: dict[str, list[dict[str, Any]]] = {}
-    rows = data.records("figures", *FIGURE_ROLES, optional=("note",))
+    rows = data.records("figures", *FIGURE_ROLES, optional=("note", "published_text"))
     if rows and lang != "en":
         spec = data.catalog.all_tables[data.catalog.name_for("figures")]
         for row, raw in zip(rows, data.frame_for("figures").to_dict("records")):
@@ -193,7 +198,9 @@ def figures_by_feature(data: Dataset, lang: str = "en") -> dict[str, list[dict[s
                 if field and row.get(role) is not None:
                     row[role] = translated(spec, raw, field, lang) or None
     for row in rows:
-        by_feature.setdefault(row["feature"], []).append(row)
+        group = groups.get(row["feature"])
+        for fid in group[1] if group else [row["feature"]]:
+            by_feature.setdefault(fid, []).append({**row, "shared": group[0] if group else None})
     return by_feature
 
 
@@ -222,9 +229,20 @@ def unit(text: Any, lang: str) -> str:
 
 
 def resource_line(row: dict[str, Any], lang: str = "en") -> str:
-    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line in ``lang``."""
+    """One resource figure (keyed by :data:`FIGURE_ROLES`) as a plain-text popup line in ``lang``.
+
+    On the English page the published wording leads where the catalog declares
+    it; other languages get the number in their own format. A figure shared by
+    a group of deposits says so.
+    """
     note = f"; {row['note']}" if isinstance(row.get("note"), str) else ""
-    return f"{formats.number(row['quantity'], lang, digits=3)} {unit(row['unit'], lang)} {row['commodity']} ({term(row['basis'], lang)}{note})"
+    text = row.get("published_text")
+    if lang == "en" and isinstance(text, str) and text:
+        head = text
+    else:
+        head = f"{formats.number(row['quantity'], lang, digits=3)} {unit(row['unit'], lang)} {row['commodity']}"
+    scope = label("shared_figure", lang).format(group=row["shared"]) + "; " if isinstance(row.get("shared"), str) else ""
+    return f"{head} ({scope}{term(row['basis'], lang)}{note})"
 
 
 def agreement_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
@@ -267,8 +285,9 @@ def headline_figure(rows: list[dict[str, Any]], primary: str | None) -> tuple[di
     """The one figure a briefing card leads with, and how many figures the deposit has.
 
     The most checkable basis first (JORC, then Soviet-era reserves, forecasts,
-    company claims), a figure for the primary commodity before one for ore or a
-    by-product, then table order. The card says how many other figures there are.
+    company claims), the deposit's own figure before one shared with a group,
+    a figure for the primary commodity before one for ore or a by-product, then
+    table order. The card says how many other figures there are.
     """
     if not rows:
         return None
@@ -278,6 +297,6 @@ def headline_figure(rows: list[dict[str, Any]], primary: str | None) -> tuple[di
         index, row = item
         basis = BASIS_RANK.index(row["basis"]) if row["basis"] in BASIS_RANK else len(BASIS_RANK)
         matches = any(w in str(row["commodity"]).lower() for w in words)
-        return (basis, 0 if matches else 1, index)
+        return (basis, 1 if row.get("shared") else 0, 0 if matches else 1, index)
 
     return min(enumerate(rows), key=score)[1], len(rows)

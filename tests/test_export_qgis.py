@@ -191,7 +191,7 @@ def test_each_feature_is_drawn_like_the_html_map(case):
 
 
 #: Per case, a planned leg and an operating one.
-KNOWN_LEGS = {"fixture": ("casp-aktau-alat", "kz-beyneu-aktau"), "shipped": ("tripp-armenia", "kz-dostyk-moyynty")}
+KNOWN_LEGS = {"fixture": ("casp-aktau-alat", "kz-beyneu-aktau"), "shipped": ("tripp-armenia", "kz-dostyk-aktogay")}
 
 
 def test_planned_legs_are_dashed_and_approximate_points_hollow(case):

@@ -76,7 +76,7 @@ CASES = {
     "month 13": (_cell("sources.csv", "src-a", "date", "2025-13-01"), SRC_A + "field date: '2025-13-01' is not a date", []),
     "30 February": (_cell("sources.csv", "src-a", "date", "2025-02-30"), SRC_A + "field date: '2025-02-30' is not a date", []),
     "day first": (_cell("sources.csv", "src-a", "date", "07.11.2025"), SRC_A + "field date: '07.11.2025' is not a date", []),
-    "unknown enum value": (_cell("nodes.csv", "aktau", "kind", "harbour"), AKTAU + "field kind: 'harbour' is not one of port, border crossing, junction", []),
+    "unknown enum value": (_cell("nodes.csv", "aktau", "kind", "harbour"), AKTAU + "field kind: 'harbour' is not one of port, border crossing, junction, station", []),
     "enum in another case": (_cell("nodes.csv", "aktau", "kind", "Port"), AKTAU + "field kind: 'Port' is not one of", []),
     "required value missing": (_cell("nodes.csv", "aktau", "name_en", "  "), AKTAU + "field name_en: a value is required", []),
     "empty id in a list": (_cell("nodes.csv", "aktau", "sources", "src-a;;src-b"), AKTAU + "field sources: 'src-a;;src-b' has an empty id", []),
@@ -182,7 +182,7 @@ def test_real_process_names_row_and_field(layers_dir):
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
     assert AKTAU + "field uncertainty_km: 'far' is not a number" in lines
-    assert "Error: nodes.csv: row 3 (id \"beyneu\"): field kind: 'harbour' is not one of port, border crossing, junction" in lines
+    assert "Error: nodes.csv: row 3 (id \"beyneu\"): field kind: 'harbour' is not one of port, border crossing, junction, station" in lines
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

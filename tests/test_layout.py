@@ -23,6 +23,7 @@ ROOMS = [
     ("io.files", "io.atomic", "io"),
     ("catalog",),
     ("io.readers",),
+    ("geography", "citations", "figures"),
     ("dataset",),
     ("style", "labels", "formats", "text", "backdrop", "places", "provenance"),
     ("analysis",),

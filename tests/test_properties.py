@@ -125,15 +125,17 @@ node = st.fixed_dictionaries(
         "name_ru": text_value,
         "name_kk": text_value,
         "kind": st.sampled_from(["port", "border crossing", "junction"]),
-        "country": text_value,
         "location_accuracy": st.sampled_from(["exact", "approximate"]),
         "uncertainty_km": st.floats(allow_nan=False, allow_infinity=False),
         "location_note": text_value,
         "sources": st.sampled_from(["src-a", "src-b", "src-a;src-b"]),
-        "lon": st.floats(min_value=BOUNDS[0], max_value=BOUNDS[2]),
-        "lat": st.floats(min_value=BOUNDS[1], max_value=BOUNDS[3]),
+        # A node must lie in its country (kzgeo.geography): any point within
+        # about 5 km of one well inside each of these countries.
+        "place": st.sampled_from([("KZ", 71.45, 51.18), ("KZ", 73.1, 49.8), ("AZ", 47.5, 40.5), ("TR", 32.85, 39.93), ("CN", 87.6, 43.8), ("UZ", 64.4, 41.4)]),
+        "dx": st.floats(min_value=-0.05, max_value=0.05),
+        "dy": st.floats(min_value=-0.05, max_value=0.05),
     }
-)
+).map(lambda n: {**{k: v for k, v in n.items() if k not in ("place", "dx", "dy")}, "country": n["place"][0], "lon": n["place"][1] + n["dx"], "lat": n["place"][2] + n["dy"]})
 
 
 def _write_nodes(layers: Path, nodes: list[dict]) -> list[str]:

@@ -248,7 +248,8 @@ def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_d
     payload = layer_payload(data, "deposits", popup_extras={"north-katpar": [("agreements", ["Offtake signed"]), ("lengths", ["12.5 km to rail"])]})
     at = {fid: i for i, fid in enumerate(payload["ids"])}
     sections = {s["label"]: {int(k): v for k, v in s["lines"].items()} for s in payload["sections"]}
-    assert sections["Resource figures"] == {at["north-katpar"]: ["142 kt WO3 (JORC)"]}
+    shared = "up to 410 kt of tungsten (for Both tungsten deposits together; company claim; Covers both deposits)"
+    assert sections["Resource figures"] == {at["north-katpar"]: ["142 kt WO3 (JORC)", shared], at["upper-kairakty"]: [shared]}
     assert sections["Agreements"][at["north-katpar"]] == ["Offtake signed"]
     assert "Critical minerals MOU" in sections["Agreements"][at["upper-kairakty"]][0]
     assert sections[label("lengths")] == {at["north-katpar"]: ["12.5 km to rail"]}

@@ -72,9 +72,18 @@ def test_tungsten_map(built, offline_page):
     page = offline_page
     _open(page, built["tungsten"])
     ids = set(page.evaluate(FEATURES_JS))
-    legs = {"kz-moyynty-zharyk", "kz-zharyk-zhezkazgan", "kz-zhezkazgan-shalkar", "kz-shalkar-beyneu", "kz-beyneu-aktau", "kz-beyneu-kuryk"}
+    legs = {
+        "kz-moyynty-zharyk",
+        "kz-zharyk-zhezkazgan",
+        "kz-zhezkazgan-saksaulskaya",
+        "kz-saksaulskaya-shalkar",
+        "kz-shalkar-beyneu",
+        "kz-beyneu-shetpe",
+        "kz-shetpe-aktau",
+        "kz-shetpe-kuryk",
+    }
     assert {"north-katpar", "upper-kairakty"} <= ids
-    assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-moyynty", "casp-aktau-alat"}
+    assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-aktogay", "casp-aktau-alat"}
     assert legs <= ids
     assert "Tungsten" in page.locator(".kz-title").inner_text()
     page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-tungsten.png"))
@@ -88,14 +97,15 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     _open(page, built["corridors"])
     page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-corridors.png"))
     ids = set(page.evaluate(FEATURES_JS))
-    assert {"tripp-armenia", "kz-dostyk-moyynty", "ge-akhalkalaki-kars"} <= ids
+    assert {"tripp-armenia", "kz-dostyk-aktogay", "kz-aktogay-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}
-    popup = page.evaluate(POPUP_JS, "kz-dostyk-moyynty")
+    popup = page.evaluate(POPUP_JS, "kz-dostyk-aktogay")
     # Drawn straight between sourced points: two significant figures, not tenths of a km.
-    assert "This leg as drawn: about 770 km (geodesic)" in popup
-    assert "Route Dostyk – Moyynty: drawn about 770 km, published 836 km (-8 %)" in popup
+    assert "This leg as drawn: about 290 km (geodesic)" in popup
+    assert "Route Dostyk – Moyynty: drawn about 780 km, published 836 km (-7 %)" in popup
+    assert "Route Aktogay – Dostyk: drawn about 290 km, published 304 km (-5 %)" in popup
     popup = page.evaluate(POPUP_JS, "tripp-armenia")
-    assert "published 43 km" in popup
+    assert "drawn about 35 km (the part in Armenia), published 42–45 km (-16 %)" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
     assert "TRIPP" in legend and "Baku–Tbilisi–Kars" in legend and "Dostyk entry" in legend
 

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 import shapely.ops
 
+from kzgeo import geography
 from kzgeo.analysis import geodesy
 from kzgeo.catalog import CATALOG_NAME, LayerSpec, TableSpec
 from kzgeo.dataset import Dataset
@@ -78,27 +79,52 @@ def leg_lengths(data: Dataset) -> pd.DataFrame:
 def route_lengths(data: Dataset) -> pd.DataFrame:
     """Every route variant: the sum of its legs' lengths beside the published length.
 
-    ``diff_pct`` is ``(computed - published) / published * 100``; it is
-    ``nan`` where no length is published.
+    A route with a ``measured_in`` country code counts only the part of its
+    legs inside that country (the shipped Natural Earth outlines), so a figure
+    published for one country's section is compared like with like. A
+    published range (``published_km_min`` to ``published_km_max``) counts as
+    matched anywhere inside it. ``diff_pct`` is ``(computed - nearest published
+    bound) / that bound * 100``: 0 inside a range, ``nan`` where nothing is
+    published.
     """
     purpose = "route lengths"
     routes = data.frame_for("routes")
     spec = data.catalog.all_tables[data.catalog.require("routes", purpose)]
     leg_spec, legs = _layer(data, "legs", purpose)
+    geometry = dict(zip(legs[leg_spec.key], legs.geometry))
     leg_m = dict(zip(legs[leg_spec.key], geodesy.length(legs.geometry)))
-    computed = np.array([sum(leg_m[leg] for leg in split_refs(cell)) for cell in _column(spec, routes, "legs", purpose)], dtype=float)
+    measured_in = _optional(spec, routes, "measured_in", "")
+    computed = []
+    for cell, country in zip(_column(spec, routes, "legs", purpose), measured_in):
+        ids = split_refs(cell)
+        if isinstance(country, str) and country:
+            parts = [geography.part_within(geometry[i], country) for i in ids]
+            computed.append(float(np.nansum(geodesy.length(parts))))
+        else:
+            computed.append(sum(leg_m[i] for i in ids))
+    computed_km = np.array(computed, dtype=float) / 1000
     published = _optional(spec, routes, "published_km", np.nan).to_numpy(dtype=float)
-    diff = (computed / 1000 - published) / published * 100
+    low = _optional(spec, routes, "published_km_min", np.nan).to_numpy(dtype=float)
+    high = _optional(spec, routes, "published_km_max", np.nan).to_numpy(dtype=float)
+    low = np.where(np.isnan(low), published, low)
+    high = np.where(np.isnan(high), published, high)
+    bound = np.where(computed_km < low, low, np.where(computed_km > high, high, computed_km))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = np.where(np.isnan(low), np.nan, (computed_km - bound) / bound * 100)
     return pd.DataFrame(
         {
             "id": routes[spec.key],
             "name": routes[spec.name_in("en")],
             "legs": _column(spec, routes, "legs", purpose),
-            "computed_km": _km(computed),
+            "measured_in": [c if isinstance(c, str) and c else None for c in measured_in],
+            "computed_km": _km(computed_km * 1000),
             "published_km": published,
+            "published_km_min": low,
+            "published_km_max": high,
             "diff_pct": np.round(diff, 1),
             "source": _column(spec, routes, "sources", purpose),
             "note": _optional(spec, routes, "note", None),
+            "difference_note": _optional(spec, routes, "difference_note", None),
         }
     ).reset_index(drop=True)
 
