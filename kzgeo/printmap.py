@@ -27,7 +27,7 @@ from kzgeo import backdrop as bd, formats
 from kzgeo.dataset import Dataset, keep_features, layer_names
 from kzgeo.labels import check_language, label, term
 from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
-from kzgeo.analysis.measures import corridor_groups
+from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
 from kzgeo.places import place_labels
 from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
@@ -132,7 +132,7 @@ def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, 
     west, south, east, north = extent
     taken = [(g.x, g.y) for n in layers if data.catalog.layers[n].geometry_type == "Point" for g in data.layers[n].geometry]
     items = [p for p in place_labels(lang, taken) if p["kind"] in _PLACE_STYLE]
-    items += [{"kind": "corridor", "text": term(g["name"], lang), "lon": g["lon"], "lat": g["lat"]} for g in corridor_groups(data, layers) if g["bounds"][2] - g["bounds"][0] < 3]
+    items += [{"kind": "corridor", "text": term(g["name"], lang), "lon": g["lon"], "lat": g["lat"]} for g in corridor_groups(data, layers) if g["bounds"][2] - g["bounds"][0] < SMALL_CORRIDOR_DEG]
     renderer = ax.figure.canvas.get_renderer()
     order = {"corridor": 0, "country": 1, "sea": 2, "lake": 3, "capital": 4}
     for item in sorted(items, key=lambda i: order[i["kind"]]):

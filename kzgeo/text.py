@@ -150,7 +150,7 @@ def agreements_by_feature(data: Dataset, lang: str = "en") -> dict[str, list[dic
     Each agreement is a dict keyed by ``id`` and :data:`AGREEMENT_ROLES`, its text in ``lang``.
     """
     by_feature: dict[str, list[dict[str, Any]]] = {}
-    rows = agreements_in(data, lang, *AGREEMENT_ROLES, optional=("parties", "summary"))
+    rows = agreements_in(data, lang, *AGREEMENT_ROLES, optional=("parties", "summary", "value"))
     for row in sorted(rows, key=lambda r: str(r["date"])):
         for fid in split_refs(row["features"]):
             by_feature.setdefault(fid, []).append(row)
@@ -248,7 +248,12 @@ def resource_line(row: dict[str, Any], lang: str = "en") -> str:
 def agreement_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     """Per feature id, the agreements that concern it as plain-text popup lines in ``lang``, oldest first."""
     return {
-        fid: [f"{formats.date(r['date'], lang)}: {r['title']}" + (f" ({r['parties']})" if r["parties"] else "") for r in rows]
+        fid: [
+            f"{formats.date(r['date'], lang)}: {r['title']}"
+            + (f" ({r['parties']})" if r["parties"] else "")
+            + (f"; {formats.usd(r['value'] * 1e6, lang)}" if isinstance(r.get("value"), (int, float)) and r["value"] == r["value"] else "")
+            for r in rows
+        ]
         for fid, rows in agreements_by_feature(data, lang).items()
     }
 

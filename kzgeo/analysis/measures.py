@@ -187,6 +187,10 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
     return near.sort_values(["distance_km", "deposit", "leg"], kind="stable").reset_index(drop=True)
 
 
+#: A corridor narrower than this (degrees of longitude) is named at every zoom and gets a zoom-to button (TRIPP in Syunik).
+SMALL_CORRIDOR_DEG = 6.0
+
+
 def corridor_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
     """Each corridor (TRIPP, the Middle Corridor) of the shown leg layers: its name, a label point on its
     lines nearest the middle of its extent, and the extent (lon_min, lat_min, lon_max, lat_max)."""

@@ -175,6 +175,8 @@ class Backdrop(MacroElement):
         self._name = "Backdrop"
         self.geojson = geojson
         self.style = style
+        #: The minimap draws the outlines only (no close-view shapes, no lakes): each is in the page once.
+        self.mini_style = {k: v for k, v in style.items() if k not in ("detail", "lakes")}
 
 
 class OwnControls(MacroElement):
@@ -191,7 +193,7 @@ class OwnControls(MacroElement):
           var t = {{ this.labels|tojson }};
           kzgeo.fullscreen(map, t);
           map.kzMeasure = kzgeo.measure(map, t);
-          map.kzMinimap = kzgeo.minimap(map, {{ this.backdrop.get_name() }}_data, {{ this.backdrop.style|tojson }}, t);
+          map.kzMinimap = kzgeo.minimap(map, {{ this.backdrop.get_name() }}_data, {{ this.backdrop.mini_style|tojson }}, t);
         })();
         {% endmacro %}
         """

@@ -18,8 +18,8 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from kzgeo import backdrop as bd, formats, settings
-from kzgeo.analysis.measures import corridor_groups
-from kzgeo.backdrop import EXTENT, backdrop_geojson
+from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
+from kzgeo.backdrop import EXTENT, backdrop_detail, backdrop_geojson
 from kzgeo.dataset import Dataset, cell_value, keep_features, layer_names
 from kzgeo.html.elements import (
     Backdrop,
@@ -328,8 +328,6 @@ def layers_with_role(data: Dataset, role: str, shown: list[str]) -> list[str]:
     return [n for n in shown if data.catalog.layers[n].role == role]
 
 
-#: A corridor narrower than this (degrees of longitude) is named at every zoom and gets a zoom-to button (TRIPP).
-_SMALL_CORRIDOR_DEG = 3.0
 
 
 def _points(data: Dataset, layer: str, lang: str):
@@ -354,7 +352,7 @@ def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, A
         for text, lon, lat, _ in _points(data, layer, lang):
             items.append({"kind": "deposit", "text": text, "lon": lon, "lat": lat, "minzoom": 0, "always": True, "gap": 11})
     for group in corridor_groups(data, shown):
-        if group["bounds"][2] - group["bounds"][0] < _SMALL_CORRIDOR_DEG:
+        if group["bounds"][2] - group["bounds"][0] < SMALL_CORRIDOR_DEG:
             items.append({"kind": "corridor", "text": term(group["name"], lang), "lon": group["lon"], "lat": group["lat"], "minzoom": 0, "gap": 8})
     nodes, taken = [], []
     for layer in layers_with_role(data, "nodes", shown):
@@ -413,7 +411,7 @@ def render_map(
     SkipLink(label("skip_to_text", lang), _PANEL_ID).add_to(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    backdrop = Backdrop(backdrop_geojson(), {**_BACKDROP_STYLE, "lakes": places()["water"], "attribution": label("backdrop_credit", lang)})
+    backdrop = Backdrop(backdrop_geojson(), {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)})
     backdrop.add_to(fmap)
     tiles = basemap or settings.basemap
     if tiles != "none":
@@ -425,7 +423,7 @@ def render_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
     small = [g for g in groups if _feature_layers(g)]
-    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in corridor_groups(data, names) if g["bounds"][2] - g["bounds"][0] < _SMALL_CORRIDOR_DEG]
+    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in corridor_groups(data, names) if g["bounds"][2] - g["bounds"][0] < SMALL_CORRIDOR_DEG]
     if zoom_places:
         ZoomTo(zoom_places, {"zoom_to": label("zoom_to", lang)}).add_to(fmap)
     _add_text_panel(fmap, data, names, lang)

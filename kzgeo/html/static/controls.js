@@ -52,10 +52,12 @@
   function backdrop(map, geojson, style) {
     var pane = map.createPane("kzBackdrop");
     pane.style.zIndex = 150;
+    /* One canvas for outlines, close-view shapes and lakes, so the lakes can be kept on top. */
+    var renderer = L.canvas({pane: "kzBackdrop"});
     map.getContainer().style.background = style.water;
     var layer = L.geoJSON(geojson, {
       pane: "kzBackdrop",
-      renderer: L.canvas({pane: "kzBackdrop"}),
+      renderer: renderer,
       attribution: style.attribution,
       interactive: false,
       style: function () {
@@ -64,12 +66,37 @@
     });
     var lakes = L.geoJSON(style.lakes || [], {
       pane: "kzBackdrop",
-      renderer: L.canvas({pane: "kzBackdrop"}),
+      renderer: renderer,
       interactive: false,
       style: function () { return {color: style.border, weight: 0.5, fillColor: style.water, fillOpacity: 1}; }
     });
+    /* Close views (Syunik, the Caspian ports) get 1:10m shapes: quantised delta rings, decoded here. */
+    var detail = null, detailBounds = null;
+    if (style.detail) {
+      var d = style.detail, polys = [];
+      d.shapes.forEach(function (country) {
+        var rings = country.map(function (polygon) {
+          return polygon.map(function (flat) {
+            var x = 0, y = 0, out = [];
+            for (var i = 0; i < flat.length; i += 2) { x += flat[i]; y += flat[i + 1]; out.push([y / d.scale, x / d.scale]); }
+            return out;
+          });
+        });
+        polys.push(L.polygon(rings, {pane: "kzBackdrop", renderer: renderer, interactive: false,
+          color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1}));
+      });
+      detail = L.layerGroup(polys);
+      detail.getAttribution = function () { return style.attribution; };
+      detailBounds = L.latLngBounds([[d.bounds[1], d.bounds[0]], [d.bounds[3], d.bounds[2]]]);
+    }
+    function pick() {
+      var close = detail && map.getZoom() >= style.detail.minzoom && detailBounds.contains(map.getBounds());
+      if (close) { if (map.hasLayer(layer)) { map.removeLayer(layer); } if (!map.hasLayer(detail)) { detail.addTo(map); } }
+      else { if (detail && map.hasLayer(detail)) { map.removeLayer(detail); } if (!map.hasLayer(layer)) { layer.addTo(map); } }
+      if (map.hasLayer(lakes)) { lakes.bringToFront(); }
+    }
     /* A path in a custom pane cannot be added before the map has a view (Leaflet 1.9). */
-    map.whenReady(function () { layer.addTo(map); lakes.addTo(map); });
+    map.whenReady(function () { layer.addTo(map); lakes.addTo(map); pick(); map.on("zoomend moveend", pick); });
     return layer;
   }
 
