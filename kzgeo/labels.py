@@ -18,6 +18,7 @@ LANGUAGES = ("en", "ru", "kk")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "source_undated": "source undated",
         "measured_part": "(the part in {country})",
         "shared_figure": "for {group} together",
         "leaflet_title": "A library for interactive maps",
@@ -82,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} shapes at full precision ({size}); click a shape for its details.",
     },
     "ru": {
+        "source_undated": "источник без даты",
         "measured_part": "(часть в стране: {country})",
         "shared_figure": "для группы «{group}» в целом",
         "leaflet_title": "Библиотека для интерактивных карт",
@@ -146,6 +148,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fast_shapes_note": "{title}: {n} контуров в полной точности ({size}); щёлкните контур, чтобы увидеть сведения о нём.",
     },
     "kk": {
+        "source_undated": "дереккөз күнсіз",
         "measured_part": "({country} аумағындағы бөлігі)",
         "shared_figure": "«{group}» тобы үшін бірге",
         "leaflet_title": "Интерактивті карталарға арналған кітапхана",

@@ -163,7 +163,11 @@ def card(
         figure, count = best
         headline = figure_text(figure, lang)
         cited = data.cited(figure["sources"])
-        note = label("headline_basis", lang).format(basis=term(figure["basis"], lang), date=formats.date(cited[0]["date"], lang) if cited else "?")
+        dated = [c["date"] for c in cited if cell_value(c.get("date")) is not None]
+        if dated:
+            note = label("headline_basis", lang).format(basis=term(figure["basis"], lang), date=formats.date(dated[0], lang))
+        else:
+            note = f"{term(figure['basis'], lang)}; {label('source_undated', lang)}"
         if count > 1:
             note += "; " + label("headline_of", lang).format(n=count)
         figure_refs = split_refs(figure["sources"])
