@@ -8,6 +8,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> paths = kzgeo.build("layers", "maps")       # writes maps/overview.html
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
+>>> text = kzgeo.route("upper-kairakty", "poti", format="json")   # shortest route over the corridors
 """
 
 from __future__ import annotations
@@ -20,18 +21,23 @@ from kzgeo.analysis.measures import (
     leg_lengths,
     route_lengths,
 )
+from kzgeo.analysis.routing import Network, Route, RouteError, find_route, to_market
 from kzgeo.catalog import Catalog, read_catalog
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.dataset import check_layers as validate
 from kzgeo.dataset import layer_counts as list_layers
 from kzgeo.errors import (
+    ArgumentError,
     CatalogError,
+    CrsError,
     ExportError,
     KzgeoError,
     KzgeoIOError,
     KzgeoWarning,
     LayersInvalid,
+    MapArgumentError,
     MapSpecError,
+    OfflineAssetError,
     OutputExistsError,
     Problem,
     TranslationWarning,
@@ -40,13 +46,16 @@ from kzgeo.html.render import render_map, render_spec
 from kzgeo.provenance import package_version
 from kzgeo.publish import build_maps as build
 from kzgeo.qgis.export import export
+from kzgeo.route_report import route
 from kzgeo.spec import MapSpec, read_map_spec
 
 __version__ = package_version()
 
 __all__ = [
+    "ArgumentError",
     "Catalog",
     "CatalogError",
+    "CrsError",
     "Dataset",
     "ExportError",
     "KzgeoError",
@@ -54,14 +63,20 @@ __all__ = [
     "KzgeoWarning",
     "TranslationWarning",
     "LayersInvalid",
+    "MapArgumentError",
     "MapSpec",
     "MapSpecError",
+    "Network",
+    "OfflineAssetError",
     "OutputExistsError",
     "Problem",
+    "Route",
+    "RouteError",
     "build",
     "deposit_proximity",
     "deposits_near",
     "export",
+    "find_route",
     "geodesy",
     "leg_lengths",
     "list_layers",
@@ -71,6 +86,8 @@ __all__ = [
     "render_map",
     "render_spec",
     "report",
+    "route",
     "route_lengths",
+    "to_market",
     "validate",
 ]

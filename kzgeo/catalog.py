@@ -30,7 +30,7 @@ FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "r
 MAX_CATALOG_BYTES = 1024 * 1024
 #: What a layer or table can be to kzgeo. A dataset may lack any of them; a
 #: command that needs a missing one says so (:meth:`Catalog.require`).
-TABLE_ROLES = ("deposits", "legs", "nodes", "routes", "figures", "groups", "agreements", "sources")
+TABLE_ROLES = ("deposits", "legs", "nodes", "routes", "figures", "groups", "agreements", "sources", "access", "transit_times")
 #: Field roles every map and export reads from the sources table.
 SOURCE_ROLES = ("publisher", "title", "date", "url")
 #: Languages a name or label may be declared in.

@@ -84,11 +84,11 @@ def validate(layers: LayersOpt = None) -> None:
 def build(
     spec: Annotated[Optional[Path], typer.Argument(help="One map spec (maps/NAME.toml) to build; default: every spec in the maps directory, plus the overview.", dir_okay=False, show_default=False)] = None,
     layers: LayersOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Where pages are written (default: ./maps, beside the specs; with SPEC, the spec's directory).", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where pages are written (default: ./maps, beside the specs; with SPEC, the spec's directory); created if missing, inside a folder that exists.", file_okay=False)] = None,
     maps: Annotated[Optional[Path], typer.Option("--maps", help="Where the map specs are read (default: ./maps; if it holds none, the specs installed with kzgeo).", file_okay=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="html (interactive), png or pdf (print-ready, A4).")] = Format.html,
     lang: Annotated[Optional[Language], typer.Option("--lang", help="Language of names, legend, popups and controls (default: each spec's); adds .LANG to the file name.", show_default=False)] = None,
-    cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network).")] = False,
+    cdn: Annotated[bool, typer.Option("--cdn", help="HTML only: link Leaflet and folium's plugins from CDNs (smaller file, needs a network); written as NAME.cdn.html.")] = False,
 ) -> None:
     """Build maps from their specs: maps/NAME.toml -> maps/NAME.html (all of them, plus the overview, without SPEC).
 
@@ -109,7 +109,7 @@ def layers_(layers: LayersOpt = None) -> None:
 @app.command()
 @clean_errors
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into.", file_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into (created if missing, inside a folder that exists).", file_okay=False)],
     layers: LayersOpt = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing export in --out.")] = False,
 ) -> None:
@@ -128,12 +128,41 @@ class ReportFormat(str, Enum):
 @clean_errors
 def report(
     layers: LayersOpt = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), csv (one stacked table) or json (documented in the README).")] = ReportFormat.md,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="md (readable), json (documented in the README) or csv (one file per table in the folder --out).")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="md/json: write to this file (atomically; its folder must exist) instead of stdout. csv: the folder for the tables (created if missing, inside a folder that exists).")] = None,
     within: Annotated[float, typer.Option("--within", help="Radius in km for the deposits-near-a-corridor table.", min=0)] = DEFAULT_WITHIN_KM,
 ) -> None:
-    """Route and leg lengths against published figures, and each deposit's nearest leg and node (WGS84 geodesics)."""
-    text = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    """Route lengths against published figures and ranges; each deposit's location, sources and nearest leg, node and railhead (WGS84 geodesics); kzgeo version and input hashes."""
+    result = kzgeo.report(layers, format=format.value, out=out, within_km=within)
+    if isinstance(result, list):
+        for path in result:
+            typer.echo(f"wrote {path}", err=True)
+    elif out is None:
+        typer.echo(result, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)
+
+
+class RouteFormat(str, Enum):
+    md = "md"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+@clean_errors
+def route(
+    origin: Annotated[str, typer.Argument(metavar="FROM", help="Deposit or node id, or a name in any language (case does not matter).", show_default=False)],
+    destination: Annotated[str, typer.Argument(metavar="TO", help="Deposit or node id, or a name in any language.", show_default=False)],
+    via: Annotated[Optional[list[str]], typer.Option("--via", help="Pass this node or deposit on the way (repeat for several, in order).", show_default=False)] = None,
+    include_planned: Annotated[bool, typer.Option("--include-planned", help="Also use legs under construction and planned (marked in the output).")] = False,
+    avoid: Annotated[Optional[list[str]], typer.Option("--avoid", help="Country code (ISO 3166-1 alpha-2) no leg or node may be in; repeat for several.", show_default=False)] = None,
+    format: Annotated[RouteFormat, typer.Option("--format", help="md (readable), json (documented in the README) or html (the overview map with the route highlighted).")] = RouteFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (atomically) instead of stdout.", dir_okay=False)] = None,
+    layers: LayersOpt = None,
+) -> None:
+    """Shortest route over the corridor network from FROM to TO: legs, km by mode, transshipments, borders."""
+    text = kzgeo.route(origin, destination, layers, via=via or (), include_planned=include_planned, avoid=avoid or (), format=format.value, out=out)
     if out is None:
         typer.echo(text, nl=False)
     else:

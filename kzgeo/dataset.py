@@ -9,7 +9,6 @@ geometry file with its attribute table on the key, resolves every reference
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import pandas as pd
 
 from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
 from kzgeo.citations import check_citations
-from kzgeo.errors import LayersInvalid, MapSpecError, Problem, TranslationWarning
+from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.geography import check_dataset_geography
 from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
@@ -235,19 +234,3 @@ def layer_counts(layers_dir: str | Path | None = None) -> dict[str, int]:
     data = read_layers(layers_dir)
     return {**{n: len(f) for n, f in data.layers.items()}, **{n: len(t) for n, t in data.tables.items()}}
 
-
-def layer_names(data: Dataset, layers: list[str] | None) -> list[str]:
-    """The layers a map shows: those named (checked to exist), else every layer in catalog order."""
-    names = list(layers or data.catalog.layers)
-    unknown = [n for n in names if n not in data.layers]
-    if unknown:
-        raise MapSpecError(f"unknown layer(s) {', '.join(unknown)}; valid layers: {', '.join(data.layers)}")
-    return names
-
-
-def keep_features(data: Dataset, filters: dict[str, Any] | None) -> Dataset:
-    """``data`` with each layer named in ``filters`` cut down to the ids listed for it."""
-    if not filters:
-        return data
-    kept = {n: f[f[data.catalog.layers[n].key].isin(list(filters[n]))] if n in filters else f for n, f in data.layers.items()}
-    return dataclasses.replace(data, layers=kept)

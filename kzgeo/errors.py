@@ -75,6 +75,22 @@ class MapSpecError(KzgeoError, ValueError):
     """A map spec names something the layers do not have."""
 
 
+class ArgumentError(KzgeoError, ValueError):
+    """A library function was called with an argument it cannot use (an unknown format, a negative radius...)."""
+
+
+class OfflineAssetError(KzgeoError, ValueError):
+    """A self-contained map was asked to carry something that only a network can supply."""
+
+
+class MapArgumentError(MapSpecError, TypeError):
+    """An argument of :func:`kzgeo.render_map` (data, filters, view...) is malformed or names nothing."""
+
+
+class CrsError(KzgeoError, ValueError):
+    """Geometries lack a coordinate reference system, or have one kzgeo cannot turn into longitude and latitude."""
+
+
 class KzgeoWarning(UserWarning):
     """Root of kzgeo's warnings: an oddity that does not stop the work."""
 

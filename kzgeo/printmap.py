@@ -12,11 +12,17 @@ a ``$`` in a name is a dollar sign, not mathtext.
 from __future__ import annotations
 
 import io
+import json
 import math
 import textwrap
+from collections import defaultdict
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -24,11 +30,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrow, Patch, Rectangle
 
 from kzgeo import backdrop as bd, formats
-from kzgeo.dataset import Dataset, keep_features, layer_names
-from kzgeo.labels import check_language, label, term
-from kzgeo.style import is_approximate, legend_entries, path_style, uncertainty_style
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
+from kzgeo.dataset import Dataset
+from kzgeo.labels import check_language, label, term
 from kzgeo.places import place_labels
+from kzgeo.selection import check_view, select
+from kzgeo.style import is_approximate, legend_entries, path_style, shape_of, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
 FORMATS = ("png", "pdf")
@@ -83,25 +90,83 @@ def _place_label(ax, annotation, placed: list) -> None:
     placed.append(annotation.get_window_extent(renderer))
 
 
+#: Layers with more features than this are drawn as dots, without name labels or
+#: uncertainty circles (a national cadastre would bury the map under them).
+MAX_LABELLED_FEATURES = 200
+
+
+def _grouped(styles: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Feature positions by identical style, so each style is drawn in one call."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, style in enumerate(styles):
+        groups[json.dumps(style, sort_keys=True)].append(i)
+    return groups
+
+
+def _draw_areas(ax, geoms: np.ndarray, styles: list[dict[str, Any]]) -> None:
+    """Polygons as on the HTML page: filled lightly in their colour, outlined in it, holes kept."""
+    for key, index in _grouped(styles).items():
+        style = json.loads(key)
+        fill = to_rgba(style.get("fillColor", style["color"]), style.get("fillOpacity", 0.25))
+        gpd.GeoSeries(geoms[index]).plot(ax=ax, facecolor=fill, edgecolor=style["color"], linewidth=max(style.get("weight", 1) * 0.6, 0.4), zorder=2)
+
+
+def _draw_lines(ax, geoms: np.ndarray, styles: list[dict[str, Any]]) -> None:
+    """Lines (and multi-part lines) in their colour and dash, one collection per style."""
+    for key, index in _grouped(styles).items():
+        style = json.loads(key)
+        parts = [np.asarray(part.coords) for geom in geoms[index] for part in getattr(geom, "geoms", [geom])]
+        ax.add_collection(LineCollection(parts, colors=style["color"], linewidths=2.2, linestyles=[_dash(style.get("dashArray"))], capstyle="round", zorder=3))
+
+
 def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
-    for row in frame.to_dict("records"):
-        style = path_style(spec, row)
-        geom = row["geometry"]
-        if spec.geometry_type in ("LineString", "MultiLineString"):
-            for part in getattr(geom, "geoms", [geom]):
-                x, y = part.xy
-                ax.plot(x, y, color=style["color"], linewidth=2.2, linestyle=_dash(style.get("dashArray")), solid_capstyle="round", zorder=3)
-            continue
-        if is_approximate(spec, row) and spec.field("uncertainty"):
+    frame = frame[frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()]
+    if not len(frame):
+        return
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    geoms = frame.geometry.to_numpy()
+    styles = [path_style(spec, row) for row in records]
+    kind = shape_of(spec.geometry_type)
+    if kind == "area":
+        _draw_areas(ax, geoms, styles)
+        return
+    if kind == "line":
+        _draw_lines(ax, geoms, styles)
+        return
+    main = spec.role == "deposits"
+    approximate = [is_approximate(spec, row) for row in records]
+    exact = [i for i, approx in enumerate(approximate) if not approx]
+    # A national layer's thousands of points shrink towards dots, as on the HTML map.
+    size = (46 if main else 22) * min(1.0, math.sqrt(MAX_LABELLED_FEATURES / len(records)))
+    edge = 1.2 if len(records) <= MAX_LABELLED_FEATURES else 0.0
+    exact_styles = [styles[i] for i in exact]
+    for key, index in _grouped(exact_styles).items():
+        style = json.loads(key)
+        points = geoms[[exact[i] for i in index]]
+        ax.scatter(shapely.get_x(points), shapely.get_y(points), s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, zorder=4)
+    national = len(records) > MAX_LABELLED_FEATURES
+    if national:
+        # Thousands of uncertainty circles would bury the page: approximate points are drawn
+        # hollow (as in the legend), grouped by style, without their circles or labels.
+        approx = [i for i, a in enumerate(approximate) if a]
+        for key, index in _grouped([styles[i] for i in approx]).items():
+            style = json.loads(key)
+            points = geoms[[approx[i] for i in index]]
+            ax.scatter(shapely.get_x(points), shapely.get_y(points), s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, zorder=4)
+        return
+    for i, row in enumerate(records):
+        geom = geoms[i]
+        if approximate[i]:
+            style = styles[i]
+            ax.scatter([geom.x], [geom.y], s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, linestyle="--", zorder=4)
+        if approximate[i] and spec.field("uncertainty"):
             circle = uncertainty_style(spec, row)
             radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
-        main = spec.role == "deposits"
-        ax.scatter([geom.x], [geom.y], s=46 if main else 22, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=1.2, linestyle="--" if is_approximate(spec, row) else "-", zorder=4)
-        if main or spec.role == "nodes" and row.get(spec.field("kind")) != "junction":
+        if main or spec.role == "nodes" and row.get(spec.field("kind")) in ("port", "border crossing"):
             annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
@@ -297,8 +362,8 @@ def render_static(
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
     check_language(lang)
-    names = layer_names(data, layers)
-    data = keep_features(data, filters)
+    names, data = select(data, layers, filters)
+    view = check_view(view, [data.layers[n] for n in names])
     map_title = term(title or data.catalog.title, lang)
     buffer = io.BytesIO()
     if fmt == "png":

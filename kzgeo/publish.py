@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from kzgeo import settings
+from kzgeo.io.atomic import ensure_folder, write_atomic
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.html.render import render_spec
@@ -71,7 +72,10 @@ def build_maps(
     (interactive; self-contained unless ``self_contained=False``), ``"png"``
     or ``"pdf"`` (print-ready). ``lang`` (``"en"``, ``"ru"``, ``"kk"``)
     overrides each spec's language and is added to the file name
-    (``NAME.ru.html``). The layers are read once and every spec is checked
+    (``NAME.ru.html``); a page that links CDNs (``self_contained=False``)
+    is named ``NAME.cdn.html``, so it never replaces the self-contained page.
+    ``out_dir`` is created if missing, but only inside a folder that exists.
+    The layers are read once and every spec is checked
     before anything is written; each page is then written atomically, so a
     failure leaves the previous maps in place.
     """
@@ -88,12 +92,23 @@ def build_maps(
         specs = [read_map_spec(p) for p in spec_files(maps_dir)]
         if not any(s.name == OVERVIEW for s in specs):
             specs.insert(0, MapSpec(path=out / f"{OVERVIEW}.toml"))
+    ensure_folder(out, create=False)
     if lang is not None:
         specs = [dataclasses.replace(s, lang=lang) for s in specs]
     suffix = f".{lang}" if lang not in (None, "en") else ""
+    if fmt == "html" and not self_contained:
+        suffix += ".cdn"
     pages = [(out / f"{s.name}{suffix}.{fmt}", _render(s, data, fmt, self_contained)) for s in specs]
+    ensure_folder(out)
     written = []
     for path, payload in pages:
         written.append(write_atomic(path, payload))
         log.info("wrote %s", path)
     return written
+
+
+def route_page(data: Dataset, route, *, self_contained: bool = True) -> str:
+    """The HTML page of one route (:func:`kzgeo.html.routemap.route_map`): the overview map, route highlighted."""
+    from kzgeo.html.routemap import route_map
+
+    return route_map(data, route, self_contained=self_contained).get_root().render()

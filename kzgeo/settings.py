@@ -6,6 +6,7 @@ the matching keyword to each function.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The layers a command reads when none are named. ``None``: ``./layers`` when
@@ -48,3 +49,31 @@ fast_layer_path_budget: int = 1_000_000
 
 #: Below this zoom, large point layers are drawn as small dots.
 fast_point_full_zoom: int = 8
+
+#: Leg statuses a route uses by default; ``include_planned`` adds every other
+#: status (under construction, planned) and the route marks those legs.
+operating_statuses: tuple[str, ...] = ("operating",)
+
+
+@dataclass(frozen=True)
+class MarketRoute:
+    """One column of the "to market" table: where to, through which places, on which legs."""
+
+    label: str
+    to: str
+    via: tuple[str, ...] = ()
+    include_planned: bool = False
+    avoid: tuple[str, ...] = ()
+
+
+#: The markets ``kzgeo report`` routes every deposit to (node ids or names):
+#: the Georgian Black Sea ports through the Middle Corridor, Türkiye by the
+#: Baku–Tbilisi–Kars line, and Kars again by TRIPP through Armenia's Meghri and
+#: Nakhchivan, with its planned legs allowed (the same destination, so the two
+#: ways into Türkiye compare directly).
+market_routes: tuple[MarketRoute, ...] = (
+    MarketRoute("Poti (Middle Corridor)", "poti"),
+    MarketRoute("Batumi (Middle Corridor)", "batumi"),
+    MarketRoute("Kars (BTK railway)", "kars"),
+    MarketRoute("Kars via Meghri (TRIPP, planned legs allowed)", "kars", via=("meghri",), include_planned=True),
+)

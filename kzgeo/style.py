@@ -93,3 +93,37 @@ def legend_entries(spec: LayerSpec, values_present: set[str], translate=lambda s
             {"label": translate("approximate location (circle: uncertainty radius)"), "color": "#444444", "shape": "hollow", "dash": APPROXIMATE_DASH},
         ]
     return rows
+
+
+#: Colours for an analyst's own layers, one per layer in order (colour-blind safe, after Okabe & Ito).
+DEFAULT_COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+
+
+def default_color(position: int) -> str:
+    """The colour of the ``position``-th layer that has no catalog style."""
+    return DEFAULT_COLORS[position % len(DEFAULT_COLORS)]
+
+
+def shape_of(geometry_type: str | None) -> str:
+    """``"point"``, ``"line"`` or ``"area"`` for a GeoJSON geometry type (collections count as areas)."""
+    if geometry_type in ("Point", "MultiPoint"):
+        return "point"
+    if geometry_type in ("LineString", "MultiLineString", "LinearRing"):
+        return "line"
+    return "area"
+
+
+def default_style(geometry_type: str | None, color: str) -> dict[str, Any]:
+    """Leaflet path options for a feature of a layer without a catalog style: one colour per layer,
+    points as filled circles, lines solid, areas outlined and lightly filled (as catalog areas are)."""
+    shape = shape_of(geometry_type)
+    if shape == "line":
+        return {"color": color, "weight": 3, "opacity": 0.9}
+    if shape == "area":
+        return {"color": color, "weight": 1.5, "fillColor": color, "fillOpacity": 0.25}
+    return {"color": "#222222", "weight": 1, "fill": True, "fillColor": color, "fillOpacity": 0.9, "radius": 6}
+
+
+def default_legend(shapes: set[str], color: str, title: str) -> list[dict[str, Any]]:
+    """Legend rows for a layer without a catalog style: one per kind of shape it holds."""
+    return [{"label": title, "color": color, "shape": shape, "dash": ""} for shape in ("area", "line", "point") if shape in shapes]

@@ -77,7 +77,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("maps")
     (en,) = kzgeo.build(layers, out, maps_dir=out)
     (ru,) = kzgeo.build(layers, out, maps_dir=out, lang="ru")
-    (cdn,) = kzgeo.build(layers, out / "cdn", maps_dir=out / "cdn", self_contained=False)
+    (cdn,) = kzgeo.build(layers, out, maps_dir=out, self_contained=False)
     return {"en": en, "ru": ru, "cdn": cdn}
 
 
@@ -312,6 +312,57 @@ def test_russian_page(pages, offline_page):
     assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Приблизить"
     assert "Данные на 23 февраля 2026\u202fг." in page.locator(".kz-title").inner_text()
     shot(page, "popup-ru.png")
+
+
+def test_cdn_page_has_its_own_name_beside_the_self_contained_page(pages):
+    assert pages["cdn"].name == "overview.cdn.html" and pages["en"].name == "overview.html"
+    assert pages["cdn"].parent == pages["en"].parent
+    # Building the CDN page left the self-contained page as it was: no web links in it.
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"?https?:", pages["en"].read_text(encoding="utf-8"))
+
+
+def test_cdn_page_in_a_browser_loads_only_cdn_assets_and_draws_the_map(pages, browser):
+    """The CDN page with the network replaced: Leaflet and jQuery come from the local XStatic
+    copies of the very files the CDN serves; every other request is recorded and refused."""
+    import xstatic.pkg.jquery as xs_jquery
+    import xstatic.pkg.leaflet as xs_leaflet
+
+    local = {
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": (Path(xs_leaflet.BASE_DIR) / "leaflet.js", "text/javascript"),
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": (Path(xs_leaflet.BASE_DIR) / "leaflet.css", "text/css"),
+        "https://code.jquery.com/jquery-3.7.1.min.js": (Path(xs_jquery.BASE_DIR) / "jquery.min.js", "text/javascript"),
+    }
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    asked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith("file:"):
+            return r.continue_()
+        asked.append(url)
+        if url in local:
+            path, kind = local[url]
+            return r.fulfill(status=200, body=path.read_bytes(), content_type=kind)
+        return r.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(pages["cdn"].as_uri())
+        page.wait_for_function("document.querySelectorAll('path.kz-layer-deposits').length > 0")
+        for layer, count in FIXTURE_COUNTS.items():
+            assert page.locator(f"path.kz-layer-{layer}").count() == count, layer
+        hosts = {re.match(r"https?://([^/]+)/", u).group(1) for u in asked}
+        tiles = tile_url_pattern()
+        cdn_hosts = {"cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "netdna.bootstrapcdn.com"}
+        assert hosts - cdn_hosts == {h for u in asked if tiles.match(u) for h in [re.match(r"https?://([^/]+)/", u).group(1)]}
+        assert set(local) <= set(asked)
+        # The plugins' scripts are the only thing missing here; nothing else failed.
+        assert all("fullscreen" in e.lower() or "measure" in e.lower() or "minimap" in e.lower() or "awesome" in e.lower() for e in errors), errors
+    finally:
+        context.close()
 
 
 def test_cdn_page_links_folium_plugins(pages):

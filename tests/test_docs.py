@@ -19,7 +19,7 @@ from conftest import ROOT, SHIPPED_LAYERS
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands
 # The public function behind each command (the CLI only parses options and calls it).
-FUNCTIONS = {"validate": "validate", "build": "build", "layers": "list_layers", "report": "report", "export": "export"}
+FUNCTIONS = {"validate": "validate", "build": "build", "layers": "list_layers", "report": "report", "export": "export", "route": "route"}
 
 
 def test_commands_are_registered():
@@ -76,3 +76,14 @@ def test_report_json_keys_are_documented():
         if isinstance(value, list) and value:
             for field in value[0]:
                 assert f'"{field}"' in README, f"JSON field {key}[].{field} is not documented"
+
+
+def test_route_json_keys_are_documented():
+    doc = json.loads(kzgeo.route("upper-kairakty", "julfa", SHIPPED_LAYERS, via=["meghri"], include_planned=True, format="json"))
+    for key, value in doc.items():
+        assert f"`{key}`" in README, f"route JSON key {key} is not documented"
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) and key not in ("by_mode",) else []
+        for item in items[:1]:
+            if isinstance(item, dict):
+                for field in item:
+                    assert f"`{field}`" in README or f'"{field}"' in README, f"route JSON field {key}.{field} is not documented"

@@ -16,6 +16,8 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -97,8 +99,10 @@ def table_reports(case):
 
 
 def same_value(qgis_value, ours) -> bool:
-    if ours is None or (isinstance(ours, float) and math.isnan(ours)):
+    if ours is None or ours is pd.NA or (isinstance(ours, float) and math.isnan(ours)):
         return qgis_value is None
+    if isinstance(ours, (int, np.integer)) and not isinstance(ours, bool):  # an int field (e.g. a track gauge)
+        return qgis_value is not None and int(qgis_value) == int(ours)
     if isinstance(ours, float):
         return qgis_value is not None and math.isclose(float(qgis_value), ours)
     return qgis_value == str(ours)

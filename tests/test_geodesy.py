@@ -168,3 +168,50 @@ def test_nearest_and_within():
     assert np.isnan(dist[2])
     assert geodesy.within_distance(points, lines, 60_000).tolist() == [False, True, False]
     assert geodesy.within_distance(points, lines, 120_000).tolist() == [True, True, False]
+
+
+# --- any CRS in, geodesics out (never nan from projected input) ---------------------------------
+
+import shapely  # noqa: E402
+
+from kzgeo.errors import CrsError  # noqa: E402
+
+_ALMATY, _ASTANA = shapely.Point(76.889, 43.238), shapely.Point(71.446, 51.169)
+_LINE = shapely.LineString([(69.0, 47.0), (73.0, 48.0), (77.0, 46.5)])
+
+
+@pytest.mark.parametrize("crs", ["EPSG:32643", "EPSG:3857", "EPSG:4284", "OGC:CRS84", "EPSG:3395"])
+def test_projected_or_other_geographic_input_is_measured_on_wgs84(crs):
+    points = gpd.GeoSeries([_ALMATY, _ASTANA], crs="EPSG:4326")
+    line = gpd.GeoSeries([_LINE], crs="EPSG:4326")
+    expected_d = geodesy.point_distance(points.iloc[:1], points.iloc[1:])[0, 0]
+    expected_l = geodesy.length(line)[0]
+    expected_near = geodesy.line_distance(points, line)
+    moved_points, moved_line = points.to_crs(crs), line.to_crs(crs)
+    got_d = geodesy.point_distance(moved_points.iloc[:1], moved_points.iloc[1:])[0, 0]
+    assert not np.isnan(got_d)
+    # A datum shift (Pulkovo 1942) moves points by ~100 m, not the distance between them by more than a few metres.
+    assert abs(got_d - expected_d) < 5
+    assert abs(geodesy.length(moved_line)[0] - expected_l) < 5
+    assert np.allclose(geodesy.line_distance(moved_points, moved_line), expected_near, atol=60)
+    frame = gpd.GeoDataFrame({"name": ["Almaty", "Astana"]}, geometry=moved_points)
+    assert np.allclose(geodesy.line_distance(frame, moved_line), expected_near, atol=60)
+
+
+def test_plain_projected_coordinates_are_refused_not_nan():
+    projected = gpd.GeoSeries([_ALMATY], crs="EPSG:4326").to_crs("EPSG:32643")
+    bare = list(projected)  # the CRS is lost: only numbers in metres remain
+    with pytest.raises(CrsError, match="not longitude/latitude.*to_crs"):
+        geodesy.length(bare)
+    with pytest.raises(CrsError):
+        geodesy.point_distance(bare, [_ASTANA])
+    with pytest.raises(CrsError):
+        geodesy.line_distance(bare, [_LINE])
+    with pytest.raises(CrsError):
+        geodesy.within_distance([_ALMATY], projected.to_crs("EPSG:3857").tolist(), 1000)
+
+
+def test_a_crs_that_cannot_reach_wgs84_is_refused_clearly():
+    engineering = gpd.GeoSeries([shapely.Point(10, 10)], crs='LOCAL_CS["site grid",LOCAL_DATUM["x",0],UNIT["metre",1],AXIS["x",EAST],AXIS["y",NORTH]]')
+    with pytest.raises(CrsError, match="cannot transform"):
+        geodesy.length(engineering)

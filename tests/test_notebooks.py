@@ -20,9 +20,10 @@ from conftest import ROOT, SHIPPED_LAYERS
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_notebooks_for_quick_start_and_proximity():
+def test_there_are_notebooks_for_quick_start_proximity_and_own_data():
     names = [p.stem for p in NOTEBOOKS]
     assert any("quick-start" in n for n in names) and any("proximity" in n for n in names)
+    assert any("bring-your-own-data" in n for n in names)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -36,7 +37,8 @@ def test_notebook_is_committed_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_imports_only_the_public_api(path):
     nb = nbformat.read(path, as_version=4)
-    allowed = {"kzgeo", "pandas", "matplotlib.pyplot"}
+    # kzgeo, and what an analyst composes it with.
+    allowed = {"kzgeo", "pandas", "matplotlib.pyplot", "geopandas", "shapely", "folium"}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -64,5 +66,15 @@ def test_notebook_runs_clean(path, tmp_path):
     if "proximity" in path.stem:
         assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
     if "quick-start" in path.stem:
-        assert (tmp_path / "quickstart-map.html").stat().st_size > 10_000
+        assert (tmp_path / "maps" / "quickstart-map.html").stat().st_size > 10_000
         assert (tmp_path / "maps" / "tungsten.html").exists()
+    if "bring-your-own-data" in path.stem:
+        for name in ("byod-sites.html", "byod-combined.html", "byod-tungsten.html", "report-tables/deposits.csv"):
+            assert (tmp_path / "maps" / name).stat().st_size > 500, name
+        text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        assert "OfflineAssetError" in text and "CrsError" in text
+        assert text.count("MapArgumentError") == 0 or "lat/lon swapped" in text
+        for what in ("a string", "a mask", "a misspelt field", "lat/lon swapped"):
+            assert f"{what}: " in text, what
+    # Notebooks write into maps/ (or a temporary folder), never beside the layers or in the root.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["layers", "maps"]

@@ -93,10 +93,50 @@ def test_cli_builds_each_format_and_language(layers_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "maps"
-    for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.html")):
+    for args, name in ((["--format", "pdf", "--lang", "kk"], "overview.kk.pdf"), (["--format", "png"], "overview.png"), (["--cdn"], "overview.cdn.html")):
         result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--maps", str(out), *args])
         assert result.exit_code == 0, result.output
         assert f"wrote {out / name}" in result.output
         assert (out / name).stat().st_size > 10_000
     result = runner.invoke(app, ["build", "--layers", str(layers_dir), "--out", str(out), "--maps", str(out), "--lang", "de"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_polygons_are_filled_and_outlined_like_the_html_map(layers_dir, tmp_path):
+    from hostile import add_polygon_layer
+
+    add_polygon_layer(layers_dir, [[58.0, 44.0], [66.0, 44.0], [66.0, 49.0], [58.0, 49.0], [58.0, 44.0]])
+    with open(layers_dir / "catalog.toml", "a", encoding="utf-8") as f:
+        f.write('[layers.areas.style]\nby = "id"\ncolors = { licence = "#00aa00" }\n')
+    data = kzgeo.read_layers(layers_dir)
+    from kzgeo.printmap import render_static
+
+    out = tmp_path / "areas.png"
+    out.write_bytes(render_static(data, fmt="png"))
+    image = imread(out)
+    # The outline in the layer's colour, the inside in that colour at a quarter over the land.
+    assert _has_colour(image, "#00aa00", tolerance=30)
+    land = np.array([0xF4, 0xF1, 0xEA])
+    fill = (0.75 * land + 0.25 * np.array([0x00, 0xAA, 0x00])).round().astype(int)
+    assert _has_colour(image, "#" + "".join(f"{v:02x}" for v in fill), tolerance=8)
+    (ARTIFACTS / "static-areas.png").parent.mkdir(exist_ok=True)
+    (ARTIFACTS / "static-areas.png").write_bytes(out.read_bytes())
+
+
+def test_cli_builds_a_png_of_the_benchmark_layers_with_licence_polygons(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synthetic import write_layers
+
+    layers = write_layers(tmp_path / "layers", 300, n_licences=40)
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "kzgeo", "build", "--layers", str(layers), "--maps", str(maps), "--out", str(maps), "--format", "png"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    image = imread(maps / "overview.png")
+    assert _ink(image) > 0.3

@@ -130,11 +130,109 @@ def test_json_report_schema(layers_dir):
     assert [d["id"] for d in doc["deposits"]] == ["upper-kairakty", "north-katpar", "hostile"]
 
 
-def test_csv_report_stacks_tables(layers_dir):
-    frame = pd.read_csv(io.StringIO(kzgeo.report(layers_dir, format="csv")))
-    assert set(frame["table"]) >= {"routes", "legs", "deposits"}
-    routes = frame[frame["table"] == "routes"].dropna(axis=1, how="all")
+def test_csv_report_is_a_folder_of_tidy_tables_with_proper_dtypes(layers_dir, tmp_path):
+    written = kzgeo.report(layers_dir, format="csv", out=tmp_path / "report", within_km=5000)
+    names = sorted(p.name for p in written)
+    assert names == ["about.csv", "deposits.csv", "inputs.csv", "legs.csv", "near.csv", "routes.csv", "sources.csv", "to_market.csv"]
+    routes = pd.read_csv(tmp_path / "report" / "routes.csv")
     assert list(routes["id"]) == ["route-beyneu-alat"]
+    assert {"published_km", "published_km_min", "published_km_max"} <= set(routes.columns)
+    assert routes["computed_km"].dtype == float
+    near = pd.read_csv(tmp_path / "report" / "near.csv")
+    assert len(near) and near["certain"].dtype == bool and near["distance_km"].dtype == float
+    deposits = pd.read_csv(tmp_path / "report" / "deposits.csv")
+    # Each table keeps its own columns: nothing sparse, nothing from another table.
+    assert "computed_km" not in deposits.columns and "table" not in deposits.columns
+    assert deposits["lon"].dtype == float and deposits["uncertainty_km"].dtype == float
+    assert deposits[["lon", "lat", "location_accuracy", "sources"]].notna().all().all()
+    about = dict(pd.read_csv(tmp_path / "report" / "about.csv").values)
+    assert about["kzgeo_version"] == kzgeo.__version__ and about["ellipsoid"] == "WGS84"
+    inputs = pd.read_csv(tmp_path / "report" / "inputs.csv")
+    assert "catalog.toml" in set(inputs["file"]) and inputs["sha256"].str.fullmatch("[0-9a-f]{64}").all()
+
+
+def test_csv_report_needs_a_folder(layers_dir):
+    with pytest.raises(kzgeo.KzgeoError, match="one file per table"):
+        kzgeo.report(layers_dir, format="csv")
+
+
+def test_every_format_carries_version_and_input_hashes(layers_dir, tmp_path):
+    data = kzgeo.read_layers(layers_dir)
+    digest = data.file_hashes["deposits.geojson"]
+    doc = json.loads(kzgeo.report(layers_dir, format="json"))
+    assert doc["kzgeo_version"] == kzgeo.__version__ and doc["inputs"]["deposits.geojson"] == digest
+    text = kzgeo.report(layers_dir)
+    assert f"kzgeo {kzgeo.__version__}" in text and digest in text
+    kzgeo.report(layers_dir, format="csv", out=tmp_path / "csv")
+    assert digest in (tmp_path / "csv" / "inputs.csv").read_text(encoding="utf-8")
+
+
+def test_deposit_rows_carry_location_accuracy_sources_and_ranges(shipped):
+    rep = kzgeo.report.analyse(shipped)
+    deposits = rep.deposits.set_index("id")
+    upper = deposits.loc["upper-kairakty"]
+    point = shipped.layers["deposits"].set_index("id").loc["upper-kairakty", "geometry"]
+    assert (upper["lon"], upper["lat"]) == (pytest.approx(point.x, abs=1e-5), pytest.approx(point.y, abs=1e-5))
+    assert upper["location_accuracy"] == "exact" and "perceptiode-upper-kairakty-wp" in upper["sources"]
+    kokbulak = deposits.loc["kokbulak"]
+    assert kokbulak["location_accuracy"] == "approximate" and kokbulak["uncertainty_km"] == 200
+    for what in ("corridor", "node", "railhead"):
+        assert (deposits[f"nearest_{what}_km_min"] <= deposits[f"nearest_{what}_km"]).all()
+        assert (deposits[f"nearest_{what}_km"] <= deposits[f"nearest_{what}_km_max"]).all()
+    assert kokbulak["nearest_railhead_km_max"] - kokbulak["nearest_railhead_km"] >= 200
+    # Every source a deposit cites is listed with its address.
+    cited = {ref for cell in deposits["sources"] for ref in cell.split(";")}
+    assert cited <= set(rep.sources["id"])
+    near = rep.near
+    assert (near["distance_km_min"] <= near["distance_km"]).all() and (near["distance_km"] <= near["distance_km_max"]).all()
+
+
+def test_nearest_railhead_is_a_rail_node(shipped):
+    prox = kzgeo.deposit_proximity(shipped).set_index("id")
+    nodes = shipped.layers["nodes"].set_index("id")
+    legs = shipped.layers["corridors"]
+    rail_ends = set(legs.loc[legs["mode"] == "rail", "from_node"]) | set(legs.loc[legs["mode"] == "rail", "to_node"])
+    for deposit, row in prox.iterrows():
+        node = row["nearest_railhead"]
+        assert node in rail_ends or nodes.loc[node, "kind"] in ("station", "junction", "railhead"), deposit
+    # Upper Kairakty is published as about 35 km from Zharyk station.
+    assert prox.loc["upper-kairakty", "nearest_railhead"] == "zharyk"
+    assert 30 <= prox.loc["upper-kairakty", "nearest_railhead_km"] <= 40
+
+
+def test_published_ranges_are_kept_as_min_and_max(shipped):
+    routes = kzgeo.route_lengths(shipped).set_index("id")
+    tripp = routes.loc["route-tripp-armenia"]
+    assert (tripp["published_km_min"], tripp["published_km_max"]) == (42, 45)
+    horadiz = routes.loc["route-tripp-horadiz-aghband"]
+    assert (horadiz["published_km_min"], horadiz["published_km_max"]) == (110.4, 140.6)
+    btk = routes.loc["route-btk"]
+    assert btk["published_km_min"] == btk["published_km_max"] == btk["published_km"] == 826
+    text = kzgeo.report(SHIPPED_LAYERS)
+    assert "| 42–45 |" in text and "| 110.4–140.6 |" in text
+
+
+def test_markdown_stays_readable(shipped):
+    text = kzgeo.report.to_markdown(kzgeo.report.analyse(shipped))
+    # Tables stay narrow: long notes go in lists under them.
+    widest = max(len(line) for line in text.splitlines() if line.startswith("| ") and "SHA-256" not in line and "`" not in line)
+    table_lines = [line for line in text.splitlines() if line.startswith("| ")]
+    assert all(line.count("|") <= 8 for line in table_lines)
+    assert "How each point was placed:" in text
+    assert widest < 400
+
+
+def test_out_into_a_missing_folder_is_a_clear_error(layers_dir, tmp_path):
+    missing = tmp_path / "no" / "such" / "dir"
+    for args in (["report", "--out", str(missing / "x.md")], ["report", "--format", "csv", "--out", str(missing)], ["build", "--out", str(missing), "--maps", str(tmp_path)], ["export", "--out", str(missing)]):
+        result = runner.invoke(app, [*args, "--layers", str(layers_dir)])
+        assert result.exit_code == 1, (args, result.output)
+        assert "Error: " in result.stderr and "does not exist" in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "no").exists()
+    # The last folder of an output path is created (as documented), inside one that exists.
+    result = runner.invoke(app, ["report", "--format", "csv", "--out", str(tmp_path / "tables"), "--layers", str(layers_dir)])
+    assert result.exit_code == 0 and (tmp_path / "tables" / "routes.csv").exists()
 
 
 def test_markdown_report_reads_and_escapes(layers_dir):

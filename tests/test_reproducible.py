@@ -47,7 +47,7 @@ def test_manifest_names_version_inputs_and_data_date(layers_dir, tmp_path):
     assert manifest["inputs"] == data.file_hashes
     on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in layers_dir.iterdir()}
     assert manifest["inputs"] == on_disk
-    assert len(manifest["inputs"]) == 12 and all(len(h) == 64 for h in manifest["inputs"].values())
+    assert len(manifest["inputs"]) == 14 and all(len(h) == 64 for h in manifest["inputs"].values())
     assert f'<meta name="generator" content="kzgeo {kzgeo.__version__}">' in text
 
 

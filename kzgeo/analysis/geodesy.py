@@ -9,6 +9,15 @@ The functions follow shapely 2: one geometry or a sequence (list, array,
 GeoSeries) in, numpy floats out, and ``nan`` -- not an exception -- for a
 missing (``None``) or empty geometry.
 
+Any CRS
+    A GeoSeries or GeoDataFrame in any CRS (UTM, Web Mercator, Pulkovo
+    1942...) is transformed to WGS84 longitude/latitude first, so its
+    distances are geodesics like everyone else's. Geometries without a CRS
+    (plain shapely objects, lists) are taken as longitude/latitude and
+    checked: a coordinate outside ±180/±90 -- projected metres, almost
+    certainly -- raises :class:`~kzgeo.errors.CrsError` rather than
+    returning ``nan``.
+
 Point-to-line distance
     A line is densified along its own geodesic segments (forward geodesic
     problem from each vertex) so that no two consecutive vertices are more
@@ -31,6 +40,8 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from kzgeo.errors import CrsError
+
 #: The ellipsoid every length and distance in kzgeo is measured on.
 WGS84 = Geod(ellps="WGS84")
 
@@ -38,11 +49,41 @@ WGS84 = Geod(ellps="WGS84")
 DEFAULT_SPACING = 100.0
 
 
+def _lonlat(geoms: Any) -> Any:
+    """A GeoSeries (or a GeoDataFrame's geometry) in WGS84 longitude/latitude; other input as it is."""
+    geoms = getattr(geoms, "geometry", geoms) if hasattr(geoms, "columns") else geoms
+    crs = getattr(geoms, "crs", None)
+    if crs is None or crs.equals("EPSG:4326"):
+        return geoms
+    try:
+        return geoms.to_crs("EPSG:4326")
+    except Exception as exc:  # pyproj's errors vary by CRS; all mean the same to the caller
+        raise CrsError(f"cannot transform geometries in {crs.name} to longitude/latitude (WGS84): {exc}") from None
+
+
+def _check_degrees(arr: np.ndarray) -> None:
+    """Refuse coordinates that cannot be longitude/latitude (projected metres, swapped axes)."""
+    present = arr[_present(arr)]
+    if not len(present):
+        return
+    bounds = shapely.bounds(present)
+    west, south = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+    east, north = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+    if not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
+        raise CrsError(
+            f"coordinates span x {west:,.6g} to {east:,.6g}, y {south:,.6g} to {north:,.6g}, which is not longitude/latitude; "
+            "for projected data pass a GeoSeries with its CRS (it is transformed to WGS84) or reproject it with to_crs(4326)"
+        )
+
+
 def _as_array(geoms: Any) -> tuple[np.ndarray, bool]:
-    """Geometries as a 1-d object array, and whether a single one was given."""
+    """Geometries as a 1-d object array in longitude/latitude, and whether a single one was given."""
     if geoms is None or isinstance(geoms, BaseGeometry):
-        return np.array([geoms], dtype=object), True
-    return np.asarray(list(geoms), dtype=object).reshape(-1), False
+        arr, scalar = np.array([geoms], dtype=object), True
+    else:
+        arr, scalar = np.asarray(list(_lonlat(geoms)), dtype=object).reshape(-1), False
+    _check_degrees(arr)
+    return arr, scalar
 
 
 def _present(arr: np.ndarray) -> np.ndarray:

@@ -129,35 +129,79 @@ def route_lengths(data: Dataset) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
-    """For every deposit: the nearest corridor leg and the nearest node, with distances.
+#: Node kinds where a train can be loaded: a deposit's railhead is one of these,
+#: or a node where a rail leg ends.
+RAILHEAD_KINDS = ("station", "junction", "railhead")
 
-    Distances are from the deposit's point. The deposit lies somewhere
-    within ``uncertainty_km`` of it (a few km for an exact location, tens or
-    hundreds for an approximate one), so ``nearest_corridor_km_min`` and
-    ``_max`` give the range the true distance can take.
+
+def railheads(data: Dataset) -> np.ndarray:
+    """Positions (in the nodes layer) of the nodes where a deposit's ore could join the railway:
+    nodes of a railhead kind (:data:`RAILHEAD_KINDS`) and the ends of every rail leg."""
+    purpose = "the nearest railhead"
+    (lspec, legs), (nspec, nodes) = (_layer(data, role, purpose) for role in ("legs", "nodes"))
+    kinds = _optional(nspec, nodes, "kind", None)
+    wanted = set(nodes[nspec.key][kinds.isin(RAILHEAD_KINDS)])
+    mode = _optional(lspec, legs, "mode", None)
+    rail = legs[(mode == "rail").to_numpy()]
+    for role in ("from", "to"):
+        field = lspec.field(role)
+        if field:
+            wanted |= set(rail[field].dropna())
+    return np.flatnonzero(nodes[nspec.key].isin(wanted).to_numpy())
+
+
+def deposit_proximity(data: Dataset, *, spacing: float = geodesy.DEFAULT_SPACING) -> pd.DataFrame:
+    """For every deposit: where it is, how well that is known, and its nearest leg, node and railhead.
+
+    ``lon``/``lat`` are the deposit's point, ``location_accuracy``,
+    ``uncertainty_km``, ``location_note`` and ``sources`` say how sure that
+    point is and who says so. Distances are from the point; the deposit lies
+    somewhere within ``uncertainty_km`` of it (and a node within its own), so
+    each distance comes with ``_min`` and ``_max``, the range the true
+    distance can take. The railhead is the nearest node where the rail
+    network can be joined (:func:`railheads`), as the crow flies.
     """
     purpose = "deposit proximity"
     (dspec, deposits), (lspec, legs), (nspec, nodes) = (_layer(data, role, purpose) for role in ("deposits", "legs", "nodes"))
     leg_i, leg_d = geodesy.nearest(geodesy.line_distance(deposits.geometry, legs.geometry, spacing=spacing))
-    node_i, node_d = geodesy.nearest(geodesy.point_distance(deposits.geometry, nodes.geometry))
+    to_nodes = geodesy.point_distance(deposits.geometry, nodes.geometry)
+    node_i, node_d = geodesy.nearest(to_nodes)
+    rail = railheads(data)
+    rail_j, rail_d = geodesy.nearest(to_nodes[:, rail]) if len(rail) else (np.full(len(deposits), -1), np.full(len(deposits), np.nan))
+    rail_i = np.where(rail_j >= 0, rail[np.maximum(rail_j, 0)] if len(rail) else -1, -1)
     radius = _radius_m(dspec, deposits)
+    node_radius = _radius_m(nspec, nodes)
 
     def pick(ids: pd.Series, index: np.ndarray) -> list[Any]:
         return [ids.iloc[i] if i >= 0 else None for i in index]
 
+    def spread(index: np.ndarray) -> np.ndarray:
+        return radius + np.array([node_radius[i] if i >= 0 else np.nan for i in index], dtype=float)
+
+    node_spread, rail_spread = spread(node_i), spread(rail_i)
+    precision = 5  # about a metre: enough to find the point again, no more than the data claims
     return pd.DataFrame(
         {
             "id": deposits[dspec.key],
             "name": deposits[dspec.name_field],
+            "lon": np.round(deposits.geometry.x.to_numpy(), precision),
+            "lat": np.round(deposits.geometry.y.to_numpy(), precision),
             "location_accuracy": _optional(dspec, deposits, "accuracy", "exact"),
             "uncertainty_km": _optional(dspec, deposits, "uncertainty", 0.0),
+            "location_note": _optional(dspec, deposits, "location_note", None),
+            "sources": _optional(dspec, deposits, "sources", None),
             "nearest_corridor_km": _km(leg_d),
             "nearest_corridor_km_min": _km(np.maximum(leg_d - radius, 0)),
             "nearest_corridor_km_max": _km(leg_d + radius),
             "nearest_leg": pick(legs[lspec.key], leg_i),
             "nearest_node": pick(nodes[nspec.key], node_i),
             "nearest_node_km": _km(node_d),
+            "nearest_node_km_min": _km(np.maximum(node_d - node_spread, 0)),
+            "nearest_node_km_max": _km(node_d + node_spread),
+            "nearest_railhead": pick(nodes[nspec.key], rail_i),
+            "nearest_railhead_km": _km(rail_d),
+            "nearest_railhead_km_min": _km(np.maximum(rail_d - rail_spread, 0)),
+            "nearest_railhead_km_max": _km(rail_d + rail_spread),
         }
     ).reset_index(drop=True)
 
@@ -167,7 +211,9 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
 
     A pair is listed when the deposit's uncertainty circle reaches within
     ``km`` of the leg; ``certain`` is True when the whole circle does, so an
-    approximate location is never reported as surely near.
+    approximate location is never reported as surely near. ``distance_km``
+    is from the placed point; ``distance_km_min`` and ``_max`` are the range
+    over the uncertainty circle.
     """
     purpose = "deposits near a corridor"
     (dspec, deposits), (lspec, legs) = (_layer(data, role, purpose) for role in ("deposits", "legs"))
@@ -181,7 +227,9 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
             "leg": legs[lspec.key].to_numpy()[cols],
             "leg_name": legs[lspec.name_field].to_numpy()[cols],
             "distance_km": _km(dist[rows, cols]),
-            "certain": (dist + radius)[rows, cols] <= km * 1000,
+            "distance_km_min": _km(np.maximum(dist - radius, 0)[rows, cols]),
+            "distance_km_max": _km((dist + radius)[rows, cols]),
+            "certain": ((dist + radius)[rows, cols] <= km * 1000).astype(bool),
         }
     )
     return near.sort_values(["distance_km", "deposit", "leg"], kind="stable").reset_index(drop=True)

@@ -150,3 +150,17 @@ def text_panel_html(
     parts.append(sources)
     parts.append(f'<p class="kz-manifest">{esc(footer)}</p></section>')
     return "".join(parts)
+
+
+def attribute_popup_html(title: Any, row: dict[str, Any]) -> str:
+    """The popup of a feature from an analyst's own GeoDataFrame: its name and every attribute.
+
+    Column names and values are escaped like every other value; missing
+    values are left out. There is no sources section: the frame cites none.
+    """
+    cells = [
+        f"<tr><th>{esc(key)}</th><td>{esc(format_value(value))}</td></tr>"
+        for key, value in row.items()
+        if cell_value(value) is not None
+    ]
+    return f'<div class="kz-popup"><h4>{esc(title)}</h4><table>{"".join(cells)}</table></div>'

@@ -7,11 +7,15 @@ approximate locations, and a legend that shows and hides with its layer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import folium
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from folium import plugins
 from folium.utilities import JsCode
@@ -20,7 +24,8 @@ from shapely.geometry import mapping
 from kzgeo import backdrop as bd, formats, settings
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
 from kzgeo.backdrop import EXTENT, backdrop_detail, backdrop_geojson
-from kzgeo.dataset import Dataset, cell_value, keep_features, layer_names
+from kzgeo.dataset import Dataset, cell_value
+from kzgeo.errors import MapArgumentError
 from kzgeo.html.elements import (
     Backdrop,
     BuildManifest,
@@ -40,19 +45,14 @@ from kzgeo.html.elements import (
 )
 from kzgeo.html.fastlayer import FastLayer
 from kzgeo.html.page import CdnMap, Page, SelfContainedMap
-from kzgeo.html.popup import card_html, esc, source_list_html, text_panel_html, tooltip_html
+from kzgeo.html.popup import attribute_popup_html, card_html, esc, popup_html, source_list_html, text_panel_html, tooltip_html
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import check_language, country_names, label, labels_for, term
+from kzgeo.labels import LANGUAGES, check_language, country_names, label, labels_for, term
 from kzgeo.places import place_labels, places
 from kzgeo.provenance import manifest, package_version
-from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras, restyled
-from kzgeo.style import (
-    accuracy_field,
-    is_approximate,
-    legend_entries,
-    path_style,
-    uncertainty_style,
-)
+from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
+from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
+from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, uncertainty_style
 from kzgeo.text import (
     agreement_items,
     agreement_lines,
@@ -374,10 +374,46 @@ def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, A
         item["lon"] = round(float(item["lon"]), 4)
         item["lat"] = round(float(item["lat"]), 4)
     return items
+def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, basemap: str | None) -> tuple[folium.Map, Backdrop, str]:
+    """An empty kzgeo map in its page: zoom buttons, backdrop (with lakes and close-view shapes),
+    tiles, title and a scale in ``lang``."""
+    page = Page(lang=lang, title=esc(map_title))
+    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=False, zoom_snap=0.25, zoom_control=False)
+    page.add_child(fmap)
+    ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
+    OwnControlsCode().add_to(fmap)
+    style = {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)}
+    backdrop = Backdrop(backdrop_geojson(), style)
+    backdrop.add_to(fmap)
+    tiles = basemap or settings.basemap
+    if tiles != "none":
+        attr = label("tiles_credit", lang) if tiles == settings.basemap else None
+        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
+    MapTitle(map_title, subtitle).add_to(fmap)
+    ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
+    return fmap, backdrop, tiles
+
+
+#: The closest the first view zooms to fit the data (a region around a few close sites).
+FIT_MAX_ZOOM = 6
+
+
+def _fit(fmap: folium.Map, view, frames: list, lang: str = "en") -> None:
+    """Open on the view (or the frames' extent). The page fits it itself (controls.js startView),
+    clear of the controls at whatever width it opens, and a button returns there."""
+    boxes = [view] if view else [f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()]
+    if not boxes:
+        raise MapArgumentError("there is nothing to draw: every layer is empty; pass a view to show an area anyway")
+    bounds = np.array(boxes, dtype=float).round(settings.coordinate_precision)
+    StartView(
+        [[float(bounds[:, 1].min()), float(bounds[:, 0].min())], [float(bounds[:, 3].max()), float(bounds[:, 2].max())]],
+        list(EXTENT),
+        {**labels_for(_VIEW_LABELS, lang), "max_zoom": FIT_MAX_ZOOM},
+    ).add_to(fmap)
 
 
 def render_map(
-    data: Dataset,
+    data: Dataset | gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame],
     *,
     title: str | None = None,
     layers: list[str] | None = None,
@@ -390,38 +426,47 @@ def render_map(
 ) -> folium.Map:
     """A folium map of ``layers`` (default: all), fitted to their extent.
 
-    Lines draw under points, and among layers of one kind the catalog's
-    first is drawn on top. ``filters`` maps a layer to the ids it keeps;
+    ``data`` is a :class:`~kzgeo.dataset.Dataset` (``kzgeo.read_layers``),
+    one GeoDataFrame, or a mapping of layer names to GeoDataFrames. A frame
+    is reprojected to EPSG:4326 (it must have a CRS) and drawn with a default
+    style (one colour per layer), a legend, a tooltip from its name column and
+    a popup listing every attribute, escaped.
+
+    Lines draw under points, and among layers of one kind the first named
+    is drawn on top. ``filters`` maps a layer to the ids it keeps (for a
+    frame: its ``id`` column, else its index) or to ``{field: [values]}``;
     ``view`` is ``(lon_min, lat_min, lon_max, lat_max)`` to show instead of
     the extent; ``basemap`` names a tile provider (``"none"`` for no tiles);
     ``popup_extras`` maps layer -> feature id -> extra ``(heading, lines)``
     popup sections (escaped in :mod:`kzgeo.html.popup` like everything else).
+    Every argument is checked as a map spec is: an unknown layer, field or id,
+    a wrong type, or a view that misses every feature raises
+    :class:`~kzgeo.errors.MapArgumentError`.
     Names, legend, popups and controls are in ``lang``
     (``"en"``, ``"ru"`` or ``"kk"``). With ``self_contained`` (the default)
     the page needs no network: every script and style is inline and the
     minimap, measure and full-screen controls are kzgeo's own; otherwise
-    folium's CDN links and plugins are used. Either way the page carries the
-    offline backdrop, a text panel (summary and tables), the agreements
-    timeline and a build manifest, and renders byte-identically each time.
+    folium's CDN links and plugins are used. A Dataset's page also carries the
+    text panel (summary and tables), the agreements timeline and a build
+    manifest, and renders byte-identically each time.
+
+    The result is a plain ``folium.Map``: add folium's own elements
+    (``GeoJson`` with popups and tooltips, a ``Marker``, a ``FeatureGroup``
+    and ``LayerControl``) or ``gdf.explore(m=...)`` and save it; the page
+    stays self-contained (see :mod:`kzgeo.html.page`).
     """
     check_language(lang)
-    names = layer_names(data, layers)
+    if title is not None and not isinstance(title, str):
+        raise MapArgumentError(f"title must be a string, not {type(title).__name__}")
+    basemap = check_basemap(basemap)
+    if not isinstance(data, Dataset):
+        return _render_frames(frames_argument(data), title=title, layers=layers, lang=lang, filters=filters, view=view, basemap=basemap, self_contained=self_contained)
+    names, data = select(data, layers, filters)
+    view = check_view(view, [data.layers[n] for n in names])
     all_names = feature_names(data, lang)
-    data = keep_features(data, filters)
     map_title = term(title or data.catalog.title, lang)
-    page = Page(lang=lang, title=esc(map_title))
-    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=False, zoom_snap=0.25, zoom_control=False)
-    page.add_child(fmap)
+    fmap, backdrop, tiles = _base_map(map_title, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}", lang, self_contained, basemap)
     SkipLink(label("skip_to_text", lang), _PANEL_ID).add_to(fmap)
-    ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
-    OwnControlsCode().add_to(fmap)
-    backdrop = Backdrop(backdrop_geojson(), {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)})
-    backdrop.add_to(fmap)
-    tiles = basemap or settings.basemap
-    if tiles != "none":
-        attr = label("tiles_credit", lang) if tiles == settings.basemap else None
-        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
-    MapTitle(map_title, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}").add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
     groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -433,31 +478,129 @@ def render_map(
     _add_text_panel(fmap, data, names, lang)
     Timeline(agreement_items(data, lang), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(manifest(data, lang=lang, layers=names)).add_to(fmap)
-    ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
     Picker([gj for g in small for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
     PlaceLabels(_label_items(data, names, lang)).add_to(fmap)
-    bounds = np.array([view] if view else [data.layers[n].total_bounds for n in names]).round(settings.coordinate_precision)
-    # The page fits these bounds itself, clear of the controls at whatever width it opens (controls.js startView).
-    StartView(
-        [[float(bounds[:, 1].min()), float(bounds[:, 0].min())], [float(bounds[:, 3].max()), float(bounds[:, 2].max())]],
-        list(EXTENT),
-        labels_for(_VIEW_LABELS, lang),
-    ).add_to(fmap)
+    _fit(fmap, view, [data.layers[n] for n in names], lang)
     return fmap
 
 
-def render_spec(spec: MapSpec, data: Dataset, **options: Any) -> folium.Map:
-    """Check ``spec`` against ``data`` and draw the map it describes (``options`` go to :func:`render_map`)."""
+#: Columns that name a feature, tried in order for an analyst's frame (``{lang}`` is the map's language).
+_NAME_COLUMNS = ("name_{lang}", "name", "name_en", "title", "label", "id")
+
+
+def _frame_name_column(frame: gpd.GeoDataFrame, lang: str) -> str | None:
+    return next((c.format(lang=lang) for c in _NAME_COLUMNS if c.format(lang=lang) in frame.columns), None)
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a value JSON and the popup can carry: numbers and text as they are, anything else as text."""
+    value = cell_value(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set, np.ndarray)) or not pd.api.types.is_scalar(value):
+        return str(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def add_frame(fmap: folium.Map, name: str, frame: gpd.GeoDataFrame, *, color: str, lang: str = "en", position: int = 0) -> folium.FeatureGroup:
+    """Draw an analyst's GeoDataFrame (EPSG:4326) as one toggleable group with a legend.
+
+    Points are circles, lines and areas paths, all in ``color``; the tooltip
+    is the feature's name (``name``, ``title``, ``id``... or its index) and
+    the popup lists every other column. Every drawn feature carries the class
+    ``kz-frame-<position>``. Missing or empty geometries are not drawn.
+    """
+    geometry = frame.geometry
+    drawn = frame[geometry.notna().to_numpy() & ~geometry.is_empty.to_numpy()]
+    name_column = _frame_name_column(drawn, lang)
+    columns = [c for c in drawn.columns if c != drawn.geometry.name]
+    group = folium.FeatureGroup(name=esc(f"{name} ({len(drawn)})"), show=True)
+    features = []
+    for index, row in zip(drawn.index, drawn.to_dict("records")):
+        title = row[name_column] if name_column and cell_value(row[name_column]) is not None else index
+        props = {c: _plain(row[c]) for c in columns if c != name_column}
+        geom = row[drawn.geometry.name]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"_tooltip": tooltip_html(_plain(title)), "_popup": attribute_popup_html(_plain(title), props)},
+                "geometry": _rounded(geom, settings.coordinate_precision),
+            }
+        )
+    class_name = f"kz-frame-{position}"
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=esc(name),
+        style_function=lambda f: {**default_style(f["geometry"]["type"], color), "className": class_name},
+        marker=folium.CircleMarker(radius=6),
+        on_each_feature=_BIND,
+        control=False,
+    ).add_to(group)
+    group.add_to(fmap)
+    shapes = {shape_of(t) for t in set(drawn.geom_type.dropna())}
+    LayerLegend(group, name, default_legend(shapes, color, name)).add_to(fmap)
+    return group
+
+
+def _frame_rank(frame: gpd.GeoDataFrame) -> int:
+    """Areas under lines under points, by the kind of shape most of a frame's features are."""
+    kinds = frame.geom_type.dropna().map(shape_of)
+    return {"area": 0, "line": 1, "point": 2}[kinds.mode().iloc[0]] if len(kinds) else 2
+
+
+def _render_frames(frames: dict[str, gpd.GeoDataFrame], *, title, layers, lang, filters, view, basemap, self_contained) -> folium.Map:
+    names = check_layers_argument(list(frames), layers)
+    keys = {n: ("id" if "id" in f.columns else None) for n, f in frames.items()}
+    frames = apply_filters(frames, names, filters, keys=keys)
+    view = check_view(view, [frames[n] for n in names])
+    map_title = title or ", ".join(names)
+    count = sum(len(frames[n]) for n in names)
+    fmap, backdrop, tiles = _base_map(map_title, f"{count:,} {label('features', lang)}", lang, self_contained, basemap)
+    colors = {n: default_color(i) for i, n in enumerate(names)}
+    for name in sorted(names, key=lambda n: (_frame_rank(frames[n]), -names.index(n))):
+        add_frame(fmap, name, frames[name], color=colors[name], lang=lang, position=names.index(name))
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    BuildManifest({"kzgeo_version": package_version(), "lang": lang, "layers": {n: len(frames[n]) for n in names}}).add_to(fmap)
+    _fit(fmap, view, [frames[n] for n in names], lang)
+    return fmap
+
+
+def render_spec(
+    spec: MapSpec,
+    data: Dataset,
+    *,
+    title: str | None = None,
+    lang: str | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    basemap: str | None = None,
+    self_contained: bool = True,
+) -> folium.Map:
+    """Check ``spec`` against ``data`` and draw the map it describes.
+
+    The keywords override the spec as ``kzgeo build`` does (``--lang``,
+    ``--cdn``): a given ``title``, ``lang``, ``view`` or ``basemap`` replaces
+    the spec's and is checked like it. An unknown name or a view that misses
+    the data raises :class:`~kzgeo.errors.MapSpecError` naming the spec file.
+    """
+    overrides = {k: v for k, v in {"title": title, "lang": lang, "view": view, "basemap": basemap}.items() if v is not None}
+    if overrides:
+        spec = dataclasses.replace(spec, **overrides)
+    if spec.lang not in LANGUAGES:
+        raise spec.fail(f"unknown language {spec.lang!r}; valid: {', '.join(LANGUAGES)}")
     check_map_spec(spec, data)
     shown = spec.layers or tuple(data.catalog.layers)
-    return render_map(
-        restyled(data, spec.styles),
-        title=spec.title,
-        layers=list(shown),
-        lang=spec.lang,
-        filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
-        view=spec.view,
-        basemap=spec.basemap,
-        popup_extras=popup_extras(spec, data, shown),
-        **options,
-    )
+    try:
+        return render_map(
+            restyled(data, spec.styles),
+            title=spec.title,
+            layers=list(shown),
+            lang=spec.lang,
+            filters={layer: kept_ids(spec, data, layer) for layer in spec.filters},
+            view=spec.view,
+            basemap=spec.basemap,
+            popup_extras=spec_popup_extras(spec, data, shown),
+            self_contained=self_contained,
+        )
+    except MapArgumentError as exc:
+        raise spec.fail(str(exc)) from None

@@ -26,12 +26,41 @@ def _umask() -> int:
     return mask
 
 
+def ensure_folder(path: str | Path, *, create: bool = True) -> Path:
+    """The output folder ``path``, created if missing -- but only inside a folder that exists.
+
+    A mistyped parent (``--out /nonexistent/dir``) is an error naming it, not
+    a new tree of folders created quietly. With ``create=False`` it only
+    checks, so a command can refuse before doing any work.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise KzgeoIOError(path, "exists and is not a folder")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise KzgeoIOError(path, f"cannot create this folder: {path.parent} is a file, not a folder")
+    if not path.parent.is_dir():
+        raise KzgeoIOError(path, f"cannot create this folder: {path.parent} does not exist (kzgeo creates only the last folder of an output path)")
+    if not create:
+        return path
+    try:
+        path.mkdir()
+    except OSError as exc:
+        raise KzgeoIOError(path, f"cannot create this folder ({exc.strerror or exc})") from None
+    return path
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` in one step; on any error the old file stays."""
+    """Write ``data`` to ``path`` in one step; on any error the old file stays.
+
+    The file's folder must exist (see :func:`ensure_folder`).
+    """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if not path.parent.is_dir():
+        raise KzgeoIOError(path, f"cannot write: the folder {path.parent} does not exist")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise KzgeoIOError(path, f"cannot write here ({exc.strerror or exc})") from None
@@ -68,7 +97,8 @@ def replaced_directory(target: str | Path, *, overwrite: bool, marker: str) -> I
             raise OutputExistsError(f"{target}: the folder is not empty and holds no {marker}; refusing to replace it")
     elif target.exists() and not target.is_dir():
         raise OutputExistsError(f"{target}: exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        raise KzgeoIOError(target, f"cannot create this folder: {target.parent} does not exist (kzgeo creates only the last folder of an output path)")
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         os.chmod(stage, 0o777 & ~_umask())

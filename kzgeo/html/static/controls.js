@@ -411,7 +411,8 @@
       return {paddingTopLeft: [Math.round(left) + 8, Math.round(top)], paddingBottomRight: [Math.round(right) + 8, Math.round(bottom) + 16]};
     }
     function fit() {
-      map.fitBounds(bounds, Object.assign({animate: false}, padding()));
+      /* A few sites close together would otherwise fill the screen with no place to recognise. */
+      map.fitBounds(bounds, Object.assign({animate: false, maxZoom: t.max_zoom || 18}, padding()));
     }
     map.kzPadding = padding;
     function layout() {
