@@ -236,7 +236,7 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
 
 
 #: A corridor narrower than this (degrees of longitude) is named at every zoom and gets a zoom-to button (TRIPP in Syunik).
-SMALL_CORRIDOR_DEG = 6.0
+SMALL_CORRIDOR_DEG = 8.0
 
 
 def corridor_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:

@@ -433,8 +433,12 @@
       return box;
     };
     ctl.addTo(map);
+    /* The layer control is written after every other element (see html/page.py): take it in hand
+       once the page's script has run. */
+    function takeLayers() {
     var layers = map.getContainer().querySelector(".leaflet-control-layers");
-    if (layers) {
+    if (layers && !layers.kzDone) {
+      layers.kzDone = true;
       var toggle = layers.querySelector(".leaflet-control-layers-toggle");
       if (toggle) {
         toggle.title = t.layers;
@@ -447,8 +451,20 @@
       }
       map.on("click", function () { if (narrow) { L.DomUtil.removeClass(layers, "leaflet-control-layers-expanded"); } });
     }
+    }
+    takeLayers();
     layout();
     fit();
+    setTimeout(function () {
+      var before = map.getCenter(), zoom = map.getZoom();
+      takeLayers();
+      layout();
+      fit();
+      if (map.kzStart && (map.getZoom() !== zoom || !map.getCenter().equals(before))) {
+        map.kzStart.center = map.getCenter();
+        map.kzStart.zoom = map.getZoom();
+      }
+    }, 0);
     var outer = L.latLngBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
     map.setMinZoom(Math.max(0, Math.min(map.getZoom(), map.getBoundsZoom(outer, true)) - 0.5));
     map.setMaxBounds(outer.pad(0.05));
