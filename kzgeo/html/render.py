@@ -523,7 +523,7 @@ def add_frame(fmap: folium.Map, name: str, frame: gpd.GeoDataFrame, *, color: st
         features.append(
             {
                 "type": "Feature",
-                "properties": {"_tooltip": tooltip_html(_plain(title)), "_popup": attribute_popup_html(_plain(title), props)},
+                "properties": {"_tooltip": tooltip_html(_plain(title)), "_name": _plain(title), "_kind": name, "_popup": attribute_popup_html(_plain(title), props)},
                 "geometry": _rounded(geom, settings.coordinate_precision),
             }
         )
@@ -557,10 +557,13 @@ def _render_frames(frames: dict[str, gpd.GeoDataFrame], *, title, layers, lang, 
     count = sum(len(frames[n]) for n in names)
     fmap, backdrop, tiles = _base_map(map_title, f"{count:,} {label('features', lang)}", lang, self_contained, basemap)
     colors = {n: default_color(i) for i, n in enumerate(names)}
+    groups = []
     for name in sorted(names, key=lambda n: (_frame_rank(frames[n]), -names.index(n))):
-        add_frame(fmap, name, frames[name], color=colors[name], lang=lang, position=names.index(name))
+        groups.append(add_frame(fmap, name, frames[name], color=colors[name], lang=lang, position=names.index(name)))
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    # The same one click handler as a dataset's map: a popup, or a chooser where features overlap.
+    Picker([gj for g in groups for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
     BuildManifest({"kzgeo_version": package_version(), "lang": lang, "layers": {n: len(frames[n]) for n in names}}).add_to(fmap)
     _fit(fmap, view, [frames[n] for n in names], lang)
     return fmap
