@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils
+SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils tesseract-ocr tesseract-ocr-rus
 
 .PHONY: maps test setup system-deps package-data
 

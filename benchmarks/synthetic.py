@@ -138,6 +138,12 @@ def _deposits(rng: np.random.Generator, n: int, out: Path, catalog) -> None:
     columns = {}
     for field in spec.fields:
         columns[field.name] = ("dep-" + number) if field.name == spec.key else _column(rng, field, m, number, approximate, source_ids)
+    for field in spec.fields:
+        if field.translates:  # a translation column holds its field's text (the synthetic words have no other language)
+            columns[field.name] = columns[field.translates]
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        header = [h.strip() for h in next(csv.reader(fh))]
+    columns = {h: columns[h] for h in header}  # rows are appended under the shipped file's own header
     xy = np.round(_inside_points(rng, m), 6)
     if not csv_path.read_bytes().endswith(b"\n"):
         with csv_path.open("a", encoding="utf-8", newline="") as fh:

@@ -43,6 +43,7 @@ from kzgeo.errors import (
     OfflineAssetError,
     OutputExistsError,
     Problem,
+    TranslationWarning,
 )
 from kzgeo.html.render import render_map, render_spec
 from kzgeo.provenance import package_version
@@ -64,6 +65,7 @@ __all__ = [
     "KzgeoError",
     "KzgeoIOError",
     "KzgeoWarning",
+    "TranslationWarning",
     "LayersInvalid",
     "MapArgumentError",
     "MapSpec",

@@ -64,6 +64,8 @@ class FieldSpec:
     lang: str | None = None
     #: The caption readers see, per language.
     label: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: For a translation column: the field whose text it holds in ``lang`` (``title_ru`` translates ``title_en``).
+    translates: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,20 @@ class TableSpec:
     @property
     def names(self) -> dict[str, str]:
         """Language -> the field holding names in it, as declared (``lang = "ru"``)."""
-        return {f.lang: f.name for f in self.fields if f.lang}
+        return {f.lang: f.name for f in self.fields if f.lang and not f.translates}
+
+    def translations_of(self, name: str) -> dict[str, str]:
+        """Language -> the column translating field ``name`` (declared with ``translates``)."""
+        return {f.lang: f.name for f in self.fields if f.translates == name and f.lang}
+
+    def translation_of(self, name: str, lang: str) -> str | None:
+        """The column holding field ``name`` in ``lang``, or None when it has none."""
+        return self.translations_of(name).get(lang)
+
+    @property
+    def translation_fields(self) -> set[str]:
+        """Every translation column (shown in place of the field it translates, never on its own)."""
+        return {f.name for f in self.fields if f.translates}
 
     def name_in(self, lang: str) -> str:
         """The field holding names in ``lang``, else in English, else the key."""
@@ -190,6 +205,16 @@ def _strings(where: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _translates(where: str, name: str, rule: dict) -> str | None:
+    """The field a translation column translates; it must say its language too."""
+    target = rule.get("translates")
+    if target is None:
+        return None
+    if not (isinstance(target, str) and target) or rule.get("lang") is None or rule.get("role") is not None:
+        raise CatalogError(f"{where}: field {name!r}: `translates` names a field and goes with `lang` (and no role)")
+    return target
+
+
 def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     specs = []
     for name, rule in _mapping(f"{where} fields", raw).items():
@@ -211,14 +236,19 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
             role=role,
             lang=lang,
             label=_labels(f"{where}: field {name!r} label", rule.get("label", {})),
+            translates=_translates(where, name, rule),
         )
         if spec.type == "enum" and not spec.values:
             raise CatalogError(f"{where}: enum field {name!r} needs `values`")
         if spec.type in ("ref", "refs") and not spec.to:
             raise CatalogError(f"{where}: {spec.type} field {name!r} needs `to` (the table(s) it refers to)")
         specs.append(spec)
+    names = {s.name: s for s in specs}
+    for spec in specs:
+        if spec.translates and (spec.translates not in names or names[spec.translates].type != "str" or spec.type != "str"):
+            raise CatalogError(f"{where}: field {spec.name!r} translates {spec.translates!r}, which must be a text (str) field of the same table")
     for attr in ("role", "lang"):
-        seen = [getattr(s, attr) for s in specs if getattr(s, attr)]
+        seen = [getattr(s, attr) for s in specs if getattr(s, attr) and not s.translates]
         if twice := sorted({v for v in seen if seen.count(v) > 1}):
             raise CatalogError(f"{where}: {attr} {twice[0]!r} is given to more than one field")
     return tuple(specs)

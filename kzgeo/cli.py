@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,8 +18,8 @@ import typer
 import kzgeo
 from kzgeo import settings
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
+from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid
 from kzgeo.io.columnar import FORMATS as COLUMNAR_FORMATS
-from kzgeo.errors import KzgeoError, LayersInvalid
 from kzgeo.labels import LANGUAGES
 from kzgeo.publish import OUTPUT_FORMATS
 
@@ -74,7 +75,13 @@ def main(
 @clean_errors
 def validate(layers: LayersOpt = None) -> None:
     """Check every layer and table: GeoJSON, RFC 7946, geometry, ids, the join, types and sources."""
-    problems = kzgeo.validate(layers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KzgeoWarning)
+        problems = kzgeo.validate(layers)
+    # Untranslated text matters once the layers are valid; beside errors it would be noise.
+    for warning in caught if not problems else ():
+        if issubclass(warning.category, KzgeoWarning):
+            typer.echo(f"Warning: {warning.message}", err=True)
     for problem in problems:
         _fail(str(problem))
     if problems:

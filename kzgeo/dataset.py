@@ -10,6 +10,7 @@ geometry file with its attribute table on the key, resolves every reference
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,8 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
-from kzgeo.errors import LayersInvalid, MapSpecError, Problem
+from kzgeo.catalog import SOURCE_ROLES, Catalog, read_catalog
+from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
@@ -225,7 +226,36 @@ def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
     if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
     """
     catalog = read_catalog(layers_dir)
-    return _read_all(catalog)[2]
+    _, rows, problems = _read_all(catalog)
+    for message in translation_gaps(catalog, rows):
+        warnings.warn(TranslationWarning(message), stacklevel=2)
+    return problems
+
+
+def translation_gaps(catalog: Catalog, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """One line per text field and language whose declared translation is missing in some rows.
+
+    Each names the file, the field, the translation column, how many rows
+    lack it and the first of them, so a translator knows where to start.
+    """
+    gaps = []
+    for name, spec in catalog.all_tables.items():
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        for field in spec.fields:
+            if not field.translates or field.name not in frame or field.translates not in frame:
+                continue
+            source, translation = frame[field.translates], frame[field.name]
+            lacking = (source.notna() & (source.astype(str) != "")) & (translation.isna() | (translation.astype(str) == ""))
+            count = int(lacking.sum())
+            if count:
+                first = frame.loc[lacking, spec.key].iloc[0]
+                gaps.append(
+                    f"{spec.attributes}: {field.translates} has no {field.lang} translation ({field.name}) in {count} row(s), first {first!r}; "
+                    f"maps show the English text there, marked as such"
+                )
+    return gaps
 
 
 def read_layers(layers_dir: str | Path | None = None) -> Dataset:

@@ -25,7 +25,7 @@ ROOMS = [
     ("io.readers", "io.columns", "io.columnar"),
     ("geography", "citations", "figures"),
     ("dataset", "selection"),
-    ("style", "labels", "text", "backdrop", "provenance"),
+    ("style", "labels", "formats", "text", "backdrop", "places", "provenance"),
     ("analysis",),
     ("spec",),
     ("html", "printmap", "qgis"),
@@ -36,7 +36,8 @@ ROOMS = [
 PUBLIC = [
     "ArgumentError", "CrsError", "MapArgumentError", "OfflineAssetError",
     "Catalog", "CatalogError", "Dataset", "ExportError", "KzgeoError", "KzgeoIOError", "KzgeoWarning", "LayersInvalid",
-    "MapSpec", "MapSpecError", "Network", "OutputExistsError", "Problem", "Route", "RouteError", "build", "convert", "deposit_proximity",
+    "MapSpec", "MapSpecError", "Network", "OutputExistsError", "Problem", "Route", "RouteError", "TranslationWarning", "build", "convert",
+    "deposit_proximity",
     "deposits_near", "export", "find_route", "geodesy", "leg_lengths", "list_layers", "read_catalog", "read_layers",
     "read_map_spec", "render_map", "render_spec", "report", "route", "route_lengths", "to_market", "validate",
     "import_export", "ImportResult",

@@ -724,7 +724,9 @@ def _checked_header(name: str, header: list[str], spec: TableSpec, problems: lis
     """The stripped column names, or None after noting what is missing, unknown or repeated."""
     header = [h.strip() for h in header]
     expected = spec.field_names
-    missing = [f for f in expected if f not in header]
+    # A translation column may be left out: its texts then count as untranslated (validate warns).
+    optional = {f.name for f in spec.fields if f.translates}
+    missing = [f for f in expected if f not in header and f not in optional]
     extra = [h for h in header if h not in expected]
     if missing or extra:
         hint = ""
@@ -771,7 +773,8 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
                 return empty
             box = [data]
             del data
-            table = _table_if_valid(box, fast, spec)
+            # The fast path needs every column; a file without its translation columns is read cell by cell.
+            table = _table_if_valid(box, fast, spec) if len(fast) == len(spec.field_names) else None
             if table is not None:
                 return table[spec.field_names]
             data = box[0] if box else _read(path, [], None, limit)  # the bytes were let go: read them again
