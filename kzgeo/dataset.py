@@ -243,16 +243,16 @@ def translation_gaps(catalog: Catalog, frames: dict[str, pd.DataFrame]) -> list[
         frame = frames.get(name)
         if frame is None or frame.empty:
             continue
-        for field in spec.fields:
-            if not field.translates or field.name not in frame or field.translates not in frame:
+        for column in spec.fields:
+            if not column.translates or column.name not in frame or column.translates not in frame:
                 continue
-            source, translation = frame[field.translates], frame[field.name]
+            source, translation = frame[column.translates], frame[column.name]
             lacking = (source.notna() & (source.astype(str) != "")) & (translation.isna() | (translation.astype(str) == ""))
             count = int(lacking.sum())
             if count:
                 first = frame.loc[lacking, spec.key].iloc[0]
                 gaps.append(
-                    f"{spec.attributes}: {field.translates} has no {field.lang} translation ({field.name}) in {count} row(s), first {first!r}; "
+                    f"{spec.attributes}: {column.translates} has no {column.lang} translation ({column.name}) in {count} row(s), first {first!r}; "
                     f"maps show the English text there, marked as such"
                 )
     return gaps
