@@ -671,7 +671,10 @@ def frame_of_rows(spec: TableSpec, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows (dicts by field name) as the typed DataFrame :func:`read_table` returns."""
     frame = pd.DataFrame(rows, columns=spec.field_names)
     for f in spec.fields:
-        frame[f.name] = frame[f.name].astype({"int": "Int64", "float": "float64"}.get(f.type, "object"))
+        dtype = {"int": "Int64", "float": "float64"}.get(f.type, "object")
+        frame[f.name] = frame[f.name].astype(dtype)
+        if dtype == "object":  # a column the file left out (a translation) is missing as None, like an empty cell
+            frame[f.name] = frame[f.name].where(frame[f.name].notna(), None)
     return frame
 
 
