@@ -4,14 +4,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils
+SYSTEM_PACKAGES := chromium python3-qgis qgis-providers gdal-bin poppler-utils tesseract-ocr tesseract-ocr-rus
 
 .PHONY: maps test setup system-deps package-data
 
 $(BIN)/kzgeo: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 setup: $(BIN)/kzgeo

@@ -1,11 +1,18 @@
-"""Synthetic national-scale layers for the benchmark, written as a kzgeo layers directory.
+"""A national cadastre made from the shipped layers, written as a kzgeo layers directory.
 
-Points fall inside a coarse outline of Kazakhstan and carry the deposits
-layer's fields with realistic kinds of values: a few categories that repeat
-(regions, operators, status), names that do not, numbers with gaps. Licences
-are simple polygons of 4-8 corners whose edges carry a vertex every ~500 m,
-as digitised outlines do, so simplifying them has something to remove. Everything comes from one seeded generator: the same
-arguments write the same files.
+The shipped layers are copied as they are (corridors, nodes, routes,
+agreements, figures, sources, the five real deposits); the deposits layer is
+then grown to ``n`` points with synthetic deposits that carry its catalog's
+fields with realistic kinds of values -- a few categories that repeat
+(regions, operators, status), names that do not, numbers with gaps -- and
+cite the shipped sources. A licences layer of simple polygons (4-8 corners,
+edges digitised every ~500 m, as cadastres hold them) is added and declared
+in the catalog. Points fall inside a coarse outline of Kazakhstan.
+
+``form="parquet"`` writes the two large layers as GeoParquet instead of
+GeoJSON + CSV (through ``kzgeo.convert``) and points the catalog at them.
+Everything comes from one seeded generator: the same arguments write the
+same files.
 """
 
 from __future__ import annotations
@@ -19,7 +26,6 @@ import numpy as np
 import shapely
 
 HERE = Path(__file__).resolve().parent
-CATALOG = HERE / "catalog.toml"
 
 #: Kazakhstan's border simplified to 0.4 degrees, after Natural Earth 1:110m
 #: (public domain). Coarse on purpose: it only keeps the points on land.
@@ -80,35 +86,76 @@ def _numbers(rng: np.random.Generator, n: int, scale: float, share_missing: floa
     return values
 
 
-def _deposits(rng: np.random.Generator, n: int, out: Path) -> np.ndarray:
-    ids = np.char.add("dep-", np.arange(1, n + 1).astype(str)).astype(object)
-    xy = np.round(_inside_points(rng, n), 6)
-    number = np.arange(1, n + 1).astype(str).astype(object)
-    operators = [f"Operator {i} LLP" for i in range(1, 301)]
-    approximate = rng.random(n) < 0.1
-    columns = {
-        "id": ids,
-        "name_en": "Deposit " + number,
-        "name_ru": "Месторождение " + number,
-        "name_kk": "Кен орны " + number,
-        "commodity_primary": _pick(rng, COMMODITIES, n, p=[0.3, 0.2, 0.5]),
-        "commodities_byproduct": _pick(rng, BYPRODUCTS, n),
-        "deposit_type": _pick(rng, DEPOSIT_TYPES, n),
-        "region": _pick(rng, REGIONS, n) + " region",
-        "district": _pick(rng, [f"District {i}" for i in range(1, 181)], n),
-        "operator": np.where(rng.random(n) < 0.4, _pick(rng, operators, n), ""),
-        "partners": np.where(rng.random(n) < 0.05, _pick(rng, ["Tau-Ken Samruk 30%", "Foreign partner 49%"], n), ""),
-        "investment_usd_m": _numbers(rng, n, 40, 0.85),
-        "investment_note": np.where(rng.random(n) < 0.02, "Announced, not yet committed", ""),
-        "status": _pick(rng, STATUSES, n, p=[0.35, 0.4, 0.1, 0.1, 0.05]),
-        "location_accuracy": np.where(approximate, "approximate", "exact"),
-        "uncertainty_km": np.where(approximate, _pick(rng, ["5", "10", "20", "30"], n), "0.1"),
-        "location_note": _pick(rng, LOCATION_NOTES, n),
-        "sources": _pick(rng, [f"src-{i}" for i in range(1, N_SOURCES + 1)], n),
-    }
-    _write_csv(out / "deposits.csv", columns)
-    _write_geojson(out / "deposits.geojson", ids, [{"type": "Point", "coordinates": p} for p in xy.tolist()])
-    return ids
+_BY_FIELD = {
+    "region": [r + " region" for r in REGIONS],
+    "district": [f"District {i}" for i in range(1, 181)],
+    "operator": [f"Operator {i} LLP" for i in range(1, 301)],
+    "commodities_byproduct": BYPRODUCTS,
+    "deposit_type": DEPOSIT_TYPES,
+    "partners": ["Tau-Ken Samruk 30%", "Foreign partner 49%"],
+    "investment_note": ["Announced, not yet committed"],
+    "location_note": LOCATION_NOTES,
+}
+_NAMES = {"en": "Deposit ", "ru": "Месторождение ", "kk": "Кен орны "}
+
+
+def _column(rng, field, n: int, number: np.ndarray, approximate: np.ndarray, source_ids: list[str]) -> np.ndarray:
+    """Values for one catalog field of n synthetic deposits, by its role, language, type and name."""
+    if field.lang in _NAMES:
+        return _NAMES[field.lang] + number
+    if field.role == "accuracy":
+        return np.where(approximate, "approximate", "exact")
+    if field.role == "uncertainty":
+        return np.where(approximate, _pick(rng, ["5", "10", "20", "30"], n), "0.1")
+    if field.role == "sources":
+        return _pick(rng, source_ids, n)
+    if field.type == "enum":
+        return _pick(rng, list(field.values), n)
+    if field.type == "float":
+        return _numbers(rng, n, 40, 0.0 if field.required else 0.85)
+    if field.type == "int":
+        return rng.integers(1, 1000, n).astype(str).astype(object)
+    if field.type == "date":
+        return _pick(rng, [f"{y}-{m:02d}" for y in range(2015, 2026) for m in range(1, 13)], n)
+    if field.type == "url":
+        return np.full(n, "", dtype=object)
+    words = _BY_FIELD.get(field.name) or [f"{field.name.replace('_', ' ').capitalize()} {i}" for i in range(1, 301)]
+    values = _pick(rng, words, n)
+    return values if field.required else np.where(rng.random(n) < 0.6, values, "")
+
+
+def _deposits(rng: np.random.Generator, n: int, out: Path, catalog) -> None:
+    """Grow the deposits layer to n features: the shipped ones, then synthetic ones appended."""
+    spec = catalog.layers[catalog.require("deposits", "the benchmark")]
+    csv_path, geojson_path = catalog.path(spec.attributes), catalog.path(spec.geometry)
+    shipped = json.loads(geojson_path.read_text(encoding="utf-8"))["features"]
+    m = max(n - len(shipped), 0)
+    sources = catalog.tables[catalog.sources_table]
+    with catalog.path(sources.attributes).open(encoding="utf-8", newline="") as fh:
+        source_ids = [row[sources.key] for row in csv.DictReader(fh)][:N_SOURCES]
+    number = np.arange(1, m + 1).astype(str).astype(object)
+    approximate = rng.random(m) < 0.1
+    columns = {}
+    for field in spec.fields:
+        columns[field.name] = ("dep-" + number) if field.name == spec.key else _column(rng, field, m, number, approximate, source_ids)
+    for field in spec.fields:
+        if field.translates:  # a translation column holds its field's text (the synthetic words have no other language)
+            columns[field.name] = columns[field.translates]
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        header = [h.strip() for h in next(csv.reader(fh))]
+    columns = {h: columns[h] for h in header}  # rows are appended under the shipped file's own header
+    xy = np.round(_inside_points(rng, m), 6)
+    if not csv_path.read_bytes().endswith(b"\n"):
+        with csv_path.open("a", encoding="utf-8", newline="") as fh:
+            fh.write("\n")
+    with csv_path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(zip(*columns.values()))
+    with geojson_path.open("w", encoding="utf-8") as fh:
+        fh.write('{"type": "FeatureCollection", "features": [\n')
+        fh.write(",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in shipped))
+        for fid, p in zip(columns[spec.key], xy.tolist()):
+            fh.write(',\n{"type":"Feature","id":"%s","properties":{},"geometry":{"type":"Point","coordinates":[%r,%r]}}' % (fid, p[0], p[1]))
+        fh.write("\n]}\n")
 
 
 def _licence_rings(rng: np.random.Generator, n: int) -> list[list[list[float]]]:
@@ -128,12 +175,39 @@ def _licence_rings(rng: np.random.Generator, n: int) -> list[list[list[float]]]:
     return rings
 
 
-def _licences(rng: np.random.Generator, n: int, out: Path) -> None:
+LICENCES_TOML = """
+[layers.licences]
+title = "Licences"
+abstract = "Synthetic exploration and mining licence areas inside Kazakhstan (benchmark)."
+geometry = "licences.geojson"
+attributes = "licences.csv"
+key = "id"
+geometry_type = "Polygon"
+
+[layers.licences.fields]
+id = { type = "str", required = true }
+name_en = { type = "str", required = true, lang = "en" }
+holder = { type = "str", required = true }
+kind = { type = "enum", values = ["exploration", "mining"], required = true }
+granted = { type = "date", required = true }
+area_km2 = { type = "float", required = true }
+sources = { type = "refs", to = ["%s"], required = true, role = "sources" }
+
+[layers.licences.style]
+by = "kind"
+colors = { "exploration" = "#7a8f2a", "mining" = "#8e44ad" }
+"""
+
+
+def _licences(rng: np.random.Generator, n: int, out: Path, catalog) -> None:
     ids = np.char.add("lic-", np.arange(1, n + 1).astype(str)).astype(object)
     rings = _licence_rings(rng, n)
     polygons = [shapely.Polygon(r) for r in rings]
-    lat = shapely.get_y(shapely.centroid(polygons))
-    area = shapely.area(polygons) * 111.32**2 * np.cos(np.radians(lat))
+    lat = shapely.get_y(shapely.centroid(polygons)) if n else np.zeros(0)
+    area = shapely.area(polygons) * 111.32**2 * np.cos(np.radians(lat)) if n else np.zeros(0)
+    sources = catalog.tables[catalog.sources_table]
+    with catalog.path(sources.attributes).open(encoding="utf-8", newline="") as fh:
+        source_ids = [row[sources.key] for row in csv.DictReader(fh)][:N_SOURCES]
     columns = {
         "id": ids,
         "name_en": "Licence " + np.arange(1, n + 1).astype(str).astype(object),
@@ -141,51 +215,55 @@ def _licences(rng: np.random.Generator, n: int, out: Path) -> None:
         "kind": _pick(rng, ["exploration", "mining"], n, p=[0.75, 0.25]),
         "granted": _pick(rng, [f"{y}-{m:02d}" for y in range(2015, 2026) for m in range(1, 13)], n),
         "area_km2": np.round(area, 1),
-        "sources": _pick(rng, [f"src-{i}" for i in range(1, N_SOURCES + 1)], n),
+        "sources": _pick(rng, source_ids, n),
     }
     _write_csv(out / "licences.csv", columns)
     _write_geojson(out / "licences.geojson", ids, [{"type": "Polygon", "coordinates": [r]} for r in rings])
+    with (out / "catalog.toml").open("a", encoding="utf-8") as fh:
+        fh.write(LICENCES_TOML % catalog.sources_table)
 
 
-def _resources(rng: np.random.Generator, deposit_ids: np.ndarray, out: Path) -> None:
-    chosen = deposit_ids[rng.random(len(deposit_ids)) < 0.03]
-    m = len(chosen)
-    columns = {
-        "id": np.char.add("res-", np.arange(1, m + 1).astype(str)).astype(object),
-        "deposit": chosen,
-        "quantity": np.round(rng.lognormal(3, 1.5, m), 1),
-        "unit": _pick(rng, ["kt", "Mt"], m),
-        "commodity": _pick(rng, ["WO3", "TREO", "Fe"], m),
-        "basis": _pick(rng, ["JORC", "Soviet-era", "forecast", "company claim"], m),
-        "note": np.where(rng.random(m) < 0.2, "Inferred category", ""),
-        "sources": _pick(rng, [f"src-{i}" for i in range(1, N_SOURCES + 1)], m),
-    }
-    _write_csv(out / "resources.csv", columns)
+def _as_parquet(out: Path, layers: list[str]) -> None:
+    """Convert the large layers to GeoParquet and point the catalog at them (file = ...)."""
+    import re
+
+    import kzgeo
+
+    for layer in layers:
+        kzgeo.convert(layer, to="parquet", layers_dir=out)
+    catalog = kzgeo.read_catalog(out)
+    text = (out / "catalog.toml").read_text(encoding="utf-8")
+    for layer in layers:
+        spec = catalog.layers[layer]
+        text, count = re.subn(
+            r'(\[layers\.%s\]\n(?:(?!\[).*\n)*?)geometry = "[^"]+"\nattributes = "[^"]+"\n' % re.escape(layer),
+            lambda m: m.group(1) + f'file = "{layer}.parquet"\n', text, count=1,
+        )
+        assert count == 1, layer
+        catalog.path(spec.geometry).unlink()
+        catalog.path(spec.attributes).unlink()
+    (out / "catalog.toml").write_text(text, encoding="utf-8")
 
 
-def _sources(out: Path) -> None:
-    i = np.arange(1, N_SOURCES + 1)
-    columns = {
-        "id": [f"src-{k}" for k in i],
-        "publisher": [f"Publisher {k % 7 + 1}" for k in i],
-        "title": [f"Cadastre extract {k}" for k in i],
-        "date": [f"2025-{k % 12 + 1:02d}-{k % 28 + 1:02d}" for k in i],
-        "accessed": ["2026-11-24" for _ in i],
-        "url": [f"https://example.org/cadastre/{k}" if k % 4 else "" for k in i],
-        "no_url_reason": ["" if k % 4 else "Printed extract, not online" for k in i],
-        "tier": ["official" for _ in i],
-        "licence": ["" for _ in i],
-    }
-    _write_csv(out / "sources.csv", columns)
+def write_layers(out: Path, n_points: int, *, n_licences: int = 3000, seed: int = 6, form: str = "geojson") -> Path:
+    """Write the shipped layers with ``n_points`` deposits and ``n_licences`` licences to ``out``."""
+    from kzgeo.catalog import read_catalog, shipped_layers
 
-
-def write_layers(out: Path, n_points: int, *, n_licences: int = 3000, seed: int = 6) -> Path:
-    """Write a layers directory of ``n_points`` deposits and ``n_licences`` licences to ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(shipped_layers(), out)
     rng = np.random.default_rng(seed)
-    shutil.copy(CATALOG, out / "catalog.toml")
-    ids = _deposits(rng, n_points, out)
-    _licences(rng, n_licences, out)
-    _resources(rng, ids, out)
-    _sources(out)
+    catalog = read_catalog(out)
+    _deposits(rng, n_points, out, catalog)
+    _licences(rng, n_licences, out, catalog)
+    if form == "parquet":
+        _as_parquet(out, [catalog.require("deposits", "the benchmark"), "licences"])
     return out
+
+
+def layer_files(layers: Path) -> dict[str, tuple[str, ...]]:
+    """Each layer's files as the catalog names them: (file,) or (geometry, attributes)."""
+    from kzgeo.catalog import read_catalog
+
+    catalog = read_catalog(layers)
+    return {name: (spec.geometry,) if spec.columnar else (spec.geometry, spec.attributes) for name, spec in catalog.layers.items()}

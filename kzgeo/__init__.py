@@ -9,6 +9,7 @@ The public API mirrors the ``kzgeo`` command: each command is one function.
 >>> files = kzgeo.export("layers", "qgis")      # GeoPackage, GeoJSON + sidecars, QGIS project
 >>> edits = kzgeo.import_export("qgis", "layers")   # edits made in QGIS back into layers/
 >>> text = kzgeo.report("layers", format="json")   # route lengths, deposit proximity
+>>> path = kzgeo.convert("deposits", to="parquet")   # layers/deposits.parquet (GeoParquet)
 >>> text = kzgeo.route("upper-kairakty", "poti", format="json")   # shortest route over the corridors
 """
 
@@ -24,6 +25,7 @@ from kzgeo.analysis.measures import (
 )
 from kzgeo.analysis.routing import Network, Route, RouteError, find_route, to_market
 from kzgeo.catalog import Catalog, read_catalog
+from kzgeo.convert import convert
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.dataset import check_layers as validate
 from kzgeo.dataset import layer_counts as list_layers
@@ -41,6 +43,7 @@ from kzgeo.errors import (
     OfflineAssetError,
     OutputExistsError,
     Problem,
+    TranslationWarning,
 )
 from kzgeo.html.render import render_map, render_spec
 from kzgeo.provenance import package_version
@@ -62,6 +65,7 @@ __all__ = [
     "KzgeoError",
     "KzgeoIOError",
     "KzgeoWarning",
+    "TranslationWarning",
     "LayersInvalid",
     "MapArgumentError",
     "MapSpec",
@@ -73,6 +77,7 @@ __all__ = [
     "Route",
     "RouteError",
     "build",
+    "convert",
     "deposit_proximity",
     "deposits_near",
     "export",

@@ -83,6 +83,43 @@ def backdrop_geojson() -> dict:
     return json.loads(backdrop_text())
 
 
+#: Decimal places of the close-view country shapes in a page (about 100 m; the shapes are simplified to 0.004 degrees).
+DETAIL_PRECISION = 3
+#: From this zoom, in views inside the detailed shapes' extent, they replace the 1:110m outlines.
+DETAIL_MIN_ZOOM = 5.5
+
+
+@cache
+def backdrop_detail() -> dict:
+    """The country shapes `kzgeo validate` checks against (Natural Earth 1:10m, simplified; #11's
+    ``data/countries.geojson``), quantised for a page: per country, rings of integer
+    ``(lon, lat) * 10**DETAIL_PRECISION`` deltas. Close views (Syunik, the Caspian ports) need
+    them: at 1:110m the Aras border is a straight line through TRIPP."""
+    import shapely
+    from shapely.geometry import shape
+
+    collection = json.loads(files("kzgeo").joinpath("data/countries.geojson").read_text(encoding="utf-8"))
+    scale = 10**DETAIL_PRECISION
+    shapes = []
+    for feature in collection["features"]:
+        geom = shape(feature["geometry"])
+        polygons = []
+        for polygon in getattr(geom, "geoms", [geom]):
+            rings = []
+            for ring in [polygon.exterior, *polygon.interiors]:
+                prev = (0, 0)
+                flat = []
+                for x, y in ring.coords:
+                    q = (round(x * scale), round(y * scale))
+                    flat += [q[0] - prev[0], q[1] - prev[1]]
+                    prev = q
+                rings.append(flat)
+            polygons.append(rings)
+        shapes.append(polygons)
+    bounds = [round(float(v), 3) for v in shapely.total_bounds([shape(f["geometry"]) for f in collection["features"]])]
+    return {"scale": scale, "bounds": bounds, "minzoom": DETAIL_MIN_ZOOM, "shapes": shapes}
+
+
 def backdrop_frame():
     """The committed backdrop as a GeoDataFrame (EPSG:4326), for static maps."""
     import geopandas as gpd

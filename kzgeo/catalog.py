@@ -39,6 +39,8 @@ LANGUAGES = ("en", "ru", "kk")
 #: Table names a GeoPackage, SQLite or QGIS use themselves: a layer or table may not take one (the export would clash).
 RESERVED_TABLE_NAMES = re.compile(r"^(gpkg_.*|rtree_.*|sqlite_.*|layer_styles|qgis_projects)$", re.IGNORECASE)
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
+#: Files that hold a layer's geometry and attributes together (``file = ...`` under ``[layers.X]``).
+COLUMNAR_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".fgb")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class FieldSpec:
     #: Smallest and largest value a number field accepts (``min`` / ``max``, or the role's range).
     min: float | None = None
     max: float | None = None
+    #: For a translation column: the field whose text it holds in ``lang`` (``title_ru`` translates ``title_en``).
+    translates: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,20 @@ class TableSpec:
     @property
     def names(self) -> dict[str, str]:
         """Language -> the field holding names in it, as declared (``lang = "ru"``)."""
-        return {f.lang: f.name for f in self.fields if f.lang}
+        return {f.lang: f.name for f in self.fields if f.lang and not f.translates}
+
+    def translations_of(self, name: str) -> dict[str, str]:
+        """Language -> the column translating field ``name`` (declared with ``translates``)."""
+        return {f.lang: f.name for f in self.fields if f.translates == name and f.lang}
+
+    def translation_of(self, name: str, lang: str) -> str | None:
+        """The column holding field ``name`` in ``lang``, or None when it has none."""
+        return self.translations_of(name).get(lang)
+
+    @property
+    def translation_fields(self) -> set[str]:
+        """Every translation column (shown in place of the field it translates, never on its own)."""
+        return {f.name for f in self.fields if f.translates}
 
     def name_in(self, lang: str) -> str:
         """The field holding names in ``lang``, else in English, else the key."""
@@ -115,6 +132,11 @@ class LayerSpec(TableSpec):
     geometry: str = ""
     geometry_type: str = "Point"
     style: StyleSpec | None = None
+
+    @property
+    def columnar(self) -> bool:
+        """True when one GeoParquet, GeoPackage or FlatGeobuf file holds geometry and attributes."""
+        return self.geometry == self.attributes and self.geometry.lower().endswith(COLUMNAR_SUFFIXES)
 
     @property
     def name_field(self) -> str:
@@ -134,6 +156,8 @@ class Catalog:
     tables: dict[str, TableSpec]
     #: SHA-256 of the catalog file as it was parsed.
     sha256: str = ""
+    #: The dataset's cap on each input file, in megabytes (``max_input_mb``); None: kzgeo's default.
+    max_input_mb: float | None = None
 
     def name_for(self, role: str) -> str | None:
         """The layer or table playing ``role`` (one of :data:`TABLE_ROLES`), or None."""
@@ -197,6 +221,14 @@ def _range(where: str, name: str, rule: dict, ftype: str, role: str | None) -> t
     if low is not None and high is not None and low > high:
         raise CatalogError(f"{where}: field {name!r} min {low:g} is above its max {high:g}")
     return low, high
+def _translates(where: str, name: str, rule: dict) -> str | None:
+    """The field a translation column translates; it must say its language too."""
+    target = rule.get("translates")
+    if target is None:
+        return None
+    if not (isinstance(target, str) and target) or rule.get("lang") is None or rule.get("role") is not None:
+        raise CatalogError(f"{where}: field {name!r}: `translates` names a field and goes with `lang` (and no role)")
+    return target
 
 
 def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
@@ -224,14 +256,19 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
             label=_labels(f"{where}: field {name!r} label", rule.get("label", {})),
             min=low,
             max=high,
+            translates=_translates(where, name, rule),
         )
         if spec.type == "enum" and not spec.values:
             raise CatalogError(f"{where}: enum field {name!r} needs `values`")
         if spec.type in ("ref", "refs") and not spec.to:
             raise CatalogError(f"{where}: {spec.type} field {name!r} needs `to` (the table(s) it refers to)")
         specs.append(spec)
+    names = {s.name: s for s in specs}
+    for spec in specs:
+        if spec.translates and (spec.translates not in names or names[spec.translates].type != "str" or spec.type != "str"):
+            raise CatalogError(f"{where}: field {spec.name!r} translates {spec.translates!r}, which must be a text (str) field of the same table")
     for attr in ("role", "lang"):
-        seen = [getattr(s, attr) for s in specs if getattr(s, attr)]
+        seen = [getattr(s, attr) for s in specs if getattr(s, attr) and not s.translates]
         if twice := sorted({v for v in seen if seen.count(v) > 1}):
             raise CatalogError(f"{where}: {attr} {twice[0]!r} is given to more than one field")
     return tuple(specs)
@@ -347,14 +384,19 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     layers: dict[str, LayerSpec] = {}
     for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():
         where = f"{CATALOG_NAME} [layers.{name}]"
-        common = _table(root, "layers", name, entry, "attributes")
+        columnar = isinstance(entry, dict) and "file" in entry
+        if columnar and ("geometry" in entry or "attributes" in entry):
+            raise CatalogError(f"{where}: give either `file` (GeoParquet, GeoPackage or FlatGeobuf) or `geometry` and `attributes`, not both")
+        common = _table(root, "layers", name, entry, "file" if columnar else "attributes")
+        if columnar and not common["attributes"].lower().endswith(COLUMNAR_SUFFIXES):
+            raise CatalogError(f"{where}: file must be GeoParquet (.parquet), GeoPackage (.gpkg) or FlatGeobuf (.fgb); GeoJSON goes in `geometry` with a CSV in `attributes`")
         field_names = [f.name for f in common["fields"]]
         gtype = entry.get("geometry_type")
         if not _is_one_of(gtype, GEOMETRY_TYPES):
             raise CatalogError(f"{where}: geometry_type must be one of {sorted(GEOMETRY_TYPES)}")
         layers[name] = LayerSpec(
             **common,
-            geometry=_relative_file(root, where, "geometry", entry.get("geometry")),
+            geometry=common["attributes"] if columnar else _relative_file(root, where, "geometry", entry.get("geometry")),
             geometry_type=gtype,
             style=_style(where, entry.get("style"), field_names),
         )
@@ -390,6 +432,9 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
         and -90 <= bounds[1] < bounds[3] <= 90
     ):
         raise CatalogError(f"{path}: bounds must be [lon_min, lat_min, lon_max, lat_max] in degrees, minimum before maximum")
+    max_mb = head.get("max_input_mb")
+    if max_mb is not None and not (isinstance(max_mb, (int, float)) and not isinstance(max_mb, bool) and 0 < max_mb <= 1_000_000):
+        raise CatalogError(f"{path}: max_input_mb must be a positive number of megabytes")
     missing = [r for r in SOURCE_ROLES if tables[sources_table].field(r) is None]
     if missing:
         raise CatalogError(f"{path}: the sources table needs fields with the role(s) {', '.join(missing)}")
@@ -411,4 +456,5 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
         layers=layers,
         tables=tables,
         sha256=digest,
+        max_input_mb=None if max_mb is None else float(max_mb),
     )

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from kzgeo.errors import Problem
@@ -21,22 +21,56 @@ from kzgeo.errors import Problem
 INTERNAL_WORDS = ("seed article", "[csc]", "fact sheet")
 
 
-def check_citations(catalog: Any, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Problem]:
-    """Sources that cannot be found again, and internal words in any text cell."""
+def _word_hits(values, words) -> list[tuple[int, int]]:
+    """(row position, word number) of every cell of ``values`` (a pandas Series) holding one of ``words``, any case.
+
+    Each distinct value is looked at once (a national table repeats a few words
+    a million times); Arrow-backed text is searched in Arrow.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hits = []
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        array = pa.array(values)
+        for k, word in enumerate(words):
+            found = pc.fill_null(pc.match_substring(array, word, ignore_case=True), False)
+            hits += [(int(i), k) for i in np.flatnonzero(found.to_numpy(zero_copy_only=False))]
+        return hits
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    for k, word in enumerate(words):
+        flagged = np.array([isinstance(u, str) and word in u.lower() for u in uniques.tolist()] + [False], dtype=bool)
+        hits += [(int(i), k) for i in np.flatnonzero(flagged[codes])]
+    return hits
+
+
+def check_citations(catalog: Any, rows: Mapping[str, Any]) -> list[Problem]:
+    """Sources that cannot be found again, and internal words in any text cell.
+
+    ``rows`` maps a table name to its rows: a DataFrame (as the loader holds
+    them) or a list of row dicts.
+    """
+    import pandas as pd
+
     problems: list[Problem] = []
     sources_table = catalog.sources_table
     for name, spec in catalog.all_tables.items():
-        text_fields = [f.name for f in spec.fields if f.type in ("str", "url")]
+        if name not in rows:
+            continue
+        frame = rows[name]
+        frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(list(frame), columns=spec.field_names)
+        text_fields = [f.name for f in spec.fields if f.type in ("str", "url") and f.name in frame]
         url, reason = spec.field("url"), spec.field("no_url_reason")
-        for r in rows.get(name, []):
-            where = f'row ({spec.key} "{r.get(spec.key)}")'
-            if name == sources_table and url and reason and not r.get(url) and not r.get(reason):
-                problems.append(Problem(spec.attributes, where, f"has no {url} and no {reason}: give the address or say why there is none"))
-            for field in text_fields:
-                value = r.get(field)
-                if isinstance(value, str):
-                    lowered = value.lower()
-                    for word in INTERNAL_WORDS:
-                        if word in lowered:
-                            problems.append(Problem(spec.attributes, where, f'field {field}: internal word "{word}" would reach the maps'))
+        keys = frame[spec.key].tolist() if spec.key in frame else [None] * len(frame)
+        found: list[tuple[int, int, int, Problem]] = []
+        if name == sources_table and url and reason:
+            for i, (u, r) in enumerate(zip(frame[url].tolist(), frame[reason].tolist())):
+                if not (isinstance(u, str) and u) and not (isinstance(r, str) and r):
+                    found.append((i, -1, 0, Problem(spec.attributes, f'row ({spec.key} "{keys[i]}")', f"has no {url} and no {reason}: give the address or say why there is none")))
+        for j, field in enumerate(text_fields):
+            for i, k in _word_hits(frame[field], INTERNAL_WORDS):
+                found.append((i, j, k, Problem(spec.attributes, f'row ({spec.key} "{keys[i]}")', f'field {field}: internal word "{INTERNAL_WORDS[k]}" would reach the maps')))
+        problems += [p for *_, p in sorted(found, key=lambda t: t[:3])]
     return problems

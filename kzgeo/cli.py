@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,8 +16,10 @@ from typing import Annotated, Optional
 import typer
 
 import kzgeo
+from kzgeo import settings
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
-from kzgeo.errors import KzgeoError, LayersInvalid, printable, problem_lines
+from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid, printable, problem_lines
+from kzgeo.io.columnar import FORMATS as COLUMNAR_FORMATS
 from kzgeo.labels import LANGUAGES
 from kzgeo.publish import OUTPUT_FORMATS
 
@@ -25,6 +28,7 @@ app = typer.Typer(help="Map Kazakhstan's critical-mineral deposits and the corri
 # Choices offered by ``build``, taken from the library so the two never drift.
 Format = Enum("Format", {name: name for name in OUTPUT_FORMATS}, type=str)
 Language = Enum("Language", {name: name for name in LANGUAGES}, type=str)
+Columnar = Enum("Columnar", {name: name for name in COLUMNAR_FORMATS}, type=str)
 
 LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers directory (default: ./layers if it holds a catalog.toml, else the layers installed with kzgeo).", file_okay=False)]
 
@@ -61,9 +65,16 @@ def clean_errors(func):
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what is being done.")] = False) -> None:
+def main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what is being done.")] = False,
+    max_input_mb: Annotated[Optional[float], typer.Option("--max-input-mb", help="Cap on each input file for this run, in MB (above the catalog's max_input_mb; default 512).", min=0.0001, show_default=False)] = None,
+) -> None:
     """Only the CLI configures logging; the library just logs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if max_input_mb is not None:
+        settings.max_input_mb = max_input_mb
+        ctx.call_on_close(lambda: setattr(settings, "max_input_mb", None))
 
 
 @app.command()
@@ -73,7 +84,13 @@ def validate(
     all_: Annotated[bool, typer.Option("--all", help="List every problem; by default a problem repeated on many rows is shown once, with its count and first rows.")] = False,
 ) -> None:
     """Check every layer and table: GeoJSON, RFC 7946, geometry, ids, the join, types and sources."""
-    problems = kzgeo.validate(layers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KzgeoWarning)
+        problems = kzgeo.validate(layers)
+    # Untranslated text matters once the layers are valid; beside errors it would be noise.
+    for warning in caught if not problems else ():
+        if issubclass(warning.category, KzgeoWarning):
+            typer.echo(f"Warning: {printable(str(warning.message))}", err=True)
     for line in problem_lines(problems, every=all_):
         _fail(line)
     if problems:
@@ -166,6 +183,21 @@ def report(
         typer.echo(result, nl=False)
     else:
         typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
+@clean_errors
+def convert(
+    layer: Annotated[str, typer.Argument(help="The catalog layer to convert (see `kzgeo layers`).", show_default=False)],
+    to: Annotated[Columnar, typer.Option("--to", help="parquet (GeoParquet), gpkg (GeoPackage) or fgb (FlatGeobuf).")] = Columnar.parquet,
+    layers: LayersOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: LAYER.parquet, .gpkg or .fgb in the layers directory).", dir_okay=False)] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file at the output path.")] = False,
+) -> None:
+    """Write a checked layer in columnar form (GeoParquet, GeoPackage or FlatGeobuf), geometry and attributes in one file."""
+    path = kzgeo.convert(layer, to=to.value, layers_dir=layers, out=out, overwrite=overwrite)
+    typer.echo(f"wrote {path}")
+    typer.echo(f'To read it, replace `geometry` and `attributes` under [layers.{layer}] in catalog.toml with: file = "{path.name}"', err=True)
 
 
 class RouteFormat(str, Enum):

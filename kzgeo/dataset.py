@@ -10,7 +10,10 @@ geometry file with its attribute table on the key, resolves every reference
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
+from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
+from kzgeo.io.columnar import read_columnar
+from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
+
 from kzgeo.citations import check_citations
-from kzgeo.errors import LayersInvalid, Problem
 from kzgeo.geography import check_dataset_geography
-from kzgeo.io.readers import Feature, read_features, read_rows, split_refs
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +78,13 @@ class Dataset:
         columns = {"id": frame[spec.key]} | {r: frame[f] if f else None for r, f in fields.items()}
         return pd.DataFrame(columns, index=frame.index).to_dict("records")
 
-    @property
+    @cached_property
     def sources(self) -> pd.DataFrame:
         """The sources, one row per source id (the index), as ``id``, ``publisher``, ``title``, ``date``, ``url``.
 
         The columns are kzgeo's names for the sources' roles, whatever the
         catalog calls the fields, so every output cites in the same words.
+        Built once per dataset: every popup asks for it.
         """
         spec = self.catalog.tables[self.catalog.sources_table]
         table = self.tables[self.catalog.sources_table]
@@ -106,78 +112,129 @@ def cell_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _join_problems(spec, features: list[Feature], rows: list[dict]) -> list[Problem]:
+def _join_problems(spec, geoms: Geometries, frame: pd.DataFrame) -> list[Problem]:
     """The join in both directions: rows with no feature, features with no row."""
-    feature_ids = {f.id for f in features}
-    row_ids = {r[spec.key] for r in rows}
-    problems = [
-        Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f"matches no feature in {spec.geometry}")
-        for r in rows
-        if r[spec.key] not in feature_ids
-    ]
-    problems += [
-        Problem(spec.geometry, f'feature "{f.id}"', f"has no attribute row in {spec.attributes}")
-        for f in features
-        if f.id not in row_ids
-    ]
+    if spec.columnar:  # one file holds both: every row is its feature
+        return []
+    keys = frame[spec.key].to_numpy(dtype=object)
+    if len(keys) == len(geoms) and (keys == geoms.ids).all():  # the usual case: the same ids in the same order
+        return []
+    no_feature = keys[~pd.Index(keys, dtype=object).isin(geoms.ids)] if len(keys) else keys
+    no_row = geoms.ids[~pd.Index(geoms.ids, dtype=object).isin(keys)] if len(geoms) else geoms.ids
+    problems = [Problem(spec.attributes, f'row ({spec.key} "{k}")', f"matches no feature in {spec.geometry}") for k in no_feature]
+    problems += [Problem(spec.geometry, f'feature "{i}"', f"has no attribute row in {spec.attributes}") for i in no_row]
     return problems
 
 
-def _reference_problems(catalog: Catalog, rows: dict[str, list[dict]], unreadable: set[str]) -> list[Problem]:
-    """Every ref/refs cell must name ids that exist in its target tables."""
-    keys = {name: {r[catalog.all_tables[name].key] for r in table_rows} for name, table_rows in rows.items()}
+def _reference_problems(catalog: Catalog, frames: dict[str, pd.DataFrame], unreadable: set[str]) -> list[Problem]:
+    """Every ref/refs cell must name ids that exist in its target tables.
+
+    Each distinct cell is checked once (a million rows cite a few dozen
+    source lists); only rows holding a bad reference are visited.
+    """
+    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items()}
     problems = []
     for name, spec in catalog.all_tables.items():
+        frame = frames.get(name)
         for f in spec.fields:
-            if f.type not in ("ref", "refs") or any(t in unreadable for t in f.to):
+            if frame is None or not len(frame) or f.type not in ("ref", "refs") or any(t in unreadable for t in f.to):
                 continue
             valid = set().union(*(keys.get(t, set()) for t in f.to))
             target = " or ".join(catalog.all_tables[t].attributes for t in f.to)
-            for r in rows.get(name, []):
-                for ref in split_refs(r.get(f.name)):
-                    if ref not in valid:
-                        problems.append(
-                            Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f'field {f.name}: "{ref}" is not an id in {target}')
-                        )
+            codes, uniques = pd.factorize(frame[f.name], use_na_sentinel=True)
+            wrong = [[ref for ref in split_refs(cell) if ref not in valid] for cell in uniques.tolist()]
+            flagged = np.array([bool(w) for w in wrong] + [False], dtype=bool)
+            rows = np.flatnonzero(flagged[codes]) if len(wrong) else []
+            ids = frame[spec.key].to_numpy(dtype=object)
+            for at in rows:
+                for ref in wrong[codes[at]]:
+                    problems.append(Problem(spec.attributes, f'row ({spec.key} "{ids[at]}")', f'field {f.name}: "{ref}" is not an id in {target}'))
     return problems
 
 
-def _location_problems(spec: TableSpec, rows: list[dict]) -> list[Problem]:
+def _location_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
     """An approximate location needs its uncertainty radius: a number of km above 0.
 
     Without one the map could not draw the circle that says how far off the
     point may be, and the report could not give a distance's possible range.
     """
     accuracy, uncertainty = spec.field("accuracy"), spec.field("uncertainty")
-    if not (accuracy and uncertainty):
+    if not (accuracy and uncertainty) or accuracy not in frame or uncertainty not in frame:
         return []
+    radius = pd.to_numeric(frame[uncertainty], errors="coerce")
+    lacking = (frame[accuracy] == "approximate") & ~(radius > 0)
     return [
-        Problem(spec.attributes, f'row ({spec.key} "{r[spec.key]}")', f"field {uncertainty}: an approximate location needs its uncertainty radius (km, more than 0)")
-        for r in rows
-        if r.get(accuracy) == "approximate" and not (isinstance(r.get(uncertainty), (int, float)) and r[uncertainty] > 0)
+        Problem(spec.attributes, f'row ({spec.key} "{fid}")', f"field {uncertainty}: an approximate location needs its uncertainty radius (km, more than 0)")
+        for fid in frame.loc[lacking, spec.key]
     ]
 
 
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     problems: list[Problem] = []
-    features: dict[str, list[Feature]] = {}
-    rows: dict[str, list[dict]] = {}
+    geometries: dict[str, Geometries] = {}
+    frames: dict[str, pd.DataFrame] = {}
     unreadable: set[str] = set()
+    limit = input_limit(catalog.max_input_mb)
     for name, spec in catalog.all_tables.items():
         before = len(problems)
-        rows[name] = read_rows(catalog.path(spec.attributes), spec, problems, digests=digests)
-        problems += _location_problems(spec, rows[name])
-        if name in catalog.layers:
-            features[name] = read_features(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems, digests=digests)
+        if name in catalog.layers and spec.columnar:
+            frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, problems, digests=digests, limit=limit)
+        elif name in catalog.layers:
+            # Geometries first: their parsed document is large but brief, the typed table large and kept.
+            # Their problems are still reported after the table's, as the files are listed.
+            shape_problems: list[Problem] = []
+            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems, digests=digests, limit=limit)
+            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
+            problems += shape_problems
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
-                problems += _join_problems(spec, features[name], rows[name])
+                problems += _join_problems(spec, geometries[name], frames[name])
+        else:
+            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
+        problems += _location_problems(spec, frames[name])
         if len(problems) > before:
             unreadable.add(name)
-    problems += _reference_problems(catalog, rows, unreadable)
+    problems += _reference_problems(catalog, frames, unreadable)
     if not problems:  # geography and citations need well-formed, joined layers
-        problems += check_dataset_geography(catalog, features, rows) + check_citations(catalog, rows)
-    return features, rows, problems
+        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames)
+    return geometries, frames, problems
+
+
+class _FeatureLists(Mapping):
+    """Layers' geometries as the lists of :class:`~kzgeo.io.readers.Feature` the geography checks read, made on demand."""
+
+    def __init__(self, geometries: dict[str, Geometries]):
+        self._geometries = geometries
+
+    def __getitem__(self, name: str):
+        return self._geometries[name].features()
+
+    def __iter__(self):
+        return iter(self._geometries)
+
+    def __len__(self) -> int:
+        return len(self._geometries)
+
+
+class _RowLists(Mapping):
+    """Tables as the lists of row dicts (missing values None) the geography and citation checks read, made on demand.
+
+    A national table is seen by them only through distinct values: its rows
+    hold the same few words a million times.
+    """
+
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self._frames = frames
+
+    def __getitem__(self, name: str):
+        frame = self._frames[name]
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+    def __iter__(self):
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
 
 
 def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
@@ -187,14 +244,36 @@ def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
     if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
     """
     catalog = read_catalog(layers_dir)
-    return _read_all(catalog)[2]
+    _, rows, problems = _read_all(catalog)
+    for message in translation_gaps(catalog, rows):
+        warnings.warn(TranslationWarning(message), stacklevel=2)
+    return problems
 
 
-def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=spec.field_names)
-    for f in spec.fields:
-        frame[f.name] = frame[f.name].astype(_DTYPES.get(f.type, "object"))
-    return frame
+def translation_gaps(catalog: Catalog, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """One line per text field and language whose declared translation is missing in some rows.
+
+    Each names the file, the field, the translation column, how many rows
+    lack it and the first of them, so a translator knows where to start.
+    """
+    gaps = []
+    for name, spec in catalog.all_tables.items():
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        for column in spec.fields:
+            if not column.translates or column.name not in frame or column.translates not in frame:
+                continue
+            source, translation = frame[column.translates], frame[column.name]
+            lacking = (source.notna() & (source.astype(str) != "")) & (translation.isna() | (translation.astype(str) == ""))
+            count = int(lacking.sum())
+            if count:
+                first = frame.loc[lacking, spec.key].iloc[0]
+                gaps.append(
+                    f"{spec.attributes}: {column.translates} has no {column.lang} translation ({column.name}) in {count} row(s), first {first!r}; "
+                    f"maps show the English text there, marked as such"
+                )
+    return gaps
 
 
 def read_layers(layers_dir: str | Path | None = None) -> Dataset:
@@ -205,17 +284,19 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
     """
     catalog = read_catalog(layers_dir)
     digests: dict[Path, str] = {}
-    features, rows, problems = _read_all(catalog, digests)
+    geometries, frames, problems = _read_all(catalog, digests)
     if problems:
         raise LayersInvalid(problems)
     layers = {}
     for name, spec in catalog.layers.items():
-        geometry = {f.id: f.geometry for f in features[name]}
-        order = [f.id for f in features[name]]
-        frame = _frame(spec, rows[name]).set_index(spec.key, drop=False).loc[order].reset_index(drop=True)
-        layers[name] = gpd.GeoDataFrame(frame, geometry=[geometry[i] for i in order], crs="EPSG:4326")
+        geoms, frame = geometries[name], frames[name]
+        # Rows in the order of the features (the geometry file's order).
+        keys = frame[spec.key].to_numpy(dtype=object)
+        if not (len(keys) == len(geoms) and (keys == geoms.ids).all()):
+            frame = frame.take(pd.Index(keys, dtype=object).get_indexer(geoms.ids))
+        layers[name] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"), crs="EPSG:4326")
         log.debug("layer %s: %d features", name, len(frame))
-    tables = {name: _frame(spec, rows[name]) for name, spec in catalog.tables.items()}
+    tables = {name: frames[name] for name in catalog.tables}
     files = {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()}
     hashes = {f: digests[catalog.path(f)] for f in sorted(files)} | {"catalog.toml": catalog.sha256}
     return Dataset(catalog=catalog, layers=layers, tables=tables, file_hashes=hashes)

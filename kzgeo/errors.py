@@ -142,3 +142,12 @@ class CrsError(KzgeoError, ValueError):
 
 class KzgeoWarning(UserWarning):
     """Root of kzgeo's warnings: an oddity that does not stop the work."""
+
+
+class TranslationWarning(KzgeoWarning):
+    """A text the catalog declares a translation column for has none in some rows.
+
+    The maps then show the English text marked "(in English)" in that
+    language; ``kzgeo validate`` prints one ``Warning:`` line per field and
+    language, with a count.
+    """

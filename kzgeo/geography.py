@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Transformer
-from shapely import LineString, Point, box
+from shapely import Point, box
 from shapely.strtree import STRtree
 
 from kzgeo.errors import Problem

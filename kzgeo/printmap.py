@@ -29,12 +29,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrow, Patch, Rectangle
 
-from kzgeo import backdrop as bd
+from kzgeo import backdrop as bd, formats
+from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
+from kzgeo.places import place_labels
 from kzgeo.selection import check_view, select
 from kzgeo.style import is_approximate, legend_entries, path_style, shape_of, uncertainty_style
-from kzgeo.text import layer_title, name_field, source_lines
+from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
 FORMATS = ("png", "pdf")
 #: A4 landscape, in inches.
@@ -164,7 +166,7 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
             radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1, zorder=2))
-        if main or row.get(spec.field("kind")) == "port":
+        if main or spec.role == "nodes" and row.get(spec.field("kind")) in ("port", "border crossing"):
             annotation = ax.annotate(
                 str(row[name_field(data, layer, lang)]),
                 (geom.x, geom.y),
@@ -180,6 +182,44 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
             _place_label(ax, annotation, placed)
 
 
+#: Text styles of place labels on the printed map, by kind.
+_PLACE_STYLE = {
+    "country": {"fontsize": 8, "color": "#6b6259", "fontweight": "bold"},
+    "sea": {"fontsize": 7.5, "color": "#1d5a7a", "fontstyle": "italic"},
+    "lake": {"fontsize": 6.5, "color": "#1d5a7a", "fontstyle": "italic"},
+    "capital": {"fontsize": 6.5, "color": "#222222", "fontweight": "bold"},
+    "corridor": {"fontsize": 7.5, "color": "#5b2c83", "fontweight": "bold"},
+}
+
+
+def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, extent) -> None:
+    """Countries, seas, lakes and capitals (``kzgeo.places``) and small corridors (TRIPP), clear of other labels."""
+    west, south, east, north = extent
+    taken = [(g.x, g.y) for n in layers if data.catalog.layers[n].geometry_type == "Point" for g in data.layers[n].geometry]
+    items = [p for p in place_labels(lang, taken) if p["kind"] in _PLACE_STYLE]
+    items += [{"kind": "corridor", "text": term(g["name"], lang), "lon": g["lon"], "lat": g["lat"]} for g in corridor_groups(data, layers) if g["bounds"][2] - g["bounds"][0] < SMALL_CORRIDOR_DEG]
+    renderer = ax.figure.canvas.get_renderer()
+    order = {"corridor": 0, "country": 1, "sea": 2, "lake": 3, "capital": 4}
+    for item in sorted(items, key=lambda i: order[i["kind"]]):
+        if not (west < item["lon"] < east and south < item["lat"] < north):
+            continue
+        text = item["text"].upper() if item["kind"] == "country" else item["text"]
+        area = item["kind"] in ("country", "sea", "lake")
+        if item["kind"] == "capital":
+            ax.scatter([item["lon"]], [item["lat"]], s=8, marker="s", color="#222222", zorder=3)
+        annotation = ax.annotate(
+            text, (item["lon"], item["lat"]), xytext=(0, 0) if area else (4, 3), textcoords="offset points",
+            ha="center" if area else "left", va="center" if area else "bottom", zorder=5, **_PLACE_STYLE[item["kind"]], **_LITERAL,
+        )
+        box = annotation.get_window_extent(renderer)
+        frame = ax.get_window_extent(renderer)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(other) for other in placed):
+            annotation.remove()
+            continue
+        placed.append(box)
+
+
 def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[Any, str]]:
     handles = []
     for layer in layers:
@@ -191,7 +231,11 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
                 if col in frame:
                     values |= set(frame[col].dropna().astype(str))
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
-        for entry in legend_entries(spec, values, translate=lambda word: term(word, lang)):
+        words: dict[str, str] = {}
+        for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
+            if col:
+                words.update(value_translations(data, layer, col, lang))
+        for entry in legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang)):
             if entry["shape"] == "line":
                 handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))
             elif entry["shape"] == "area":
@@ -233,11 +277,11 @@ def _shorten(line: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "\u2026"
 
 
-def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None) -> Figure:
+def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None, notes: tuple[str, list[str]] | None = None) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     FigureCanvasAgg(fig)  # a renderer, to measure labels while placing them
     fig.text(0.03, 0.955, title, fontsize=16, fontweight="bold", va="top", **_LITERAL)
-    fig.text(0.03, 0.915, f"{label('as_of', lang)} {data.as_of}", fontsize=10, color="#444444", va="top", **_LITERAL)
+    fig.text(0.03, 0.915, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}", fontsize=10, color="#444444", va="top", **_LITERAL)
     box = (0.03, 0.3, 0.72, 0.6)
     ax = fig.add_axes(box)
     extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]), view)
@@ -253,6 +297,7 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
     placed: list = []
     for layer in sorted(layers, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -layers.index(n))):
         _draw_layer(ax, data, layer, lang, placed)
+    _draw_places(ax, data, layers, lang, placed, extent)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_xticks([])
@@ -261,27 +306,34 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
     ax.set_ylabel("")
     _scale_bar(ax, extent, lang)
     _north_arrow(ax, extent, lang)
-    ax.text(0.995, 0.008, bd.ATTRIBUTION, transform=ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555", **_LITERAL)
+    ax.text(0.995, 0.008, label("backdrop_credit", lang), transform=ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555", **_LITERAL)
     handles = _legend_handles(data, layers, lang)
     legend = fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper left", bbox_to_anchor=(0.765, 0.9), fontsize=7.5, frameon=False, handlelength=2.4)
     for text, (handle, _) in zip(legend.get_texts(), handles):
         text.set_parse_math(False)
         if handle.get_linestyle() == "None" and handle.get_marker() in ("None", None, ""):
             text.set_fontweight("bold")
+    if notes and notes[1]:
+        heading, note_lines = notes
+        wrapped = ["\n".join(textwrap.wrap(line, 48, subsequent_indent="  ")) for line in note_lines]
+        fig.text(0.765, 0.36, heading, fontsize=7.5, fontweight="bold", va="top", **_LITERAL)
+        fig.text(0.765, 0.34, "\n".join(wrapped), fontsize=5.6, va="top", linespacing=1.25, **_LITERAL)
     lines = source_lines(data, layers)
     fig.text(0.03, 0.275, f"{label('source_list', lang)} ({len(lines)})", fontsize=8, fontweight="bold", va="top", **_LITERAL)
     columns = 3
+    # Beside a lengths block the source list keeps to the map's width.
+    step, width = (0.245, 62) if notes and notes[1] else (0.32, 80)
     per_column = math.ceil(len(lines) / columns) if lines else 0
     for c in range(columns):
         chunk = lines[c * per_column : (c + 1) * per_column]
-        fig.text(0.03 + c * 0.32, 0.255, "\n".join(_shorten(line, 80) for line in chunk), fontsize=5.2, va="top", linespacing=1.25, family="DejaVu Sans", **_LITERAL)
+        fig.text(0.03 + c * step, 0.255, "\n".join(_shorten(line, width) for line in chunk), fontsize=5.2, va="top", linespacing=1.25, family="DejaVu Sans", **_LITERAL)
     return fig
 
 
 def _sources_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     fig.text(0.03, 0.96, f"{title}: {label('source_list', lang)}", fontsize=13, fontweight="bold", va="top", **_LITERAL)
-    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ")) for line in source_lines(data, layers)]
+    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ", break_long_words=True)) for line in source_lines(data, layers, urls=True)]
     half = math.ceil(len(wrapped) / 2)
     for c, chunk in enumerate((wrapped[:half], wrapped[half:])):
         fig.text(0.03 + c * 0.49, 0.92, "\n".join(chunk), fontsize=5.6, va="top", linespacing=1.3, **_LITERAL)
@@ -297,12 +349,14 @@ def render_static(
     lang: str = "en",
     filters: dict[str, Any] | None = None,
     view: tuple[float, float, float, float] | None = None,
+    notes: tuple[str, list[str]] | None = None,
 ) -> bytes:
     """A print-ready map of ``layers`` as PNG or PDF bytes (A4 landscape).
 
     ``filters`` and ``view`` mean what they mean for
-    :func:`kzgeo.html.render.render_map`. The PDF has two pages: the map, then
-    every source in full. Both carry no timestamp, so the same inputs give
+    :func:`kzgeo.html.render.render_map`; ``notes`` is a heading and lines
+    printed under the legend (a map spec's route lengths). The PDF has two
+    pages: the map, then every source in full with its web address. Both carry no timestamp, so the same inputs give
     the same bytes.
     """
     if fmt not in FORMATS:
@@ -310,12 +364,12 @@ def render_static(
     check_language(lang)
     names, data = select(data, layers, filters)
     view = check_view(view, [data.layers[n] for n in names])
-    map_title = title or term(data.catalog.title, lang)
+    map_title = term(title or data.catalog.title, lang)
     buffer = io.BytesIO()
     if fmt == "png":
-        _map_page(data, names, map_title, lang, view).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        _map_page(data, names, map_title, lang, view, notes).savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     else:
         with PdfPages(buffer, metadata={"Title": map_title, "Creator": "kzgeo", "CreationDate": None}) as pdf:
-            pdf.savefig(_map_page(data, names, map_title, lang, view))
+            pdf.savefig(_map_page(data, names, map_title, lang, view, notes))
             pdf.savefig(_sources_page(data, names, map_title, lang))
     return buffer.getvalue()

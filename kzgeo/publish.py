@@ -18,9 +18,9 @@ from kzgeo.io.atomic import ensure_folder
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
 from kzgeo.io.atomic import write_set
-from kzgeo.labels import check_language
 from kzgeo.html.render import render_spec
-from kzgeo.spec import MapSpec, kept_ids, read_map_spec
+from kzgeo.labels import check_language, label
+from kzgeo.spec import MapSpec, kept_ids, read_map_spec, restyled, route_length_lines
 
 #: What ``build_maps`` can write: the interactive page, or a print-ready image or document.
 OUTPUT_FORMATS = ("html", "png", "pdf")
@@ -48,7 +48,8 @@ def _render(spec: MapSpec, data: Dataset, fmt: str, self_contained: bool) -> str
     from kzgeo.printmap import render_static  # matplotlib loads only when printing
 
     filters = {layer: kept_ids(spec, data, layer) for layer in spec.filters}
-    return render_static(data, fmt=fmt, title=spec.title, layers=list(spec.layers) or None, lang=spec.lang, filters=filters, view=spec.view)
+    notes = (label("lengths", spec.lang), route_length_lines(data, spec.lang)) if "lengths" in spec.popup_extras else None
+    return render_static(restyled(data, spec.styles), fmt=fmt, title=spec.title, layers=list(spec.layers) or None, lang=spec.lang, filters=filters, view=spec.view, notes=notes)
 
 
 def build_maps(

@@ -50,6 +50,14 @@ fast_layer_path_budget: int = 1_000_000
 #: Below this zoom, large point layers are drawn as small dots.
 fast_point_full_zoom: int = 8
 
+#: Megabytes an input file (GeoJSON, CSV, GeoParquet...) may have unless the
+#: catalog says otherwise (``max_input_mb`` under ``[catalog]``). A national
+#: cadastre of a million deposits is about 300 MB of CSV or 120 MB of GeoJSON.
+default_max_input_mb: float = 512
+
+#: This run's cap in megabytes, above the catalog's (the CLI's ``--max-input-mb``); None: not set.
+max_input_mb: float | None = None
+
 #: Leg statuses a route uses by default; ``include_planned`` adds every other
 #: status (under construction, planned) and the route marks those legs.
 operating_statuses: tuple[str, ...] = ("operating",)

@@ -12,6 +12,7 @@ names, before anything is rendered or written.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ from kzgeo.dataset import Dataset
 from kzgeo.errors import KzgeoIOError, MapSpecError
 from kzgeo.io.files import read_capped
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import LANGUAGES
+from kzgeo import formats
+from kzgeo.labels import LANGUAGES, country_names, label
 from kzgeo.text import agreements_by_feature
 
 #: Keys a spec may have at its top level.
@@ -264,33 +266,66 @@ def restyled(data: Dataset, styles: dict[str, dict[str, Any]]) -> Dataset:
     return dataclasses.replace(data, catalog=dataclasses.replace(data.catalog, layers=layers))
 
 
-def _length_lines(data: Dataset) -> dict[str, list[str]]:
-    """Per corridor leg: its computed length and every route it belongs to, with both lengths."""
-    lines = {row["id"]: [f"This leg, drawn: {row['computed_km']:,.1f} km (WGS84 geodesic)"] for row in leg_lengths(data).to_dict("records")}
+def approx_km(km: float, lang: str) -> str:
+    """A drawn length to two significant figures, as "about N km": the legs are drawn
+    straight between sourced points, so a tenth of a kilometre would claim a precision
+    the geometry does not have."""
+    if not km or pd.isna(km):
+        return label("approx_km", lang).format(n="0")
+    digits = 1 - int(math.floor(math.log10(abs(km))))
+    return label("approx_km", lang).format(n=formats.number(round(km, digits), lang, digits=max(0, digits)))
+
+
+def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
+    """Per corridor leg: its drawn length and every route it belongs to, with drawn and published lengths, in ``lang``."""
+    lines = {row["id"]: [label("drawn_leg", lang).format(km=approx_km(row["computed_km"], lang))] for row in leg_lengths(data).to_dict("records")}
+    routes = data.catalog.name_for("routes")
+    names = {}
+    if routes:
+        spec = data.catalog.all_tables[routes]
+        table = data.frame_for("routes")
+        names = dict(zip(table[spec.key], table[spec.name_in(lang)]))
     for route in route_lengths(data).to_dict("records"):
+        name = names.get(route["id"], route["name"])
+        drawn = approx_km(route["computed_km"], lang)
         if pd.isna(route["published_km"]):
-            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km; no published length"
+            text = label("route_drawn", lang).format(name=name, drawn=drawn)
         else:
             low, high = route.get("published_km_min", route["published_km"]), route.get("published_km_max", route["published_km"])
-            published = f"{low:,g}–{high:,g}" if low != high else f"{route['published_km']:,g}"
-            where = f" (part in {route['measured_in']})" if isinstance(route.get("measured_in"), str) and route["measured_in"] else ""
-            text = f"Route {route['name']}: drawn {route['computed_km']:,.1f} km{where}, published {published} km ({route['diff_pct']:+.1f} %)"
+            if pd.notna(low) and pd.notna(high) and low != high:
+                published = f"{formats.number(low, lang)}–{formats.number(high, lang)} {label('km', lang)}"
+            else:
+                published = f"{formats.number(route['published_km'], lang)} {label('km', lang)}"
+            if isinstance(route.get("measured_in"), str) and route["measured_in"]:
+                drawn += " " + label("measured_part", lang).format(country=country_names(route["measured_in"], lang))
+            diff = ("+" if route["diff_pct"] > 0 else "") + formats.number(round(route["diff_pct"]), lang, digits=0) + " %"
+            text = label("route_both", lang).format(name=name, drawn=drawn, published=published, diff=diff)
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)
     return lines
 
 
-def _agreement_details(data: Dataset) -> dict[str, list[str]]:
-    """Per feature id: the date, title and summary of each agreement that concerns it."""
+def route_length_lines(data: Dataset, lang: str = "en") -> list[str]:
+    """One line per route variant: its drawn and its published length, in ``lang`` (for printed maps)."""
+    lines: dict[str, None] = {}
+    for texts in _length_lines(data, lang).values():
+        for text in texts[1:]:
+            lines[text] = None
+    return list(lines)
+
+
+def _agreement_details(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
+    """Per feature id: the date, title and summary of each agreement that concerns it, in ``lang``."""
     return {
-        fid: [f"{r['date']} {r['title']}" + (f": {r['summary']}" if r["summary"] else "") for r in rows] for fid, rows in agreements_by_feature(data).items()
+        fid: [f"{formats.date(r['date'], lang)}. {r['title']}" + (f": {r['summary']}" if r["summary"] else "") for r in rows]
+        for fid, rows in agreements_by_feature(data, lang).items()
     }
 
 
 def popup_extras(spec: MapSpec, data: Dataset, shown: tuple[str, ...]) -> dict[str, dict[str, list[tuple[str, list[str]]]]]:
     extras: dict[str, dict[str, list[tuple[str, list[str]]]]] = {layer: {} for layer in shown}
     for extra in spec.popup_extras:
-        per_feature = _length_lines(data) if extra == "lengths" else _agreement_details(data)
+        per_feature = _length_lines(data, spec.lang) if extra == "lengths" else _agreement_details(data, spec.lang)
         for layer in shown:
             for fid in data.layers[layer][data.catalog.layers[layer].key]:
                 if per_feature.get(fid):

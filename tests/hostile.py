@@ -124,8 +124,9 @@ def poison_data(layers: Path) -> None:
         rows = read_table(path)
         header = rows[0]
         for field in spec.fields:
-            # Country codes are checked against the shipped outlines (kzgeo.geography), not free text.
-            if field.type == "str" and field.name not in ("id", "country", "countries"):
+            # Country codes are checked against the shipped outlines (kzgeo.geography), not free text;
+            # a translation column a file leaves out is not there to fill.
+            if field.type == "str" and field.name not in ("id", "country", "countries") and field.name in header:
                 col = header.index(field.name)
                 for row in rows[1:]:
                     row[col] = payload(f"{spec.name}.{field.name}")

@@ -47,6 +47,19 @@ CENTER_OF_JS = f"""(id) => {{
 }}"""
 
 
+def open_card(page, fid: str):
+    """Click feature ``fid`` as a reader would; where several features lie under the click, pick it
+    from the chooser. Returns the popup's content locator."""
+    x, y = page.evaluate(CENTER_OF_JS, fid)
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    if popup.locator(".kz-chooser").count():
+        popup.locator(f'button[data-feature="{fid}"]').click()
+        page.wait_for_function(f"() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
+    return page.locator(".leaflet-popup-content")
+
+
 def tile_url_pattern() -> re.Pattern:
     """The URLs the default basemap asks for, with any z/x/y."""
     provider = providers.query_name(settings.basemap)
@@ -148,11 +161,9 @@ def test_fixture_fits_clear_of_the_controls(pages, offline_page):
 def test_clicking_a_deposit_opens_its_popup(pages, offline_page):
     page = offline_page
     open_offline(page, pages["en"])
-    x, y = page.evaluate(CENTER_OF_JS, "upper-kairakty")
-    page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = open_card(page, "upper-kairakty")
     assert "Upper Kairakty" in popup.locator("h4").inner_text()
+    popup.locator("summary").click()
     link = popup.locator("ul.kz-sources a")
     assert link.get_attribute("href") == "https://example.org/a?x=1&y=2"
     assert "Tungsten deal announced" in link.inner_text()
@@ -177,11 +188,8 @@ def test_unticking_a_layer_hides_its_features_and_legend(pages, offline_page):
 def test_hostile_values_show_as_text_and_run_nothing(pages, offline_page):
     page = offline_page
     open_offline(page, pages["en"])
-    x, y = page.evaluate(CENTER_OF_JS, "hostile")
-    page.mouse.move(x, y)
-    page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = open_card(page, "hostile")
+    popup.locator("summary").click()
     text = popup.inner_text()
     assert HOSTILE_NAME in text
     assert "Hostile <script>window.__pwned=3</script>" in text
@@ -293,16 +301,13 @@ def test_russian_page(pages, offline_page):
     assert "Месторождения критически важных минералов (3)" in overlays
     legend = page.locator(".kz-legend").first.inner_text()
     assert "вольфрам" in legend or "железная дорога" in legend
-    x, y = page.evaluate(CENTER_OF_JS, "upper-kairakty")
-    page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = open_card(page, "upper-kairakty")
     assert "Верхнее Кайракты" in popup.locator("h4").inner_text()
-    assert "Статус" in popup.inner_text() and "освоение" in popup.inner_text()
+    assert "Вольфрам · Освоение" in popup.inner_text()
     assert page.get_by_role("button", name="Таблица объектов").count() == 1
     assert page.get_by_role("button", name="Измерить расстояние").count() == 1
     assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Приблизить"
-    assert "Данные на 2026-02-23" in page.locator(".kz-title").inner_text()
+    assert "Данные на 23 февраля 2026\u202fг." in page.locator(".kz-title").inner_text()
     shot(page, "popup-ru.png")
 
 

@@ -19,7 +19,7 @@ from conftest import ROOT, SHIPPED_LAYERS
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands
 # The public function behind each command (the CLI only parses options and calls it).
-FUNCTIONS = {"validate": "validate", "build": "build", "layers": "list_layers", "report": "report", "export": "export", "route": "route", "import": "import_export"}
+FUNCTIONS = {"validate": "validate", "build": "build", "layers": "list_layers", "report": "report", "export": "export", "route": "route", "import": "import_export", "convert": "convert"}
 
 
 def test_commands_are_registered():

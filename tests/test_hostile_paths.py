@@ -18,6 +18,8 @@ from kzgeo.errors import CatalogError
 from hostile import assert_refused, cli, validate
 
 HUGE = 200 * 2**20
+#: Over the default cap on layer files (512 MiB), which admits a million-row cadastre.
+HUGER = 600 * 2**20
 
 
 def _point_catalog_at(layers: Path, old: str, new: str) -> None:
@@ -116,16 +118,32 @@ def test_unreadable_layer_file_in_a_real_process(layers_dir):
 @pytest.mark.parametrize("name", ["deposits.geojson", "deposits.csv"])
 def test_huge_sparse_file_is_refused_without_reading_it(layers_dir, name):
     path = layers_dir / name
-    os.truncate(path, HUGE)
-    assert path.stat().st_size == HUGE
+    os.truncate(path, HUGER)
+    assert path.stat().st_size == HUGER
     tracemalloc.start()
     try:
         result = validate(layers_dir)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert_refused(result, f"Error: {name}: file is 200 MiB; kzgeo refuses input files over 150 MiB")
+    assert_refused(result, f"Error: {name}: file is 600 MiB; kzgeo refuses input files over 512 MiB", "--max-input-mb", "max_input_mb")
     assert peak < 20 * 2**20, f"peak Python allocation {peak / 2**20:.0f} MiB"
+
+
+def test_the_cap_is_set_per_dataset_and_per_run(layers_dir):
+    """The catalog's max_input_mb lowers or raises the cap for its dataset; --max-input-mb overrides it for one run."""
+    catalog = layers_dir / "catalog.toml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("[catalog]\n", "[catalog]\nmax_input_mb = 0.0005\n", 1), encoding="utf-8")
+    refused = validate(layers_dir)
+    assert_refused(refused, "Error: deposits.csv: file is", "kzgeo refuses input files over 524 bytes")
+    allowed = cli("--max-input-mb", "5", "validate", "--layers", str(layers_dir))
+    assert allowed.exit_code == 0, allowed.output
+    assert kzgeo.settings.max_input_mb is None  # the run's cap ends with the run
+    lower = cli("--max-input-mb", "0.0003", "validate", "--layers", str(layers_dir))
+    assert_refused(lower, "Error: deposits.csv: file is", "kzgeo refuses input files over 314 bytes")
+    catalog.write_text(text.replace("[catalog]\n", "[catalog]\nmax_input_mb = -3\n", 1), encoding="utf-8")
+    assert_refused(validate(layers_dir), "Error:", "max_input_mb must be a positive number")
 
 
 def test_huge_catalog_is_refused(layers_dir):

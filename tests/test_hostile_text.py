@@ -23,12 +23,13 @@ from hostile import HOSTILE_ID, assert_refused, cli, payload, poison_data, poiso
 ALL_POPUPS_JS = """() => {
   const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
   const layers = [];
-  map.eachLayer(l => { if (l.feature && l.feature.id !== undefined && l.getPopup && l.getPopup()) layers.push(l); });
+  map.eachLayer(l => { if (l.feature && l.feature.id !== undefined && l.feature.properties._popup) layers.push(l); });
   const out = {};
   for (const l of layers) {
     map.closePopup();
-    l.openPopup();
-    const popup = l.getPopup().getElement().querySelector('.leaflet-popup-content');
+    map.kzPicker.open(l, l.getLatLng ? l.getLatLng() : l.getBounds().getCenter());
+    const popup = map._popup.getElement().querySelector('.leaflet-popup-content');
+    popup.querySelectorAll('details').forEach(d => { d.open = true; });
     let tooltip = '';
     if (l.getTooltip && l.getTooltip()) { l.openTooltip(); tooltip = l.getTooltip().getElement().innerText; l.closeTooltip(); }
     out[l.feature.id] = {popup: popup.innerText, tooltip: tooltip};
@@ -71,7 +72,8 @@ def test_hostile_text_renders_as_text_in_chromium(poisoned_map, offline_page):
     screenshot(offline_page, "hostile-text.png")
     assert {"upper-kairakty", "north-katpar", HOSTILE_ID, "aktau", "beyneu", "alat", "kz-beyneu-aktau", "casp-aktau-alat"} <= set(seen)
     # The payloads are shown as text, character for character.
-    for fid, field in [("upper-kairakty", "deposits.name_ru"), ("upper-kairakty", "sources.title"), ("casp-aktau-alat", "corridors.geometry_note")]:
+    # (the English page names a feature in English only: its card leads with one name)
+    for fid, field in [("upper-kairakty", "deposits.name_en"), ("upper-kairakty", "deposits.region"), ("upper-kairakty", "sources.title"), ("casp-aktau-alat", "corridors.geometry_note")]:
         assert payload(field) in seen[fid]["popup"], (fid, field)
     assert payload("deposits.name_en") in seen[HOSTILE_ID]["tooltip"]
     assert "${7*7} {7*7}" in seen["aktau"]["popup"] and "49" not in seen["aktau"]["popup"]

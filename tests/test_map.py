@@ -26,8 +26,10 @@ OPEN_POPUP_JS = """(id) => {
   let found = null;
   map.eachLayer(l => { if (l.feature && l.feature.id === id) found = l; });
   map.closePopup();
-  found.openPopup();
-  return found.getPopup().getElement().querySelector('.leaflet-popup-content').innerText;
+  map.kzPicker.open(found, found.getLatLng ? found.getLatLng() : found.getBounds().getCenter());
+  const content = map._popup.getElement().querySelector('.leaflet-popup-content');
+  content.querySelectorAll('details').forEach(d => { d.open = true; });
+  return content.innerText;
 }"""
 
 

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -283,7 +284,7 @@ def test_an_edit_made_in_qgis_comes_back_and_only_that_feature_changes(edited):
         for fid in frame["id"]:
             old_row = frame.set_index("id").loc[fid].drop("geometry")
             new_row = new.set_index("id").loc[fid].drop("geometry")
-            changed = [c for c in old_row.index if not (old_row[c] == new_row[c] or (old_row[c] != old_row[c] and new_row[c] != new_row[c]))]
+            changed = [c for c in old_row.index if not (pd.isna(old_row[c]) and pd.isna(new_row[c]) or (not pd.isna(old_row[c]) and old_row[c] == new_row[c]))]
             old_geom = frame.set_index("id").loc[fid, "geometry"]
             new_geom = new.set_index("id").loc[fid, "geometry"]
             if (name, fid) == (deposits, deposit_id):

@@ -13,7 +13,7 @@ import shapely
 
 import kzgeo
 from kzgeo import settings
-from kzgeo.html.fastlayer import CODE_BASE, code_string, compact_json, encode_column, encode_paths, encode_shapes
+from kzgeo.html.fastlayer import Blobs, codes_array, compact_json, decode_column, encode_column, encode_paths, encode_shapes, unpack
 
 from conftest import ROOT
 
@@ -37,8 +37,11 @@ LATLNG_XY_JS = f"""([lat, lng]) => {{
 DRAWN_JS = "() => Object.values(window.kzgeoDrawn || {}).reduce((a, b) => a + b, 0)"
 
 
-def _decode_codes(text: str) -> list[int]:
-    return [ord(c) - CODE_BASE - 1 for c in text]
+def _encoded(values) -> tuple[dict, dict]:
+    """One column encoded, and the payload holding its arrays (as the page carries them)."""
+    blobs = Blobs()
+    column = encode_column(pd.Series(values), blobs)
+    return column, {"bin": blobs.encoded()}
 
 
 def _undelta(flat: list[int], digits: int) -> np.ndarray:
@@ -55,26 +58,54 @@ def _click(page, xy) -> None:
 # ---------------------------------------------------------------- encoding (pure)
 
 
-def test_code_string_round_trips_codes_and_missing():
-    codes = np.array([0, 2, -1, 1, 1700])
-    text = code_string(codes)
-    assert len(text) == len(codes)
-    assert _decode_codes(text) == codes.tolist()
-    assert not set(text) & set("<>&'\"\\")
+def test_codes_take_the_smallest_array_and_zero_is_missing():
+    assert codes_array(np.array([0, 2, -1, 1])).tolist() == [1, 3, 0, 2]
+    assert codes_array(np.array([0, 254])).dtype == np.uint8
+    assert codes_array(np.array([0, 255])).dtype == np.uint16
+    assert codes_array(np.array([0, 70000])).dtype == np.uint32
+
+
+def test_binary_columns_round_trip_through_deflate_and_base64():
+    blobs = Blobs()
+    x = np.array([46_500_000, 87_300_000, -1, 0], dtype=np.int32)
+    refs = [blobs.add(x, shuffle=True), blobs.add(np.array([3, 0, 7], dtype=np.uint8))]
+    payload = {"bin": blobs.encoded()}
+    assert all(set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") for text in payload["bin"])
+    assert unpack(payload, refs[0]).tolist() == x.tolist() and refs[0] == {"bin": 0, "kind": "i32", "shuffle": True}
+    assert unpack(payload, refs[1]).tolist() == [3, 0, 7]
 
 
 def test_encode_column_uses_a_dictionary_only_when_values_repeat():
-    repeated = encode_column(pd.Series(["a", "b", "a", None, "a", "b"], dtype=object))
+    repeated, payload = _encoded(pd.Series(["a", "b", "a", None, "a", "b"], dtype=object))
     assert repeated["dict"] == ["a", "b"]
-    assert _decode_codes(repeated["codes"]) == [0, 1, 0, -1, 0, 1]
-    unique = encode_column(pd.Series(["x", "y", None], dtype=object))
-    assert unique == {"values": ["x", "y", None]}
+    assert decode_column(payload, repeated) == ["a", "b", "a", None, "a", "b"]
+    unique, payload = _encoded(pd.Series(["Ақбұлақ", "x, \"y\"", None, "", "Kokbulak"], dtype=object))
+    assert "text" in unique
+    assert decode_column(payload, unique) == ["Ақбұлақ", "x, \"y\"", None, "", "Kokbulak"]
+
+
+def test_numbered_text_travels_as_numbers():
+    ids = [f"dep-{k}" for k in range(1, 2001)] + [None, "dep-9"]
+    column, payload = _encoded(pd.Series(ids, dtype=object))
+    assert column["numbered"]["prefixes"] == ["dep-"]
+    assert decode_column(payload, column) == ids
+    assert sum(map(len, payload["bin"])) < 400  # two thousand ids in a few hundred characters
+    padded = ["KZ-0007a", "KZ-0123a", "KZ-1000a"]
+    column, payload = _encoded(pd.Series(padded, dtype=object))
+    assert column["numbered"]["width"] == 4 and decode_column(payload, column) == padded
+    some_named = [f"dep-{k}" for k in range(1, 301)] + ["north-katpar"] + [None] + [f"dep-{k}" for k in range(301, 500)]
+    column, payload = _encoded(pd.Series(some_named, dtype=object))
+    assert column["numbered"]["others"] == {"at": [300], "text": ["north-katpar"]}
+    assert decode_column(payload, column) == some_named
+    mixed = ["KZ-07", "KZ-123", "KZ-7"]  # leading zeros of different widths: not numbered, still exact
+    column, payload = _encoded(pd.Series(mixed, dtype=object))
+    assert "numbered" not in column and decode_column(payload, column) == mixed
 
 
 def test_encode_column_formats_numbers_like_the_popups():
-    column = encode_column(pd.Series([1100.0, 2.5, 1100.0, np.nan]))
+    column, payload = _encoded(pd.Series([1100.0, 2.5, 1100.0, np.nan]))
     assert column["dict"] == ["1,100", "2.5"]
-    assert _decode_codes(column["codes"]) == [0, 1, 0, -1]
+    assert decode_column(payload, column) == ["1,100", "2.5", "1,100", None]
 
 
 def test_encode_shapes_delta_encodes_every_ring_and_part():
@@ -188,7 +219,7 @@ def test_fast_popups_escape_and_cite_on_a_real_click(layers_dir, tmp_path, all_f
 
 @pytest.fixture(scope="module")
 def national_map(tmp_path_factory):
-    """100,000 synthetic deposits and 1,000 licences, read and rendered through the public API."""
+    """The shipped layers with the deposits grown to 100,000 and 1,000 licences, read and rendered through the public API."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import synthetic
 
@@ -204,14 +235,15 @@ def test_100k_points_draw_and_open_popups(national_map, offline_page):
     path, data = national_map
     page = offline_page
     page.goto(path.as_uri())
+    title = data.catalog.layers["deposits"].title
     page.wait_for_function(f"({DRAWN_JS})() >= 101000", timeout=30_000)
-    assert page.evaluate("window.kzgeoDrawn") == {"Deposits": 100_000, "Licences": 1000}
-    assert page.evaluate(f"{MAP_JS}._kzFast.map(l => l.data.ids.length)") == [1000, 100_000]
+    assert page.evaluate("window.kzgeoDrawn") == {title: 100_000, "Licences": 1000}
+    assert sorted(page.evaluate(f"{MAP_JS}._kzFast.map(l => l.data.n)")) == [1000, 100_000]
     notes = " ".join(page.locator(".kz-note").all_inner_texts())
     assert "all 100,000 points" in notes and "small dots" in notes and "Licences: 1,000 shapes" in notes
 
     deposits = data.layers["deposits"]
-    _click(page, page.evaluate(FEATURE_XY_JS, ["Deposits", 54_321]))
+    _click(page, page.evaluate(FEATURE_XY_JS, [title, 54_321]))
     popup = page.locator(".leaflet-popup-content .kz-popup")
     clicked = popup.get_attribute("data-id")
     row = deposits.set_index("id").loc[clicked]
@@ -221,7 +253,7 @@ def test_100k_points_draw_and_open_popups(national_map, offline_page):
     assert deposits.geometry[54_321].distance(row.geometry) < 0.05
 
     # Licences: hide the deposits, click inside one outline.
-    page.get_by_label("Deposits (100000)").uncheck()
+    page.get_by_label(f"{title} (100000)").uncheck()
     licences = data.layers["licences"]
     inside = licences.geometry[7].representative_point()
     _click(page, page.evaluate(LATLNG_XY_JS, [inside.y, inside.x]))
@@ -233,11 +265,20 @@ def test_100k_points_draw_and_open_popups(national_map, offline_page):
 # ---------------------------------------------------------------- the benchmark itself
 
 
-def test_benchmark_catalog_declares_the_shipped_deposit_fields():
-    shipped = tomllib.loads((ROOT / "layers" / "catalog.toml").read_text(encoding="utf-8"))
-    bench = tomllib.loads((ROOT / "benchmarks" / "catalog.toml").read_text(encoding="utf-8"))
-    assert bench["layers"]["deposits"]["fields"] == shipped["layers"]["deposits"]["fields"]
-    assert bench["tables"]["sources"]["fields"] == shipped["tables"]["sources"]["fields"]
+def test_the_benchmark_cadastre_reads_the_same_as_geojson_and_as_geoparquet(tmp_path):
+    """The benchmark's layers (shipped + synthetic) validate in both forms and read into the same data."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    text = synthetic.write_layers(tmp_path / "text", 3000, n_licences=50)
+    columnar = synthetic.write_layers(tmp_path / "columnar", 3000, n_licences=50, form="parquet")
+    assert (columnar / "deposits.parquet").exists() and not (columnar / "deposits.csv").exists()
+    assert kzgeo.validate(text) == [] and kzgeo.validate(columnar) == []
+    a, b = kzgeo.read_layers(text), kzgeo.read_layers(columnar)
+    for name in ("deposits", "licences"):
+        pd.testing.assert_frame_equal(a.layers[name].drop(columns="geometry"), b.layers[name].drop(columns="geometry"))
+        assert a.layers[name].geometry.geom_equals_exact(b.layers[name].geometry, 1e-9).all()
+    assert len(a.layers["deposits"]) == 3000
 
 
 def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_dir):
@@ -246,14 +287,14 @@ def test_payload_carries_resources_agreements_spec_extras_and_citations(layers_d
 
     data = kzgeo.read_layers(layers_dir)
     payload = layer_payload(data, "deposits", popup_extras={"north-katpar": [("agreements", ["Offtake signed"]), ("lengths", ["12.5 km to rail"])]})
-    at = {fid: i for i, fid in enumerate(payload["ids"])}
+    at = {fid: i for i, fid in enumerate(decode_column(payload, payload["ids"]))}
     sections = {s["label"]: {int(k): v for k, v in s["lines"].items()} for s in payload["sections"]}
     shared = "up to 410 kt of tungsten (for Both tungsten deposits together; company claim; Covers both deposits)"
     assert sections["Resource figures"] == {at["north-katpar"]: ["142 kt WO3 (JORC)", shared], at["upper-kairakty"]: [shared]}
     assert sections["Agreements"][at["north-katpar"]] == ["Offtake signed"]
     assert "Critical minerals MOU" in sections["Agreements"][at["upper-kairakty"]][0]
     assert sections[label("lengths")] == {at["north-katpar"]: ["12.5 km to rail"]}
-    cited = payload["cite"]["dict"][_decode_codes(payload["cite"]["codes"])[at["north-katpar"]]]
+    cited = payload["cite"]["dict"][unpack(payload, payload["cite"]["codes"])[at["north-katpar"]] - 1]
     assert [payload["sources"][k]["text"].split(":")[0] for k in cited] == ["Example Agency", "Hostile <script>window.__pwned=3</script>"]
     assert payload["sources"][cited[1]]["url"] is None
 
@@ -352,3 +393,24 @@ def test_points_read_in_bulk_unless_one_needs_a_closer_look(tmp_path):
         kept = read_features(write(features), "Point", (26, 36, 88, 56), problems)
         assert [f.id for f in kept] == ["p0", "p2"]
         assert len(problems) == 1 and problems[0].where == 'feature "p1"' and message in problems[0].message
+
+
+def test_lines_and_polygons_read_in_bulk_as_feature_by_feature(tmp_path, monkeypatch):
+    """The bulk path for lines and polygons builds the same geometries the per-feature checks build."""
+    from kzgeo.io import readers
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    layers = synthetic.write_layers(tmp_path / "layers", 100, n_licences=40)
+    catalog = kzgeo.read_catalog(layers)
+    for name in ("licences", catalog.require("legs", "this test")):
+        spec = catalog.layers[name]
+        problems = []
+        bulk = readers.read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_shapes_if_valid", lambda *a: None)
+            one_by_one = readers.read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, problems)
+        assert problems == [] and len(bulk) == len(one_by_one) > 0
+        assert bulk.ids.tolist() == one_by_one.ids.tolist()
+        assert shapely.equals_exact(bulk.geometry, one_by_one.geometry, 0).all()

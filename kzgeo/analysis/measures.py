@@ -14,6 +14,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.ops
 
 from kzgeo import geography
 from kzgeo.analysis import geodesy
@@ -231,3 +233,24 @@ def deposits_near(data: Dataset, km: float = DEFAULT_WITHIN_KM, *, spacing: floa
         }
     )
     return near.sort_values(["distance_km", "deposit", "leg"], kind="stable").reset_index(drop=True)
+
+
+#: A corridor narrower than this (degrees of longitude) is named at every zoom and gets a zoom-to button (TRIPP in Syunik).
+SMALL_CORRIDOR_DEG = 8.0
+
+
+def corridor_groups(data: Dataset, shown: list[str]) -> list[dict[str, Any]]:
+    """Each corridor (TRIPP, the Middle Corridor) of the shown leg layers: its name, a label point on its
+    lines nearest the middle of its extent, and the extent (lon_min, lat_min, lon_max, lat_max)."""
+    groups = []
+    for layer in [n for n in shown if data.catalog.layers[n].role == "legs"]:
+        frame = data.layers[layer]
+        key = data.catalog.layers[layer].field("corridor")
+        if key is None or frame.empty:
+            continue
+        for value, part in frame.groupby(key, sort=True):
+            union = shapely.union_all(part.geometry.values)
+            lon0, lat0, lon1, lat1 = union.bounds
+            anchor = shapely.ops.nearest_points(union, shapely.Point((lon0 + lon1) / 2, (lat0 + lat1) / 2))[0]
+            groups.append({"name": value, "lon": anchor.x, "lat": anchor.y, "bounds": [lon0, lat0, lon1, lat1]})
+    return groups

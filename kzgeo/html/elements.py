@@ -20,7 +20,7 @@ _CSS = """
 .kz-title p{margin:0;color:#444;font-size:12px}
 .kz-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
   box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.4 system-ui,sans-serif}
-.kz-legend h2{font-size:12px;margin:0 0 3px}
+.kz-legend summary{font-size:12px;margin:0 0 3px}
 .kz-legend div{display:flex;align-items:center;gap:6px}
 .kz-legend svg{flex:none}
 .kz-popup{font:12px/1.35 system-ui,sans-serif}
@@ -78,10 +78,12 @@ class LayerLegend(MacroElement):
           var entries = {{ this.entries|tojson }};
           var ctl = L.control({position: "bottomright"});
           ctl.onAdd = function() {
-            var box = L.DomUtil.create("div", "kz-legend");
+            var box = L.DomUtil.create("details", "kz-legend");
+            box.open = true;
             box.setAttribute("data-layer", {{ this.title|tojson }});
-            var h = L.DomUtil.create("h2", "", box);
+            var h = L.DomUtil.create("summary", "", box);
             h.textContent = {{ this.title|tojson }};
+            L.DomEvent.disableClickPropagation(box);
             entries.forEach(function(e) {
               var row = L.DomUtil.create("div", "", box);
               var ns = "http://www.w3.org/2000/svg";
@@ -173,6 +175,8 @@ class Backdrop(MacroElement):
         self._name = "Backdrop"
         self.geojson = geojson
         self.style = style
+        #: The minimap draws the outlines only (no close-view shapes, no lakes): each is in the page once.
+        self.mini_style = {k: v for k, v in style.items() if k not in ("detail", "lakes")}
 
 
 class OwnControls(MacroElement):
@@ -189,7 +193,7 @@ class OwnControls(MacroElement):
           var t = {{ this.labels|tojson }};
           kzgeo.fullscreen(map, t);
           map.kzMeasure = kzgeo.measure(map, t);
-          map.kzMinimap = kzgeo.minimap(map, {{ this.backdrop.get_name() }}_data, {{ this.backdrop.style|tojson }}, t);
+          map.kzMinimap = kzgeo.minimap(map, {{ this.backdrop.get_name() }}_data, {{ this.backdrop.mini_style|tojson }}, t);
         })();
         {% endmacro %}
         """
@@ -282,3 +286,140 @@ class ZoomControl(MacroElement):
         self._name = "ZoomControl"
         self.zoom_in = zoom_in
         self.zoom_out = zoom_out
+
+
+class SkipLink(MacroElement):
+    """"Skip to the map as text": the page's first Tab stop, opening the text panel."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var a = document.createElement("a");
+          a.className = "kz-skip";
+          a.href = "#" + {{ this.panel_id|tojson }};
+          a.textContent = {{ this.text|tojson }};
+          document.body.insertBefore(a, document.body.firstChild);
+          a.addEventListener("click", function (e) {
+            e.preventDefault();
+            var map = {{ this._parent.get_name() }};
+            if (map.kzOpenText) { map.kzOpenText(); }
+          });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str, panel_id: str):
+        super().__init__()
+        self._name = "SkipLink"
+        self.text = text
+        self.panel_id = panel_id
+
+
+class PlaceLabels(MacroElement):
+    """Place names drawn on the map (``kzgeo.places`` and the dataset's own points), placed in the browser."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.kzLabels = kzgeo.labels({{ this._parent.get_name() }}, {{ this.items|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, items: list[dict[str, Any]]):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.items = items
+
+
+class Picker(MacroElement):
+    """One click handler for the small layers: a feature's card, or a chooser when several lie under the click."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.kzPicker = kzgeo.picker({{ this._parent.get_name() }},
+          [{% for layer in this.layers %}{{ layer.get_name() }}{{ "," if not loop.last }}{% endfor %}],
+          {{ this.labels|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: list, labels: dict[str, str]):
+        super().__init__()
+        self._name = "Picker"
+        self.layers = layers
+        self.labels = labels
+
+
+class StartView(MacroElement):
+    """Fits the features at whatever size the page opens, clear of the controls; a button returns there."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.kzStartControl = kzgeo.startView({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.extent|tojson }}, {{ this.labels|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list, extent: list, labels: dict[str, str]):
+        super().__init__()
+        self._name = "StartView"
+        self.bounds = bounds
+        self.extent = extent
+        self.labels = labels
+
+
+class ZoomTo(MacroElement):
+    """Buttons that zoom to places too small to read at the start view (TRIPP in Syunik)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        kzgeo.zoomTo({{ this._parent.get_name() }}, {{ this.places|tojson }}, {{ this.labels|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: list[dict[str, Any]], labels: dict[str, str]):
+        super().__init__()
+        self._name = "ZoomTo"
+        self.places = places
+        self.labels = labels
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's metric scale with its units in the map's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var t = {{ this.labels|tojson }};
+          var Scale = L.Control.Scale.extend({
+            _updateScale: function (scale, text, ratio) {
+              L.Control.Scale.prototype._updateScale.call(this, scale, text.replace(/ km$/, " " + t.km).replace(/ m$/, " " + t.m), ratio);
+            }
+          });
+          var map = {{ this._parent.get_name() }};
+          new Scale({imperial: false}).addTo(map);
+          /* Leaflet's own credit, with its tooltip in the map's language (text, not HTML). */
+          var link = document.createElement("a");
+          link.href = "https://leafletjs.com";
+          link.title = t.leaflet;
+          link.textContent = "Leaflet";
+          var holder = document.createElement("span");
+          holder.appendChild(link);
+          if (map.attributionControl) { map.attributionControl.setPrefix(holder.innerHTML); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: dict[str, str]):
+        super().__init__()
+        self._name = "ScaleBar"
+        self.labels = labels

@@ -23,15 +23,21 @@ says what was done to the layer.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
+import os
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from branca.element import Element
 from folium.map import Layer
@@ -66,9 +72,15 @@ log = logging.getLogger(__name__)
 
 #: Tolerances (degrees) tried in turn when a layer's shapes exceed their byte budget.
 SIMPLIFY_STEPS = (0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
-#: Code strings use characters from U+0100 up, short of the UTF-16 surrogates.
-CODE_BASE = 0x100
-MAX_CODES = 0xD800 - CODE_BASE - 1
+#: zlib level for binary columns: 6 is zlib's default, within a few per cent of 9 at half the time.
+DEFLATE_LEVEL = 6
+#: Arrays of at least this many bytes (a million codes or coordinates) are deflated at level 1:
+#: several times faster, and their bytes (random coordinates, codes of many values) gain little from more.
+BIG_ARRAY = 1 << 20
+#: Typed-array kinds the browser knows (``static/fastlayer.js``), by numpy dtype.
+_KINDS = {np.dtype("uint8"): "u8", np.dtype("uint16"): "u16", np.dtype("uint32"): "u32", np.dtype("int32"): "i32", np.dtype("float64"): "f64"}
+#: "Numbered text": a prefix, a number of at most 9 digits, a suffix (``dep-1203``, ``Licence 17``).
+_NUMBERED = r"^(?P<prefix>.*?)(?P<number>[0-9]{1,9})(?P<suffix>[^0-9]*)$"
 
 
 @cache
@@ -86,15 +98,54 @@ def compact_json(value: Any) -> Markup:
     return Markup(text)
 
 
-def code_string(codes: np.ndarray) -> str:
-    """Small integer codes (-1 = missing) as one string, a character per feature.
+class Blobs:
+    """The binary columns of one layer: typed arrays, each deflated and sent as base64.
 
-    Code ``k`` becomes the character ``CODE_BASE + 1 + k`` and missing becomes
-    ``CODE_BASE``: two bytes per feature in UTF-8 for up to 1,791 distinct
-    values, never a character JSON or HTML would escape. The browser reads a
-    code back with ``charCodeAt``.
+    :meth:`add` returns the reference a column's JSON carries (``{"bin": k,
+    "kind": "u16", "shuffle": false}``); :meth:`encoded` compresses them all,
+    in threads (zlib releases the GIL), for the payload's ``bin`` list. With
+    ``shuffle`` the bytes are sent plane by plane (all first bytes, then all
+    second bytes...), which lets deflate find the slowly varying high bytes of
+    coordinates. The browser inflates them with ``DecompressionStream``.
     """
-    return (np.asarray(codes, dtype=np.int64) + CODE_BASE + 1).astype("<u4").tobytes().decode("utf-32-le")
+
+    def __init__(self) -> None:
+        self.arrays: list[tuple[np.ndarray, bool]] = []
+
+    def add(self, array: np.ndarray, *, shuffle: bool = False) -> dict[str, Any]:
+        array = np.ascontiguousarray(array)
+        kind = _KINDS[array.dtype.newbyteorder("=")]
+        self.arrays.append((array.astype(array.dtype.newbyteorder("<"), copy=False), shuffle and array.itemsize > 1))
+        return {"bin": len(self.arrays) - 1, "kind": kind, "shuffle": shuffle and array.itemsize > 1}
+
+    @staticmethod
+    def _pack(item: tuple[np.ndarray, bool]) -> str:
+        array, shuffle = item
+        raw = array.view(np.uint8).reshape(-1, array.itemsize).T.tobytes() if shuffle else array.tobytes()
+        level = DEFLATE_LEVEL if len(raw) < BIG_ARRAY else 1
+        return base64.b64encode(zlib.compress(raw, level)).decode("ascii")
+
+    def encoded(self) -> list[str]:
+        if len(self.arrays) < 2:
+            return [self._pack(item) for item in self.arrays]
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            return list(pool.map(self._pack, self.arrays))
+
+
+def unpack(payload: dict[str, Any], ref: dict[str, Any]) -> np.ndarray:
+    """The typed array a column reference points at (what the browser decodes; for tests and tools)."""
+    dtype = np.dtype({"u8": "<u1", "u16": "<u2", "u32": "<u4", "i32": "<i4", "f64": "<f8"}[ref["kind"]])
+    raw = zlib.decompress(base64.b64decode(payload["bin"][ref["bin"]]))
+    if ref["shuffle"]:
+        raw = np.frombuffer(raw, np.uint8).reshape(dtype.itemsize, -1).T.tobytes()
+    return np.frombuffer(raw, dtype)
+
+
+def codes_array(codes: np.ndarray) -> np.ndarray:
+    """Codes (-1 = missing) as the smallest unsigned array of ``code + 1`` (0 = missing)."""
+    shifted = np.asarray(codes, dtype=np.int64) + 1
+    top = int(shifted.max()) if len(shifted) else 0
+    return shifted.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
 
 
 def _words(values) -> list[str | None]:
@@ -102,21 +153,124 @@ def _words(values) -> list[str | None]:
     return [None if cell_value(v) is None else v if isinstance(v, str) else format_value(v) for v in values]
 
 
-def encode_column(values: pd.Series) -> dict[str, Any]:
-    """Display text of one column: distinct values and a code string when values repeat, else a list."""
+def _text_column(values: pd.Series, blobs: Blobs) -> dict[str, Any]:
+    """Distinct text as UTF-8 bytes plus one length per value (-1 = missing), straight from Arrow buffers."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # Arrow-backed text: no Python strings at all
+        array = pa.array(values).cast(pa.string())
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    else:
+        words = values if values.dtype == object and all(isinstance(v, str) or cell_value(v) is None for v in values.iloc[:1000]) else pd.Series(_words(values.tolist()), dtype=object)
+        array = pa.array(words.to_numpy(), type=pa.string(), from_pandas=True)
+    numbered = _numbered_column(array, blobs)
+    if numbered is not None:
+        return numbered
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+    lengths = np.diff(offsets).astype(np.int32)
+    if array.null_count:
+        lengths[array.is_null().to_numpy(zero_copy_only=False)] = -1
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if len(array) else np.zeros(0, np.uint8)
+    return {"text": {"lengths": blobs.add(lengths, shuffle=True), "utf8": blobs.add(np.ascontiguousarray(data))}}
+
+
+#: Numbered text may have this share of values that are not numbered (real names among synthetic ones).
+OTHERS_SHARE = 0.01
+
+
+def _numbered_column(array: pa.Array, blobs: Blobs) -> dict[str, Any] | None:
+    """Numbered text (``dep-1203``) as a dictionary of prefixes and suffixes plus delta-coded numbers, or None.
+
+    Cadastre ids and many names are a fixed text and a running number; sent
+    as numbers, a million of them take a few kilobytes instead of megabytes.
+    Numbers with leading zeros qualify only when all have the same width. Up
+    to ``OTHERS_SHARE`` of the values may be other text (``others``: their
+    positions and text), so a few real names among numbered ones still qualify.
+    """
+    if len(array) == 0:
+        return None
+    present = pc.is_valid(array)
+    parts = pc.extract_regex(array, _NUMBERED)
+    matched = pc.is_valid(parts)
+    other_at = np.flatnonzero(~matched.to_numpy(zero_copy_only=False) & present.to_numpy(zero_copy_only=False))
+    if len(other_at) > OTHERS_SHARE * len(array):
+        return None
+    none = pa.scalar(None, pa.string())
+    prefix, digits, suffix = (pc.if_else(matched, parts.field(k), none) for k in ("prefix", "number", "suffix"))
+    widths = pc.utf8_length(digits).drop_null()
+    if not len(widths):
+        return None
+    width = 0
+    if pc.any(pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))).as_py():
+        if pc.min(widths).as_py() != pc.max(widths).as_py():
+            return None
+        width = pc.min(widths).as_py()
+    prefix_codes = pc.dictionary_encode(prefix)
+    suffix_codes = pc.dictionary_encode(suffix)
+    if len(prefix_codes.dictionary) >= 2**16 - 2 or len(suffix_codes.dictionary) >= 2**8 - 1:
+        return None
+    numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    numbers = np.where(np.isnan(numbers), 0, numbers).astype(np.int64) if numbers.dtype.kind == "f" else numbers
+    # Numbers continue from the last numbered value across missing and other values, so steps stay small.
+    filled = pd.Series(np.where(matched.to_numpy(zero_copy_only=False), numbers, np.nan)).ffill().fillna(0).to_numpy(dtype=np.int64)
+    steps = np.diff(filled, prepend=0)
+    prefix_idx = prefix_codes.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    prefix_idx[other_at] = len(prefix_codes.dictionary)  # one past the prefixes: see ``others``
+    return {
+        "numbered": {
+            "prefixes": prefix_codes.dictionary.to_pylist(),
+            "prefix": blobs.add(codes_array(prefix_idx), shuffle=True),
+            "suffixes": suffix_codes.dictionary.to_pylist(),
+            "suffix": blobs.add(codes_array(suffix_codes.indices.fill_null(-1).to_numpy(zero_copy_only=False))),
+            "steps": blobs.add(steps.astype(np.int32), shuffle=True),
+            "width": width,
+            "others": {"at": other_at.tolist(), "text": array.take(pa.array(other_at)).to_pylist()},
+        }
+    }
+
+
+def encode_column(values: pd.Series, blobs: Blobs) -> dict[str, Any]:
+    """Display text of one column: distinct values and codes when values repeat, else the text itself."""
+    if len(values) > 20_000 and values.iloc[:10_000].nunique() > 9_000:
+        return _text_column(values, blobs)  # a sample says the values are distinct: skip counting them all
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) * 2 <= len(values) and len(uniques) < MAX_CODES:
-        return {"dict": _words(uniques.tolist()), "codes": code_string(codes)}
-    return {"values": _words(values.tolist())}
+    if len(uniques) * 2 <= len(values):
+        return {"dict": _words(uniques.tolist()), "codes": blobs.add(codes_array(codes), shuffle=True)}
+    return _text_column(values, blobs)
+
+
+def decode_column(payload: dict[str, Any], column: dict[str, Any]) -> list[str | None]:
+    """Every value of an encoded column, as the browser reads it (for tests and tools)."""
+    if "dict" in column:
+        words = [None, *column["dict"]]
+        return [words[k] for k in unpack(payload, column["codes"]).tolist()]
+    if "numbered" in column:
+        c = column["numbered"]
+        prefixes, suffixes = [None, *c["prefixes"]], [None, *c["suffixes"]]
+        numbers = np.cumsum(unpack(payload, c["steps"]).astype(np.int64)).tolist()
+        others = dict(zip(c["others"]["at"], c["others"]["text"]))
+        return [
+            others[i] if i in others else None if p == 0 else f"{prefixes[p]}{str(k).zfill(c['width'])}{suffixes[s] or ''}"
+            for i, (p, s, k) in enumerate(zip(unpack(payload, c["prefix"]).tolist(), unpack(payload, c["suffix"]).tolist(), numbers))
+        ]
+    c = column["text"]
+    lengths = unpack(payload, c["lengths"]).tolist()
+    data = unpack(payload, c["utf8"]).tobytes()
+    out, at = [], 0
+    for n in lengths:
+        out.append(None if n < 0 else data[at : at + n].decode("utf-8"))
+        at += max(n, 0)
+    return out
 
 
 def _scaled(values: np.ndarray, digits: int) -> np.ndarray:
     return np.round(values * 10**digits).astype(np.int64)
 
 
-def encode_points(geoms: np.ndarray, digits: int) -> dict[str, Any]:
-    """Point coordinates as integer arrays in units of 10**-digits degrees."""
-    return {"x": _scaled(shapely.get_x(geoms), digits).tolist(), "y": _scaled(shapely.get_y(geoms), digits).tolist()}
+def encode_points(geoms: np.ndarray, digits: int, blobs: Blobs) -> dict[str, Any]:
+    """Point coordinates as 32-bit integers in units of 10**-digits degrees, byte planes deflated."""
+    return {
+        "x": blobs.add(_scaled(shapely.get_x(geoms), digits).astype(np.int32), shuffle=True),
+        "y": blobs.add(_scaled(shapely.get_y(geoms), digits).astype(np.int32), shuffle=True),
+    }
 
 
 def encode_shapes(geoms: np.ndarray, digits: int) -> list:
@@ -189,7 +343,7 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     :func:`kzgeo.html.render.add_layer` takes them. Also returns the source ids the
     resource lines cite, per feature index.
     """
-    index = pd.Index(ids)
+    index = pd.Index(ids.to_numpy(dtype=object), dtype=object)
     resource_lines: dict[int, list[str]] = {}
     extra_refs: dict[int, list[str]] = {}
     figures = figures_by_feature(data)
@@ -210,7 +364,7 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     return sections, extra_refs
 
 
-def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per feature, which sources its popup lists, as codes into distinct source lists."""
     cells = frame[spec.field("sources")].astype(object).tolist()
     for i, refs in extra_refs.items():
@@ -225,7 +379,7 @@ def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, l
         }
         for row in table.to_dict("records")
     ]
-    return {"dict": [[order[s] for s in split_refs(u)] for u in uniques], "codes": code_string(codes)}, sources
+    return {"dict": [[order[s] for s in split_refs(u)] for u in uniques], "codes": blobs.add(codes_array(codes), shuffle=True)}, sources
 
 
 def _note(spec, title: str, n: int, geometry: dict[str, Any], lang: str) -> str:
@@ -244,7 +398,13 @@ def _note(spec, title: str, n: int, geometry: dict[str, Any], lang: str) -> str:
 def layer_payload(
     data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
 ) -> dict[str, Any]:
-    """Everything the browser needs to draw ``layer`` and build its popups, as plain JSON values."""
+    """Everything the browser needs to draw ``layer`` and build its popups.
+
+    Plain JSON values, except that the per-feature columns are binary
+    (:class:`Blobs`): the payload's ``bin`` list holds them deflated, as
+    base64, and each column refers to its arrays by position.
+    """
+    blobs = Blobs()
     spec = data.catalog.layers[layer]
     frame = data.layers[layer].reset_index(drop=True)
     names = names if names is not None else feature_names(data, lang)
@@ -253,7 +413,7 @@ def layer_payload(
     enums = enum_fields(data, layer)
     geoms = frame.geometry.to_numpy()
     if spec.geometry_type == "Point":
-        geometry = {"kind": "point", "digits": settings.coordinate_precision, **encode_points(geoms, settings.coordinate_precision)}
+        geometry = {"kind": "point", "digits": settings.coordinate_precision, **encode_points(geoms, settings.coordinate_precision, blobs)}
     else:
         lines = spec.geometry_type in ("LineString", "MultiLineString")
         geometry = {"kind": "path", "lines": lines, **encode_paths(geoms, budget=settings.fast_layer_path_budget, precision=settings.coordinate_precision)}
@@ -262,29 +422,28 @@ def layer_payload(
     for f in spec.fields:
         if f.name in (spec.key, spec.field("sources")) or f.name == heading:
             continue
-        column = encode_column(frame[f.name])
+        values = frame[f.name]
         if f.name in refs or f.name in enums:  # feature names and catalog words, in the map's language
             show = (lambda v: names.get(v, v)) if f.name in refs else (lambda v: term(v, lang))
-            key = "dict" if "dict" in column else "values"
-            column[key] = [None if v is None else show(v) for v in column[key]]
-        columns.append({"label": field_label(spec, f.name, lang), **column})
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            shown = np.array([*(show(v) for v in uniques.tolist()), None], dtype=object)
+            values = pd.Series(shown[codes], dtype=object)
+        columns.append({"label": field_label(spec, f.name, lang), **encode_column(values, blobs)})
     sections, extra_refs = _extra_sections(data, frame[spec.key], lang, popup_extras)
-    cite, sources = _citations(data, spec, frame, extra_refs)
+    cite, sources = _citations(data, spec, frame, extra_refs, blobs)
     style_codes, styles = _style_codes(spec, frame)
-    approximate = np.flatnonzero(np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])).tolist()
+    approximate = np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])
+    km_codes, km = pd.factorize(frame[spec.field("uncertainty")].where(approximate) if approximate.any() else pd.Series(np.nan, index=frame.index), use_na_sentinel=True)
     payload = {
         "title": title,
         "n": len(frame),
         "geometry": geometry,
         "styles": styles,
-        "style": code_string(style_codes),
-        "uncertainty": {
-            "index": approximate,
-            "km": frame[spec.field("uncertainty")].to_numpy()[approximate].tolist() if approximate else [],
-        },
+        "style": blobs.add(codes_array(style_codes), shuffle=True),
+        "uncertainty": {"km": [float(k) for k in km], "codes": blobs.add(codes_array(km_codes), shuffle=True)},
         "fullZoom": settings.fast_point_full_zoom,
-        "ids": frame[spec.key].astype(str).tolist(),
-        "heading": encode_column(frame[heading]),
+        "ids": encode_column(frame[spec.key].astype(object), blobs),
+        "heading": encode_column(frame[heading], blobs),
         "columns": columns,
         "sections": sections,
         "cite": cite,
@@ -292,6 +451,7 @@ def layer_payload(
         "sourcesLabel": label("sources", lang),
         "note": _note(spec, title, len(frame), geometry, lang),
     }
+    payload["bin"] = blobs.encoded()
     log.info("fast layer %s: %d features, %s coordinates bytes", layer, len(frame), geometry.get("bytes", "point"))
     return payload
 
@@ -357,3 +517,21 @@ class Verbatim(Element):
 
     def render(self, **kwargs) -> str:
         return self.text
+
+
+def render_verbatim(element, kwargs) -> None:
+    """What branca's ``MacroElement.render`` does, with each rendered macro added as :class:`Verbatim`.
+
+    branca wraps every rendered macro in a new ``Element``, which compiles the
+    text as a Jinja template: for a layer's GeoJSON that is a lexer pass over
+    every coordinate, about a second per page, for text the page then writes
+    out as it is anyway.
+    """
+    figure = element.get_root()
+    macros = element._template.module.__dict__
+    for part in ("header", "html", "script"):
+        macro = macros.get(part)
+        if macro is not None:
+            getattr(figure, part).add_child(Verbatim(macro(element, kwargs)), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)

@@ -75,6 +75,43 @@ def popup_html(
     parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></div>")
     return "".join(parts)
 
+def card_html(card: dict[str, Any], *, cited: list[dict[str, Any]], lang: str = "en") -> str:
+    """A briefing card: the name, a few headline lines, then everything else in a closed ``<details>``.
+
+    ``card`` holds plain text (see :func:`kzgeo.html.render.card`): ``name``,
+    ``facts`` (lines under the name), ``headline`` and ``headline_note``,
+    ``rows`` (caption, value) and ``sections`` (heading key, lines).
+    """
+    parts = [f'<div class="kz-popup"><h4>{esc(card["name"])}</h4>']
+    for fact in card.get("facts", []):
+        parts.append(f'<p class="kz-fact">{esc(fact)}</p>')
+    if card.get("headline"):
+        parts.append(f'<p class="kz-fact kz-headline">{esc(card["headline"])}</p>')
+    if card.get("headline_note"):
+        parts.append(f'<p class="kz-fact kz-muted">{esc(card["headline_note"])}</p>')
+    parts.append(f'<details><summary>{esc(label("details", lang))}</summary>')
+    rows = "".join(f"<tr><th>{esc(caption)}</th><td>{esc(value)}</td></tr>" for caption, value in card.get("rows", []))
+    if rows:
+        parts.append(f"<table>{rows}</table>")
+    for heading, lines in card.get("sections", []):
+        if lines:
+            parts.append(f"<h5>{esc(label(heading, lang))}</h5><ul>{''.join(f'<li>{esc(line)}</li>' for line in lines)}</ul>")
+    parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></details></div>")
+    return "".join(parts)
+
+
+def source_list_html(heading: str, cited: list[dict[str, Any]]) -> str:
+    """The page's numbered source list: publisher, title, date and the web address, printed and linked."""
+    items = []
+    for number, src in enumerate(cited, 1):
+        text = f"{esc(src['publisher'])}: {esc(src['title'])} ({esc(src['date'])})"
+        url = src.get("url")
+        if is_web_url(url):
+            text += f' <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+        items.append(f'<li id="kz-src-{number}">{text}</li>')
+    return f'<section class="kz-sourcelist"><h3>{esc(heading)}</h3><ol>{"".join(items)}</ol></section>'
+
+
 def table_html(caption: str, headers: list[str], rows: list[list[Any]]) -> str:
     """An accessible table: a caption, column headers with ``scope="col"``, and each
     row's first cell as its header with ``scope="row"``."""
@@ -96,6 +133,7 @@ def text_panel_html(
     summary: str,
     tables: list[tuple[str, list[str], list[list[Any]]]],
     footer: str,
+    sources: str = "",
 ) -> str:
     """The page's "map as text" panel: a summary paragraph and one table per layer.
 
@@ -109,6 +147,7 @@ def text_panel_html(
         f'<h3>{esc(summary_heading)}</h3><p class="kz-summary">{esc(summary)}</p>',
     ]
     parts += [table_html(*table) for table in tables]
+    parts.append(sources)
     parts.append(f'<p class="kz-manifest">{esc(footer)}</p></section>')
     return "".join(parts)
 

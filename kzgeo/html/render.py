@@ -21,28 +21,95 @@ from folium import plugins
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from kzgeo import backdrop as bd, settings
-from kzgeo.html.page import CdnMap, Page, SelfContainedMap
-from kzgeo.backdrop import backdrop_geojson
+from kzgeo import backdrop as bd, formats, settings
+from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
+from kzgeo.backdrop import EXTENT, backdrop_detail, backdrop_geojson
 from kzgeo.dataset import Dataset, cell_value
-from kzgeo.html.fastlayer import FastLayer
-from kzgeo.html.elements import Backdrop, BuildManifest, LayerLegend, MapTitle, OwnControls, OwnControlsCode, TextPanel, Timeline, ZoomControl
 from kzgeo.errors import MapArgumentError
-from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
+from kzgeo.html.elements import (
+    Backdrop,
+    BuildManifest,
+    LayerLegend,
+    MapTitle,
+    OwnControls,
+    OwnControlsCode,
+    Picker,
+    PlaceLabels,
+    ScaleBar,
+    SkipLink,
+    StartView,
+    TextPanel,
+    Timeline,
+    ZoomControl,
+    ZoomTo,
+)
+from kzgeo.html.fastlayer import FastLayer, render_verbatim
+from kzgeo.html.page import CdnMap, Page, SelfContainedMap
+from kzgeo.html.popup import attribute_popup_html, card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.io.readers import split_refs
-from kzgeo.labels import LANGUAGES, check_language, label, labels_for, term
-from kzgeo.html.popup import attribute_popup_html, esc, popup_html, text_panel_html, tooltip_html
-from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, uncertainty_style
-from kzgeo.text import agreement_items, agreement_lines, cited_refs, field_label, figures_by_feature, resource_lines, enum_fields, feature_names, layer_title, map_summary, name_field, ref_fields, table_rows
+from kzgeo.labels import LANGUAGES, check_language, country_names, label, labels_for, term
+from kzgeo.places import place_labels, places
 from kzgeo.provenance import manifest, package_version
+from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
+from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, uncertainty_style
+from kzgeo.text import (
+    agreement_items,
+    agreement_lines,
+    cited_refs,
+    enum_fields,
+    feature_names,
+    field_label,
+    figure_text,
+    figures_by_feature,
+    headline_figure,
+    layer_title,
+    map_summary,
+    name_field,
+    ref_fields,
+    resource_lines,
+    table_rows,
+    translated,
+    value_translations,
+)
 
 log = logging.getLogger(__name__)
 
+
+class VerbatimGeoJson(folium.GeoJson):
+    """folium's GeoJson layer, written out without compiling its data as a Jinja template (see ``render_verbatim``)."""
+
+    def render(self, **kwargs):
+        from folium.features import GeoJsonStyleMapper
+        from folium.utilities import get_obj_in_upper_tree
+
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if (self.style or self.highlight) and self.data["features"]:
+            mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        if self.show:  # what folium's Layer.render adds: the call that puts the layer on its parent
+            from folium.map import ElementAddToElement
+
+            self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()), name=self.get_name() + "_add")
+        render_verbatim(self, kwargs)
+
+
+class VerbatimCircle(folium.Circle):
+    """folium's Circle (an uncertainty radius), written out without compiling it as a Jinja template."""
+
+    def render(self, **kwargs):
+        if self.location is None:
+            raise ValueError(f"{self._name} location must be assigned when added directly to map.")
+        render_verbatim(self, kwargs)
+
+# Popups are opened by the page's one click handler (controls.js picker), which can offer a choice
+# when several features lie under the click; each feature carries its card as ``_popup``.
 _BIND = JsCode(
     """function(feature, layer) {
-        layer.bindTooltip(feature.properties._tooltip);
-        layer.bindPopup(feature.properties._popup, {maxWidth: 380, autoPanPaddingTopLeft: [50, 190], autoPanPaddingBottomRight: [360, 20]});
+        layer.bindTooltip(feature.properties._tooltip, {sticky: !layer.getLatLng});
     }"""
 )
 #: Styles travel as data: each feature carries its Leaflet path options in
@@ -54,10 +121,11 @@ _STYLE_FROM_DATA = JsCode("function(feature) { return feature.properties._style;
 _POINT_FROM_DATA = JsCode("function(feature, latlng) { return L.circleMarker(latlng, feature.properties._style); }")
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER, "attribution": bd.ATTRIBUTION}
+_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
 _PANEL_ID = "kz-text"
 _CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
 _TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
+_VIEW_LABELS = ["start_view", "layers"]
 _RANK = {"Polygon": 0, "MultiPolygon": 0, "LineString": 1, "MultiLineString": 1, "Point": 2}
 
 
@@ -65,30 +133,105 @@ def _rounded(geom, precision: int) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda xy: np.round(xy, precision)))
 
 
+#: Field roles holding ";"-separated ISO country codes (shown as country names).
+_COUNTRY_ROLES = ("country", "countries")
+
+
+def _shown_value(spec, row: dict[str, Any], key: str, lang: str, names: dict[str, str], enums: set[str], refs: set[str]) -> str | None:
+    """One attribute as a reader sees it: a term translated, a code as a country, an id as a name, a number by locale."""
+    value = cell_value(row.get(key))
+    if value is None:
+        return None
+    if key in enums:
+        return term(str(value), lang)
+    if key in refs:
+        return names.get(value, str(value))
+    if key in {spec.field(r) for r in _COUNTRY_ROLES}:
+        return country_names(value, lang)
+    if key == spec.field("investment_usd_m") and isinstance(value, (int, float)):
+        return formats.usd(value * 1e6, lang)
+    if isinstance(value, float):
+        return formats.number(value, lang)
+    if isinstance(value, str):
+        return translated(spec, row, key, lang)
+    return str(value)
+
+
+def card(
+    data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
+) -> tuple[dict[str, Any], list[str]]:
+    """A feature's briefing card as plain text, and the sources it cites.
+
+    Headline first: the name in ``lang``, the catalog words (commodity,
+    status, mode...) translated, how well the location is known, and for a
+    deposit one resource figure with its basis and source date
+    (:func:`kzgeo.text.headline_figure`). Everything else goes into the
+    collapsed details.
+    """
+    spec = data.catalog.layers[layer]
+    fid = row[spec.key]
+    enums = enum_fields(data, layer)
+    refs = ref_fields(data, layer)
+    accuracy, uncertainty = spec.field("accuracy"), spec.field("uncertainty")
+    skip = {spec.key, "geometry", spec.field("sources"), accuracy, uncertainty} | set(spec.names.values()) | spec.translation_fields
+    skip |= {k for k in row if k.startswith("_")}
+    facts = []
+    headline_enums = [f.name for f in spec.fields if f.type == "enum" and f.name != accuracy and cell_value(row.get(f.name)) is not None]
+    if headline_enums:
+        words = [term(str(row[k]), lang) for k in headline_enums]
+        facts.append(" · ".join(w[:1].upper() + w[1:] for w in words))
+    for role in _COUNTRY_ROLES:
+        key = spec.field(role)
+        if key and cell_value(row.get(key)) is not None:
+            facts.append(f"{field_label(spec, key, lang)}: {country_names(row[key], lang)}")
+            skip.add(key)
+    if accuracy and cell_value(row.get(accuracy)) is not None:
+        if is_approximate(spec, row) and uncertainty and cell_value(row.get(uncertainty)) is not None:
+            radius = f"{formats.number(row[uncertainty], lang)} {label('km', lang)}"
+            facts.append(label("location_within", lang).format(km=radius))
+        elif not is_approximate(spec, row):
+            facts.append(label("location_exact", lang))
+    headline = note = None
+    resources, resource_refs = resource_lines(data, fid, figures, lang)
+    commodity = spec.field("commodity")
+    best = headline_figure(figures.get(fid, []), row.get(commodity) if commodity else None)
+    figure_refs: list[str] = []
+    if best:
+        figure, count = best
+        headline = figure_text(figure, lang)
+        cited = data.cited(figure["sources"])
+        dated = [c["date"] for c in cited if cell_value(c.get("date")) is not None]
+        if dated:
+            note = label("headline_basis", lang).format(basis=term(figure["basis"], lang), date=formats.date(dated[0], lang))
+        else:
+            note = f"{term(figure['basis'], lang)}; {label('source_undated', lang)}"
+        if count > 1:
+            note += "; " + label("headline_of", lang).format(n=count)
+        figure_refs = split_refs(figure["sources"])
+    section_list = list(extras)
+    lengths = [lines for heading, lines in section_list if heading == "lengths"]
+    if lengths and lengths[0] and not headline:
+        headline = lengths[0][0]
+    rows = []
+    for key in row:
+        if key in skip or key in enums or key not in spec.field_names:
+            continue
+        shown = _shown_value(spec, row, key, lang, names, enums, refs)
+        if shown:
+            # An amount shown as money ("USD 1.1 bn") keeps no "(USD m)" in its caption.
+            caption = label("investment", lang) if key == spec.field("investment_usd_m") else field_label(spec, key, lang)
+            rows.append((caption, shown))
+    sections = [("figures", resources), ("agreements", agreements.get(fid, [])), *section_list]
+    all_refs = list(dict.fromkeys(figure_refs + cited_refs(spec, row) + resource_refs))
+    name = cell_value(row.get(name_field(data, layer, lang))) or fid
+    return {"name": name, "facts": facts, "headline": headline, "headline_note": note, "rows": rows, "sections": sections}, all_refs
+
+
 def _popup_for(
     data: Dataset, layer: str, row: dict[str, Any], names: dict[str, str], lang: str, agreements: dict[str, list[str]], figures: dict, extras=()
 ) -> str:
-    spec = data.catalog.layers[layer]
-    enums = enum_fields(data, layer)
-    shown = {k: cell_value(v) for k, v in row.items() if k != "geometry"}
-    for key in enums:
-        if isinstance(shown.get(key), str):
-            shown[key] = term(shown[key], lang)
-    for key in ref_fields(data, layer):
-        if shown.get(key) in names:
-            shown[key] = names[shown[key]]
-    fid = row[spec.key]
-    resources, resource_refs = resource_lines(data, fid, figures)
-    refs = list(dict.fromkeys(cited_refs(spec, row) + resource_refs))
-    return popup_html(
-        shown,
-        name_field=name_field(data, layer, lang),
-        captions={f.name: field_label(spec, f.name, lang) for f in spec.fields},
-        hidden={spec.key, spec.field("sources")},
-        cited=data.cited(";".join(refs)),
-        extra_sections=[("figures", resources), ("agreements", agreements.get(fid, [])), *extras],
-        lang=lang,
-    )
+    content, refs = card(data, layer, row, names, lang, agreements, figures, extras)
+    return card_html(content, cited=data.cited(";".join(refs)), lang=lang)
 
 
 def add_layer(
@@ -109,8 +252,8 @@ def add_layer(
     if len(frame) >= settings.fast_layer_min_features:
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
-    agreements = agreement_lines(data)
-    figures = figures_by_feature(data)
+    agreements = agreement_lines(data, lang)
+    figures = figures_by_feature(data, lang)
     uncertainty = spec.field("uncertainty")
     class_name = f"kz-layer-{layer}"
     features = []
@@ -119,19 +262,21 @@ def add_layer(
         props = {
             "id": row[spec.key],
             "_style": {**path_style(spec, {k: cell_value(v) for k, v in row.items() if k != "geometry"}), "className": class_name},
+            "_name": cell_value(row[label_field]) or row[spec.key],
+            "_kind": title,
             "_tooltip": tooltip_html(row[label_field]),
             "_popup": _popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
         }
         features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
-            folium.Circle(
+            VerbatimCircle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
                 radius=float(row[uncertainty]) * 1000,
                 interactive=False,
                 class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
             ).add_to(group)
-    folium.GeoJson(
+    VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=title,
         on_each_feature=_BIND,
@@ -151,8 +296,12 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     if spec.style:
         for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
             if col in frame:
-                values |= set(frame[col].dropna().astype(str))
-    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: term(word, lang))).add_to(fmap)
+                values |= {str(v) for v in frame[col].dropna().unique()}  # distinct first: a cadastre has a million rows
+    words = {}
+    for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
+        if col:
+            words.update(value_translations(data, layer, col, lang))
+    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang))).add_to(fmap)
     return group
 
 
@@ -171,6 +320,27 @@ def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_containe
     plugins.MiniMap(tile_layer=folium.TileLayer(minimap_tiles), position="bottomleft", width=150, height=120, zoom_level_offset=-4).add_to(fmap)
 
 
+def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
+    """Every source the page's features, their figures and agreements cite, by publisher and date."""
+    ids: set[str] = set()
+    shown: set[str] = set()
+    for layer in names:
+        spec = data.catalog.layers[layer]
+        frame = data.layers[layer]
+        shown |= set(frame[spec.key])
+        for refs in frame[spec.field("sources")]:
+            ids.update(split_refs(refs))
+    for figure in data.records("figures", "feature", "sources"):
+        if figure["feature"] in shown:
+            ids.update(split_refs(figure["sources"]))
+    for agreement in data.records("agreements", "features", "sources"):
+        if set(split_refs(agreement["features"])) & shown:
+            ids.update(split_refs(agreement["sources"]))
+    table = data.sources
+    rows = [table.loc[i].to_dict() for i in ids if i in table.index]
+    return sorted(rows, key=lambda r: (str(r["publisher"]).lower(), str(r["date"]), str(r["title"])))
+
+
 def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str) -> None:
     tables = []
     for layer in names:
@@ -185,24 +355,76 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
         summary_heading=label("summary", lang),
         summary=map_summary(data, names, lang),
         tables=tables,
-        footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=data.as_of),
+        footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=formats.date(data.as_of, lang)),
+        sources=source_list_html(label("source_list", lang), _page_sources(data, names)),
     )
     TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
 
 
+def layers_with_role(data: Dataset, role: str, shown: list[str]) -> list[str]:
+    """The shown layers that play ``role`` in the catalog (``deposits``, ``nodes``, ``legs``)."""
+    return [n for n in shown if data.catalog.layers[n].role == role]
+
+
+
+
+def _points(data: Dataset, layer: str, lang: str):
+    """(name in ``lang``, lon, lat, row) of each feature of a point layer; none for a national-scale
+    layer, whose points are too many to name (its tooltips name them)."""
+    if len(data.layers[layer]) >= settings.fast_layer_min_features:
+        return
+    key = name_field(data, layer, lang)
+    for row in data.layers[layer].to_dict("records"):
+        yield row[key], row["geometry"].x, row["geometry"].y, row
+
+
+def _label_items(data: Dataset, shown: list[str], lang: str) -> list[dict[str, Any]]:
+    """Every label the page may draw, in the order they are placed (deposits first and always).
+
+    Deposits are named at every zoom; small corridors (TRIPP) too; then
+    countries, seas and lakes, capitals, the dataset's ports and border
+    crossings (junctions from zoom 5.5), then other cities (``kzgeo.places``).
+    """
+    items: list[dict[str, Any]] = []
+    for layer in layers_with_role(data, "deposits", shown):
+        for text, lon, lat, _ in _points(data, layer, lang):
+            items.append({"kind": "deposit", "text": text, "lon": lon, "lat": lat, "minzoom": 0, "always": True, "gap": 11})
+    for group in corridor_groups(data, shown):
+        if group["bounds"][2] - group["bounds"][0] < SMALL_CORRIDOR_DEG:
+            items.append({"kind": "corridor", "text": term(group["name"], lang), "lon": group["lon"], "lat": group["lat"], "minzoom": 0, "gap": 8})
+    nodes, taken = [], []
+    for layer in layers_with_role(data, "nodes", shown):
+        kind = data.catalog.layers[layer].field("kind")
+        for text, lon, lat, row in _points(data, layer, lang):
+            major = kind is None or row.get(kind) != "junction"
+            nodes.append({"kind": "node", "text": text, "lon": lon, "lat": lat, "minzoom": 4 if major else 5.5, "gap": 7})
+            taken.append((lon, lat))
+    package = place_labels(lang, taken)
+    rank = {"country": 0, "sea": 1, "lake": 2, "capital": 3}
+    items += sorted((p for p in package if p["kind"] in rank), key=lambda p: rank[p["kind"]])
+    items += sorted(nodes, key=lambda n: n["minzoom"])
+    items += [p for p in package if p["kind"] not in rank]
+    for item in items:
+        item["lon"] = round(float(item["lon"]), 4)
+        item["lat"] = round(float(item["lat"]), 4)
+    return items
 def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, basemap: str | None) -> tuple[folium.Map, Backdrop, str]:
-    """An empty kzgeo map in its page: zoom buttons, backdrop, tiles and title."""
+    """An empty kzgeo map in its page: zoom buttons, backdrop (with lakes and close-view shapes),
+    tiles, title and a scale in ``lang``."""
     page = Page(lang=lang, title=esc(map_title))
-    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=True, zoom_snap=0.25, zoom_control=False)
+    fmap = (SelfContainedMap if self_contained else CdnMap)(tiles=None, control_scale=False, zoom_snap=0.25, zoom_control=False)
     page.add_child(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    backdrop = Backdrop(backdrop_geojson(), _BACKDROP_STYLE)
+    style = {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)}
+    backdrop = Backdrop(backdrop_geojson(), style)
     backdrop.add_to(fmap)
     tiles = basemap or settings.basemap
     if tiles != "none":
-        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE).add_to(fmap)
+        attr = label("tiles_credit", lang) if tiles == settings.basemap else None
+        folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
     MapTitle(map_title, subtitle).add_to(fmap)
+    ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
     return fmap, backdrop, tiles
 
 
@@ -210,20 +432,18 @@ def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, ba
 FIT_MAX_ZOOM = 6
 
 
-def _fit(fmap: folium.Map, view, frames: list) -> None:
-    """Fit the view (or the frames' extent), clear of the controls: tools and minimap on the left,
-    title, layers and legends on the right."""
+def _fit(fmap: folium.Map, view, frames: list, lang: str = "en") -> None:
+    """Open on the view (or the frames' extent). The page fits it itself (controls.js startView),
+    clear of the controls at whatever width it opens, and a button returns there."""
     boxes = [view] if view else [f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()]
     if not boxes:
         raise MapArgumentError("there is nothing to draw: every layer is empty; pass a view to show an area anyway")
     bounds = np.array(boxes, dtype=float).round(settings.coordinate_precision)
-    fmap.fit_bounds(
-        [[bounds[:, 1].min(), bounds[:, 0].min()], [bounds[:, 3].max(), bounds[:, 2].max()]],
-        padding_top_left=(175, 20),
-        padding_bottom_right=(350, 20),
-        # A few sites close together would otherwise fill the screen with no place to recognise.
-        max_zoom=FIT_MAX_ZOOM,
-    )
+    StartView(
+        [[float(bounds[:, 1].min()), float(bounds[:, 0].min())], [float(bounds[:, 3].max()), float(bounds[:, 2].max())]],
+        list(EXTENT),
+        {**labels_for(_VIEW_LABELS, lang), "max_zoom": FIT_MAX_ZOOM},
+    ).add_to(fmap)
 
 
 def render_map(
@@ -278,16 +498,23 @@ def render_map(
     names, data = select(data, layers, filters)
     view = check_view(view, [data.layers[n] for n in names])
     all_names = feature_names(data, lang)
-    map_title = title or term(data.catalog.title, lang)
-    fmap, backdrop, tiles = _base_map(map_title, f"{label('as_of', lang)} {data.as_of}", lang, self_contained, basemap)
+    map_title = term(title or data.catalog.title, lang)
+    fmap, backdrop, tiles = _base_map(map_title, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}", lang, self_contained, basemap)
+    SkipLink(label("skip_to_text", lang), _PANEL_ID).add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
     groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    small = [g for g in groups if _feature_layers(g)]
+    zoom_places = [{"name": term(g["name"], lang), "bounds": g["bounds"]} for g in corridor_groups(data, names) if g["bounds"][2] - g["bounds"][0] < SMALL_CORRIDOR_DEG]
+    if zoom_places:
+        ZoomTo(zoom_places, {"zoom_to": label("zoom_to", lang)}).add_to(fmap)
     _add_text_panel(fmap, data, names, lang)
-    Timeline(agreement_items(data), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
+    Timeline(agreement_items(data, lang), [gj for g in groups for gj in _feature_layers(g)], labels_for(_TIMELINE_LABELS, lang)).add_to(fmap)
     BuildManifest(manifest(data, lang=lang, layers=names)).add_to(fmap)
-    _fit(fmap, view, [data.layers[n] for n in names])
+    Picker([gj for g in small for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
+    PlaceLabels(_label_items(data, names, lang)).add_to(fmap)
+    _fit(fmap, view, [data.layers[n] for n in names], lang)
     return fmap
 
 
@@ -330,7 +557,7 @@ def add_frame(fmap: folium.Map, name: str, frame: gpd.GeoDataFrame, *, color: st
         features.append(
             {
                 "type": "Feature",
-                "properties": {"_tooltip": tooltip_html(_plain(title)), "_popup": attribute_popup_html(_plain(title), props)},
+                "properties": {"_tooltip": tooltip_html(_plain(title)), "_name": _plain(title), "_kind": name, "_popup": attribute_popup_html(_plain(title), props)},
                 "geometry": _rounded(geom, settings.coordinate_precision),
             }
         )
@@ -364,12 +591,15 @@ def _render_frames(frames: dict[str, gpd.GeoDataFrame], *, title, layers, lang, 
     count = sum(len(frames[n]) for n in names)
     fmap, backdrop, tiles = _base_map(map_title, f"{count:,} {label('features', lang)}", lang, self_contained, basemap)
     colors = {n: default_color(i) for i, n in enumerate(names)}
+    groups = []
     for name in sorted(names, key=lambda n: (_frame_rank(frames[n]), -names.index(n))):
-        add_frame(fmap, name, frames[name], color=colors[name], lang=lang, position=names.index(name))
+        groups.append(add_frame(fmap, name, frames[name], color=colors[name], lang=lang, position=names.index(name)))
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
+    # The same one click handler as a dataset's map: a popup, or a chooser where features overlap.
+    Picker([gj for g in groups for gj in _feature_layers(g)], {"choose_heading": label("choose_heading", lang)}).add_to(fmap)
     BuildManifest({"kzgeo_version": package_version(), "lang": lang, "layers": {n: len(frames[n]) for n in names}}).add_to(fmap)
-    _fit(fmap, view, [frames[n] for n in names])
+    _fit(fmap, view, [frames[n] for n in names], lang)
     return fmap
 
 

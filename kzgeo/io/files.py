@@ -20,15 +20,41 @@ _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size / 2**10:.0f} KiB"
+    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size / 2**10:.0f} KiB" if size >= 2**10 else f"{size} bytes"
 
 
-def read_capped(path: str | Path, limit: int) -> bytes:
+def check_regular(path: str | Path, limit: int, hint: str = "") -> int:
+    """The size of the regular file ``path``, refused like :func:`read_capped` refuses it.
+
+    For readers that hand the path to a library (pyarrow, GDAL) rather than
+    read the bytes themselves: the same checks, then the library reads it.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise KzgeoIOError(path, "is a symbolic link; copy the file in instead")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise KzgeoIOError(path, "file not found") from None
+    except OSError as exc:
+        raise KzgeoIOError(path, f"cannot be opened ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
+        raise KzgeoIOError(path, f"is {kind}, not a regular file")
+    if info.st_size > limit:
+        raise KzgeoIOError(path, f"file is {_megabytes(info.st_size)}; kzgeo refuses input files over {_megabytes(limit)}{hint}")
+    if not os.access(path, os.R_OK):
+        raise KzgeoIOError(path, "cannot be opened (Permission denied)")
+    return info.st_size
+
+
+def read_capped(path: str | Path, limit: int, hint: str = "") -> bytes:
     """The bytes of the regular file ``path``, refusing anything over ``limit`` bytes.
 
     Raises :class:`~kzgeo.errors.KzgeoIOError` (whose ``reason`` reads well
     after the file name) when the file is missing, not a regular file, a
-    symbolic link, unreadable or too large.
+    symbolic link, unreadable or too large; ``hint`` follows the size refusal
+    (how to raise the cap).
     """
     path = Path(path)
     try:
@@ -44,7 +70,7 @@ def read_capped(path: str | Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
             raise KzgeoIOError(path, f"is {kind}, not a regular file")
-        too_big = f"kzgeo refuses input files over {_megabytes(limit)}"
+        too_big = f"kzgeo refuses input files over {_megabytes(limit)}{hint}"
         if info.st_size > limit:
             raise KzgeoIOError(path, f"file is {_megabytes(info.st_size)}; {too_big}")
         with os.fdopen(os.dup(fd), "rb") as handle:

@@ -23,18 +23,37 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import shapely
 from shapely.geometry import shape
 
+from kzgeo import settings
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.schema import MAX_MAGNITUDE
 from kzgeo.errors import KzgeoIOError, Problem
+from kzgeo.io.columns import needs_trim, trimmed, typed_columns
 from kzgeo.io.files import read_capped
 
-#: Files larger than this are refused before reading. It admits a whole
-#: national cadastre (300,000 records come to about 60 MB of CSV) and keeps
-#: memory bounded: a larger file is a mistake or an attack.
-MAX_FILE_BYTES = 150 * 1024 * 1024
+
+def input_limit(catalog_mb: float | None = None) -> int:
+    """Bytes an input file may have: this run's ``settings.max_input_mb`` if set,
+    else the catalog's ``max_input_mb``, else ``settings.default_max_input_mb``.
+
+    The cap keeps memory bounded (a file far larger than any cadastre is a
+    mistake or an attack) and says how to raise it when it refuses a file.
+    """
+    mb = settings.max_input_mb if settings.max_input_mb is not None else catalog_mb if catalog_mb is not None else settings.default_max_input_mb
+    return int(mb * 2**20)
+
+
+#: How to raise the cap, said when it refuses a file.
+LIMIT_HINT = " (raise the cap with --max-input-mb, or max_input_mb under [catalog] in catalog.toml)"
+#: The default cap, in bytes (see :func:`input_limit`).
+MAX_FILE_BYTES = input_limit()
 LIST_SEPARATOR = ";"
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
 _URL = re.compile(r"^https?://[^\x00-\x20\x7f<>\"'`\\]+$", re.IGNORECASE)
@@ -75,14 +94,37 @@ class Feature:
     index: int
 
 
-def _read(path: Path, problems: list[Problem], digests: dict[Path, str] | None) -> bytes | None:
+@dataclass(frozen=True)
+class Geometries:
+    """The features of a layer file as columns: ids, shapely geometries, positions in the file."""
+
+    ids: np.ndarray
+    geometry: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def from_features(cls, features: list[Feature]) -> "Geometries":
+        ids = np.empty(len(features), dtype=object)
+        ids[:] = [f.id for f in features]
+        geometry = np.empty(len(features), dtype=object)
+        geometry[:] = [f.geometry for f in features]
+        return cls(ids, geometry, np.array([f.index for f in features], dtype=np.int64))
+
+    def features(self) -> list[Feature]:
+        return [Feature(i, g, int(k)) for i, g, k in zip(self.ids, self.geometry, self.index)]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _read(path: Path, problems: list[Problem], digests: dict[Path, str] | None, limit: int | None = None) -> bytes | None:
     """The file's bytes, or None after noting why it cannot be read.
 
     With ``digests``, the SHA-256 of exactly the bytes read is recorded under
     ``path``, so a build states what it parsed without reading the file again.
     """
     try:
-        data = read_capped(path, MAX_FILE_BYTES)
+        data = read_capped(path, limit or input_limit(), LIMIT_HINT)
     except KzgeoIOError as exc:
         problems.append(Problem(path.name, "", exc.reason))
         return None
@@ -177,6 +219,23 @@ def _antimeridian_problem(gtype: str, coords: list) -> str | None:
     return None
 
 
+def coordinate_problem(pairs, bounds) -> str | None:
+    """What is wrong with the first bad (x, y) pair: not finite, off the globe, outside the region."""
+    lon_min, lat_min, lon_max, lat_max = bounds
+    for x, y in pairs:
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return f"coordinate ({x}, {y}) is not a finite number"
+        if not (-180 <= x <= 180 and -90 <= y <= 90):
+            return f"coordinate ({x}, {y}) is outside longitude -180..180 / latitude -90..90"
+        if not (lon_min <= x <= lon_max and lat_min <= y <= lat_max):
+            hint = "; are longitude and latitude swapped?" if lon_min <= y <= lon_max and lat_min <= x <= lat_max else ""
+            return (
+                f"coordinate ({x}, {y}) lies outside the region "
+                f"(longitude {lon_min:g}..{lon_max:g}, latitude {lat_min:g}..{lat_max:g}){hint}"
+            )
+    return None
+
+
 def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, problems: list[Problem]):
     """Return a shapely geometry from a raw GeoJSON geometry, or None after noting why not.
 
@@ -203,19 +262,9 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     pairs = _flat(coords, _DEPTH[gtype])
     if not pairs:
         return bad("is empty")
-    lon_min, lat_min, lon_max, lat_max = bounds
     # Checked all at once; only a geometry with a bad coordinate is walked, to name the first.
-    for x, y in () if _all_inside(np.array(pairs), bounds) else pairs:
-        if not (math.isfinite(x) and math.isfinite(y)):
-            return bad(f"coordinate ({x}, {y}) is not a finite number")
-        if not (-180 <= x <= 180 and -90 <= y <= 90):
-            return bad(f"coordinate ({x}, {y}) is outside longitude -180..180 / latitude -90..90")
-        if not (lon_min <= x <= lon_max and lat_min <= y <= lat_max):
-            hint = "; are longitude and latitude swapped?" if lon_min <= y <= lon_max and lat_min <= x <= lat_max else ""
-            return bad(
-                f"coordinate ({x}, {y}) lies outside the region "
-                f"(longitude {lon_min:g}..{lon_max:g}, latitude {lat_min:g}..{lat_max:g}){hint}"
-            )
+    if not _all_inside(np.array(pairs), bounds) and (reason := coordinate_problem(pairs, bounds)):
+        return bad(reason)
     reason = _shape_problem(gtype, coords) or _antimeridian_problem(gtype, coords)
     if reason:
         return bad(reason)
@@ -278,69 +327,179 @@ def _all_inside(xy: np.ndarray, bounds) -> bool:
     return bool(inside.all())  # comparisons with NaN are false
 
 
-def _points_if_valid(raws: list, bounds) -> list[Feature] | None:
-    """Every feature as a point, or None if any feature needs a closer look.
+_NUMBER_TYPES = (int, float)
 
-    The fast path for a valid point layer: structure and ids are checked
-    feature by feature (ids by :func:`_feature_id`, the same rule), the
-    coordinates all at once with numpy. On None, :func:`read_features` checks
-    each feature in turn to name every problem.
+
+def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every feature's id and (x, y), or None if any feature needs a closer look.
+
+    The fast path for a valid point layer (its document parsed by orjson, so
+    no string holds a lone surrogate): structure and ids are checked feature
+    by feature with the rule of :func:`_feature_id` written inline, the
+    coordinates all at once with numpy. On None, :func:`read_geometries`
+    checks each feature in turn to name every problem.
     """
-    ids, xy = [], []
-    scratch: list[Problem] = []
-    for index, raw in enumerate(raws):
-        geom = raw.get("geometry") if isinstance(raw, dict) and raw.get("type") == "Feature" else None
-        coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
-        if not isinstance(coords, list) or len(coords) != 2 or not _JSON_NUMBERS.issuperset(map(type, coords)):
-            return None
-        fid, _ = _feature_id(index, raw, "", scratch)
-        if fid is None:
-            return None
-        ids.append(fid)
-        xy.append(coords)
-    if not ids or len(set(ids)) != len(ids):
+    n = len(raws)
+    ids: list = [None] * n
+    xy: list = [None] * n
+    try:
+        for index, raw in enumerate(raws):
+            if raw["type"] != "Feature":
+                return None
+            geom = raw["geometry"]
+            if geom["type"] != "Point":
+                return None
+            coords = geom["coordinates"]
+            if type(coords) is not list or len(coords) != 2 or type(coords[0]) not in _NUMBER_TYPES or type(coords[1]) not in _NUMBER_TYPES:
+                return None
+            fid = raw["id"] if "id" in raw else None
+            props = raw.get("properties")
+            if type(props) is dict and "id" in props:
+                if fid is None:
+                    fid = props["id"]
+                elif props["id"] != fid:
+                    return None
+            if type(fid) is not str or not fid or fid.strip() != fid:
+                return None
+            ids[index] = fid
+            xy[index] = coords
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if not ids or len(set(ids)) != n:
         return None
     try:
         arr = np.array(xy, dtype=float)
-    except OverflowError:
+    except (OverflowError, ValueError):
         return None
     if not _all_inside(arr, bounds):
         return None
-    return [Feature(fid, point, index) for index, (fid, point) in enumerate(zip(ids, shapely.points(arr)))]
+    # The ids leave as one Arrow buffer: a Python string kept from the parsed document
+    # would pin its memory pages, and the document is ten times their size.
+    return pa.array(ids, pa.string()), arr
+
+
+def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
+    """Every feature as a line or polygon, built in one shapely call, or None if any needs a closer look.
+
+    The fast path for a valid LineString or Polygon layer parsed by orjson from
+    a file with no ``true``/``false`` token (so no coordinate can be a boolean,
+    which numpy would take for a number): ids as :func:`_points_if_valid` checks
+    them, each line or ring turned into an array by numpy (a string, null or
+    wrong nesting shows in its dtype or shape), closure, length and bounds
+    checked on the arrays, validity on the geometries. On None,
+    :func:`read_geometries` checks each feature in turn to name every problem.
+    """
+    from shapely import GeometryType
+
+    n = len(raws)
+    ids: list = [None] * n
+    parts: list[np.ndarray] = []
+    ring_counts: list[int] = []
+    try:
+        for index, raw in enumerate(raws):
+            if raw["type"] != "Feature":
+                return None
+            geom = raw["geometry"]
+            if geom["type"] != expected:
+                return None
+            coords = geom["coordinates"]
+            if type(coords) is not list or not coords:
+                return None
+            rings = [coords] if expected == "LineString" else coords
+            for ring in rings:
+                arr = np.array(ring)
+                if arr.ndim != 2 or arr.shape[1] != 2 or arr.dtype.kind not in "fi":
+                    return None
+                if expected == "Polygon" and (len(arr) < 4 or not (arr[0] == arr[-1]).all()):
+                    return None
+                if expected == "LineString" and len(arr) < 2:
+                    return None
+                parts.append(arr)
+            ring_counts.append(len(rings))
+            fid = raw["id"] if "id" in raw else None
+            props = raw.get("properties")
+            if type(props) is dict and "id" in props:
+                if fid is None:
+                    fid = props["id"]
+                elif props["id"] != fid:
+                    return None
+            if type(fid) is not str or not fid or fid.strip() != fid:
+                return None
+            ids[index] = fid
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+    if not ids or len(set(ids)) != n:
+        return None
+    coords = np.concatenate(parts).astype(float)
+    if not _all_inside(coords, bounds):
+        return None
+    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    part_offsets = np.concatenate([[0], np.cumsum(lengths)])
+    if expected == "LineString":
+        geoms = shapely.from_ragged_array(GeometryType.LINESTRING, coords, (part_offsets,))
+    else:
+        ring_offsets = np.concatenate([[0], np.cumsum(ring_counts)])
+        geoms = shapely.from_ragged_array(GeometryType.POLYGON, coords, (part_offsets, ring_offsets))
+    if not shapely.is_valid(geoms).all():
+        return None
+    out = np.empty(n, dtype=object)
+    out[:] = ids
+    return Geometries(out, geoms, np.arange(n, dtype=np.int64))
+
+
+def _parse_geojson(data: bytes, name: str, problems: list[Problem]) -> Any:
+    """The parsed document and whether orjson read it (None after noting why it cannot be parsed).
+
+    orjson is several times faster than :mod:`json` for a national layer;
+    anything it refuses (``NaN``, a lone surrogate, deep nesting...) is parsed
+    again by :mod:`json`, whose messages and leniencies the checks rely on.
+    """
+    try:
+        return orjson.loads(data[3:] if data.startswith(b"\xef\xbb\xbf") else data), True
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(data.decode("utf-8-sig")), False
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, "", f"not UTF-8 text (byte {exc.start})"))
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(name, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"))
+    except RecursionError:
+        problems.append(Problem(name, "", "not valid GeoJSON: arrays or objects are nested too deeply"))
+    except ValueError as exc:
+        problems.append(Problem(name, "", f"not valid JSON: {exc}"))
+    return None, False
 
 
 @without_gc
-def read_features(path: Path, expected_type: str, bounds, problems: list[Problem], *, digests: dict[Path, str] | None = None) -> list[Feature]:
-    """Read a GeoJSON FeatureCollection, checking RFC 7946 and the region bounds.
+def read_geometries(path: Path, expected_type: str, bounds, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> Geometries:
+    """Read a GeoJSON FeatureCollection as columns, checking RFC 7946 and the region bounds.
 
     ``NaN`` and ``Infinity`` (not JSON, but written by some tools) are read as
     numbers so that a coordinate holding one is reported with its feature.
     """
     name = path.name
-    data = _read(path, problems, digests)
+    empty = Geometries.from_features([])
+    data = _read(path, problems, digests, limit)
     if data is None:
-        return []
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(name, "", f"not UTF-8 text (byte {exc.start})"))
-        return []
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(name, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"))
-        return []
-    except RecursionError:
-        problems.append(Problem(name, "", "not valid GeoJSON: arrays or objects are nested too deeply"))
-        return []
-    except ValueError as exc:
-        problems.append(Problem(name, "", f"not valid JSON: {exc}"))
-        return []
+        return empty
+    doc, fast = _parse_geojson(data, name, problems)
+    no_booleans = b"true" not in data and b"false" not in data
+    del data
+    if doc is None:
+        return empty
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         problems.append(Problem(name, "", "not a GeoJSON FeatureCollection (needs \"type\": \"FeatureCollection\" and a \"features\" array)"))
-        return []
+        return empty
     if "crs" in doc:
         problems.append(Problem(name, "", "has a \"crs\" member, which RFC 7946 removed; coordinates must be WGS 84 lon/lat"))
-    elif expected_type == "Point" and (points := _points_if_valid(doc["features"], bounds)) is not None:
-        return points
+    elif fast and expected_type == "Point" and (bulk := _points_if_valid(doc["features"], bounds)) is not None:
+        del doc  # a million parsed features: let them go before the points and ids are made
+        ids, xy = bulk
+        del bulk
+        return Geometries(ids.to_numpy(zero_copy_only=False), shapely.points(xy), np.arange(len(ids), dtype=np.int64))
+    elif fast and no_booleans and expected_type in ("LineString", "Polygon") and (shapes := _shapes_if_valid(doc["features"], expected_type, bounds)) is not None:
+        return shapes
 
     features: list[Feature] = []
     seen: dict[str, int] = {}
@@ -360,7 +519,12 @@ def read_features(path: Path, expected_type: str, bounds, problems: list[Problem
     if expected_type == "Point" and features:
         points = shapely.points([f.geometry for f in features])
         features = [Feature(f.id, point, f.index) for f, point in zip(features, points)]
-    return features
+    return Geometries.from_features(features)
+
+
+def read_features(path: Path, expected_type: str, bounds, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> list[Feature]:
+    """:func:`read_geometries` as a list of :class:`Feature` (handy for a few features)."""
+    return read_geometries(path, expected_type, bounds, problems, digests=digests, limit=limit).features()
 
 
 def _month_ok(text: str) -> bool:
@@ -431,121 +595,268 @@ def split_refs(value: Any) -> list[str]:
     return value.split(LIST_SEPARATOR)
 
 
-def _rows_if_valid(header: list[str], fields: list[FieldSpec], key_at: int, expected: list[str], body: list[list[str]]) -> list[dict[str, Any]] | None:
-    """Every row typed, or None if any row is ragged, any cell bad or any key repeated.
 
-    The fast path for a valid table: each column's distinct cells go through
-    :func:`parse_value` once, instead of every cell. It accepts nothing the
-    cell-by-cell reading would refuse; on None, :func:`read_rows` reads the
-    table that way to report each problem.
+
+def suspect_bytes(data: bytes) -> bool:
+    """True if some cell of a CSV file may hold what :func:`kzgeo.catalog.text_problem` refuses.
+
+    One numpy pass over the bytes: a control character other than tab and line
+    breaks, U+FFFE/U+FFFF or a template marker anywhere sends the file to the
+    cell-by-cell reading, which names the cell.
     """
-    body = [cells for cells in body if any(c.strip() for c in cells)]
-    if not body:
-        return []
-    if any(len(cells) != len(header) for cells in body):
+    arr = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 24  # in slices, so no temporary is as large as the file
+    controls = sum(int(np.count_nonzero(arr[at : at + step] < 0x20)) for at in range(0, len(arr), step))
+    if controls != data.count(b"\t") + data.count(b"\n") + data.count(b"\r"):
+        return True
+    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or b"{{" in data or b"{%" in data or b"{#" in data
+
+
+#: A field in quotes, its quotes doubled inside (RFC 4180).
+_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+_FIELD_EDGE = frozenset(b",\r\n")
+
+
+def _plain_quoting(data: bytes) -> tuple[bool, bool]:
+    """Whether every quote in ``data`` belongs to a well-formed quoted field, and whether one holds a line break.
+
+    Such a file means the same to pyarrow's reader as to :mod:`csv` in strict
+    mode: each quoted field starts and ends at a field boundary and doubles the
+    quotes inside. Anything else (a quote inside a bare field, text after a
+    closing quote) is left to :mod:`csv`.
+    """
+    total = data.count(b'"')
+    if not total:
+        return True, False
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x22)
+    if total % 2 == 0 and not (np.diff(quotes) == 1).any():
+        # No doubled quotes: the quotes pair up in order, each pair one quoted field.
+        opens, closes = quotes[0::2], quotes[1::2]
+        arr = np.frombuffer(data, dtype=np.uint8)
+        edges = np.frombuffer(b",\r\n", dtype=np.uint8)
+        before_ok = (opens == 0) | np.isin(arr[np.maximum(opens - 1, 0)], edges)
+        after_ok = (closes == len(arr) - 1) | np.isin(arr[np.minimum(closes + 1, len(arr) - 1)], edges)
+        if not (before_ok.all() and after_ok.all()):
+            return False, False
+        multiline = any(b"\n" in data[a:b] or b"\r" in data[a:b] for a, b in zip(opens.tolist(), closes.tolist()))
+        return True, multiline
+    seen, multiline = 0, False
+    for match in _QUOTED.finditer(data):
+        start, end = match.span()
+        if (start and data[start - 1] not in _FIELD_EDGE) or (end < len(data) and data[end] not in _FIELD_EDGE):
+            return False, False
+        field = match.group()
+        seen += field.count(b'"')
+        multiline = multiline or b"\n" in field or b"\r" in field
+    return seen == total, multiline
+
+
+def _split_csv(data: bytes, header: list[str]) -> dict[str, pa.ChunkedArray] | None:
+    """The body's cells as string columns, or None if a row is ragged.
+
+    pyarrow's multi-threaded reader splits a file whose quoting it reads as
+    :mod:`csv` does (:func:`_plain_quoting`); any other file is split by
+    :mod:`csv` itself, whose strict rules are the reference.
+    """
+    plain, multiline = _plain_quoting(data)
+    if plain and b'"' not in data[: data.find(b"\n") + 1]:
+        try:
+            table = pa_csv.read_csv(
+                pa.py_buffer(data),
+                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=True, block_size=1 << 24),
+                parse_options=pa_csv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=multiline, ignore_empty_lines=True),
+                convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowKeyError):
+            return None
+        # csv refuses a field over its size limit; a cell that long may be one.
+        limit = csv.field_size_limit()
+        if any(len(table[h]) and (pc.max(pc.binary_length(table[h])).as_py() or 0) > limit for h in header):
+            return None
+        return {h: table[h] for h in header}
+    rows = [cells for cells in csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)][1:]
+    rows = [cells for cells in rows if cells]
+    if any(len(cells) != len(header) for cells in rows):
         return None
-    keys = [cells[key_at].strip() for cells in body]
-    if len(set(keys)) != len(keys):
+    if not rows:
+        return {h: pa.chunked_array([pa.array([], pa.string())]) for h in header}
+    return {h: pa.chunked_array([pa.array(column, pa.string())]) for h, column in zip(header, zip(*rows))}
+
+
+def _table_if_valid(box: list[bytes], header: list[str], spec: TableSpec) -> pd.DataFrame | None:
+    """The typed table, or None if any row is ragged, any cell bad or any key repeated.
+
+    The fast path for a valid table (see :mod:`kzgeo.io.columns`). It accepts
+    nothing the cell-by-cell reading would refuse; on None, :func:`read_table`
+    reads the table that way to report each problem. ``box`` holds the file's
+    bytes and is emptied once they are split, so a national table is never
+    held as bytes, Arrow columns and Python values at once.
+    """
+    if suspect_bytes(box[0]):
         return None
-    columns = {}
-    for column, field, raw in zip(header, fields, zip(*body)):
-        cells = list(map(str.strip, raw))
-        parsed: dict[str, Any] = {}
-        for cell in set(cells):
+    try:
+        columns = _split_csv(box[0], header)
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    if columns is None:
+        return None
+    box.clear()
+    columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
+    if columns and len(columns[header[0]]):
+        blank = None
+        for column in columns.values():
+            empty = pc.equal(column, "")
+            blank = empty if blank is None else pc.and_(blank, empty)
+        if pc.any(blank).as_py():
+            keep = pc.invert(blank)
+            columns = {h: c.filter(keep) for h, c in columns.items()}
+    return typed_columns(columns, list(spec.fields), spec.key, parse_value, text_checked=True, consume=True)
+
+
+def frame_of_rows(spec: TableSpec, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows (dicts by field name) as the typed DataFrame :func:`read_table` returns."""
+    frame = pd.DataFrame(rows, columns=spec.field_names)
+    for f in spec.fields:
+        dtype = {"int": "Int64", "float": "float64"}.get(f.type, "object")
+        frame[f.name] = frame[f.name].astype(dtype)
+        if dtype == "object":  # a column the file left out (a translation) is missing as None, like an empty cell
+            frame[f.name] = frame[f.name].where(frame[f.name].notna(), None)
+    return frame
+
+
+def cell_by_cell(name: str, spec: TableSpec, header: list[str], records, problems: list[Problem], *, row_label, skip_blank: bool = True) -> list[dict[str, Any]]:
+    """Type every cell of ``records`` (``(number, cells in header order)`` pairs), naming every problem.
+
+    The slow path shared by CSV and columnar files: ``row_label(number)`` says
+    where a row is (``row 12`` for a CSV line).
+    """
+    by_name = {f.name: f for f in spec.fields}
+    fields = [by_name[h] for h in header]
+    key_at = header.index(spec.key)
+    rows = []
+    seen: dict[str, Any] = {}
+    for number, cells in records:
+        if skip_blank and not any(c.strip() for c in cells):
+            continue
+        key_value = cells[key_at].strip() if len(cells) > key_at else ""
+        where = f'{row_label(number)} ({spec.key} "{key_value}")' if key_value else row_label(number)
+        if len(cells) != len(header):
+            problems.append(Problem(name, where, f"has {len(cells)} cells, the header has {len(header)}"))
+            continue
+        row: dict[str, Any] = {}
+        ok = True
+        for field, cell in zip(fields, cells):
+            cell = cell.strip()
             if cell == "":
                 if field.required:
-                    return None
-                parsed[cell] = None
+                    problems.append(Problem(name, where, f"field {field.name}: a value is required"))
+                    ok = False
+                row[field.name] = None
                 continue
             try:
-                parsed[cell] = parse_value(field, cell)
-            except ValueError:
-                return None
-        unchanged = all(value is cell for cell, value in parsed.items())  # text fields: the cells are the values
-        columns[column] = cells if unchanged else list(map(parsed.__getitem__, cells))
-    return [dict(zip(expected, values)) for values in zip(*(columns[f] for f in expected))]
+                row[field.name] = parse_value(field, cell)
+            except ValueError as exc:
+                problems.append(Problem(name, where, f"field {field.name}: {exc}"))
+                ok = False
+        if key_value:
+            if key_value in seen:
+                problems.append(Problem(name, where, f"duplicate {spec.key} (first on {row_label(seen[key_value])})"))
+                ok = False
+            else:
+                seen[key_value] = number
+        if ok:
+            rows.append(row)
+    return rows
+
+
+def _checked_header(name: str, header: list[str], spec: TableSpec, problems: list[Problem]) -> list[str] | None:
+    """The stripped column names, or None after noting what is missing, unknown or repeated."""
+    header = [h.strip() for h in header]
+    expected = spec.field_names
+    # A translation column may be left out: its texts then count as untranslated (validate warns).
+    optional = {f.name for f in spec.fields if f.translates}
+    missing = [f for f in expected if f not in header and f not in optional]
+    extra = [h for h in header if h not in expected]
+    if missing or extra:
+        hint = ""
+        if len(header) == 1 and ";" in header[0]:
+            hint = " (the file looks ';'-delimited; kzgeo reads comma-separated CSV)"
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unknown column(s) {', '.join(json.dumps(h, ensure_ascii=False) for h in extra)}")
+        problems.append(Problem(name, "header", "; ".join(parts) + hint))
+        return None
+    if len(set(header)) != len(header):
+        problems.append(Problem(name, "header", "a column name appears twice"))
+        return None
+    return header
 
 
 @without_gc
-def read_rows(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None) -> list[dict[str, Any]]:
-    """Read a CSV table and type its cells per the catalog, noting each bad cell."""
+def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Read a CSV table and type its cells per the catalog, noting each bad cell.
+
+    Returns a DataFrame with the catalog's fields as columns (text as Python
+    strings, ``int`` as Int64, ``float`` as float64, None/NaN where missing).
+    """
     name = path.name
-    data = _read(path, problems, digests)
+    empty = frame_of_rows(spec, [])
+    data = _read(path, problems, digests, limit)
     if data is None:
-        return []
+        return empty
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    head = data[: data.find(b"\n") + 1] if b"\n" in data else data
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
-        return []
+        head_text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        head_text = None
     try:
+        reader = csv.reader(io.StringIO(head_text or "", newline=""), strict=True)
+        header = next(reader, None) if head_text is not None and '"' not in head_text else None
+        if header is not None:
+            fast = _checked_header(name, header, spec, problems)
+            if fast is None:
+                return empty
+            box = [data]
+            del data
+            # The fast path needs every column; a file without its translation columns is read cell by cell.
+            table = _table_if_valid(box, fast, spec) if len(fast) == len(spec.field_names) else None
+            if table is not None:
+                return table[spec.field_names]
+            data = box[0] if box else _read(path, [], None, limit)  # the bytes were let go: read them again
+            if data is None:
+                problems.append(Problem(name, "", "changed while being read"))
+                return empty
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+            return empty
+        del data
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = next(reader, None)
         if header is None:
             problems.append(Problem(name, "", "file is empty; it needs a header row"))
-            return []
-        header = [h.strip() for h in header]
-        expected = spec.field_names
-        missing = [f for f in expected if f not in header]
-        extra = [h for h in header if h not in expected]
-        if missing or extra:
-            hint = ""
-            if len(header) == 1 and ";" in header[0]:
-                hint = " (the file looks ';'-delimited; kzgeo reads comma-separated CSV)"
-            parts = []
-            if missing:
-                parts.append(f"missing column(s) {', '.join(missing)}")
-            if extra:
-                parts.append(f"unknown column(s) {', '.join(json.dumps(h, ensure_ascii=False) for h in extra)}")
-            problems.append(Problem(name, "header", "; ".join(parts) + hint))
-            return []
-        if len(set(header)) != len(header):
-            problems.append(Problem(name, "header", "a column name appears twice"))
-            return []
-        fields = {f.name: f for f in spec.fields}
-        rows = _rows_if_valid(header, [fields[c] for c in header], header.index(spec.key), expected, list(reader))
-        if rows is not None:
-            return rows
-        # Something is wrong: read again cell by cell, naming every problem.
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        next(reader)
-        rows = []
-        seen: dict[str, int] = {}
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            key_value = cells[header.index(spec.key)].strip() if len(cells) > header.index(spec.key) else ""
-            where = f'row {line} ({spec.key} "{key_value}")' if key_value else f"row {line}"
-            if len(cells) != len(header):
-                problems.append(Problem(name, where, f"has {len(cells)} cells, the header has {len(header)}"))
-                continue
-            row: dict[str, Any] = {}
-            ok = True
-            for column, cell in zip(header, cells):
-                field = fields[column]
-                cell = cell.strip()
-                if cell == "":
-                    if field.required:
-                        problems.append(Problem(name, where, f"field {column}: a value is required"))
-                        ok = False
-                    row[column] = None
-                    continue
-                try:
-                    row[column] = parse_value(field, cell)
-                except ValueError as exc:
-                    problems.append(Problem(name, where, f"field {column}: {exc}"))
-                    ok = False
-            if key_value:
-                if key_value in seen:
-                    problems.append(Problem(name, where, f"duplicate {spec.key} (first on row {seen[key_value]})"))
-                    ok = False
-                else:
-                    seen[key_value] = line
-            if ok:
-                rows.append({f: row.get(f) for f in expected})
-        return rows
+            return empty
+        header = _checked_header(name, header, spec, problems)
+        if header is None:
+            return empty
+        # Something is wrong, or the file is unusual: read it cell by cell, naming every problem.
+        records = ((reader.line_num, cells) for cells in reader)
+        rows = cell_by_cell(name, spec, header, records, problems, row_label=lambda line: f"row {line}")
+        return frame_of_rows(spec, rows)
     except csv.Error as exc:
         problems.append(Problem(name, f"line {reader.line_num}", f"CSV cannot be parsed: {exc}"))
-        return []
+        return empty
+
+
+def read_rows(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """:func:`read_table` as a list of dicts, missing cells as None (handy for small tables)."""
+    frame = read_table(path, spec, problems, digests=digests, limit=limit)
+    return [{k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in frame.to_dict("records")]

@@ -27,7 +27,8 @@
   var ICONS = {
     fullscreen: "M3 8V3h5M12 3h5v5M17 12v5h-5M8 17H3v-5",
     measure: "M2 13l11-11 5 5-11 11zM5 10l2 2M8 7l2 2M11 4l2 2",
-    table: "M3 4h14v12H3zM3 8h14M3 12h14M8 4v12"
+    table: "M3 4h14v12H3zM3 8h14M3 12h14M8 4v12",
+    home: "M3 10l7-7 7 7M5 8v9h4v-5h2v5h4V8"
   };
   function iconButton(parent, className, title, icon) {
     var b = button(parent, className, title);
@@ -51,18 +52,51 @@
   function backdrop(map, geojson, style) {
     var pane = map.createPane("kzBackdrop");
     pane.style.zIndex = 150;
+    /* One canvas for outlines, close-view shapes and lakes, so the lakes can be kept on top. */
+    var renderer = L.canvas({pane: "kzBackdrop"});
     map.getContainer().style.background = style.water;
     var layer = L.geoJSON(geojson, {
       pane: "kzBackdrop",
-      renderer: L.canvas({pane: "kzBackdrop"}),
+      renderer: renderer,
       attribution: style.attribution,
       interactive: false,
       style: function () {
         return {color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1};
       }
     });
+    var lakes = L.geoJSON(style.lakes || [], {
+      pane: "kzBackdrop",
+      renderer: renderer,
+      interactive: false,
+      style: function () { return {color: style.border, weight: 0.5, fillColor: style.water, fillOpacity: 1}; }
+    });
+    /* Close views (Syunik, the Caspian ports) get 1:10m shapes: quantised delta rings, decoded here. */
+    var detail = null, detailBounds = null;
+    if (style.detail) {
+      var d = style.detail, polys = [];
+      d.shapes.forEach(function (country) {
+        var rings = country.map(function (polygon) {
+          return polygon.map(function (flat) {
+            var x = 0, y = 0, out = [];
+            for (var i = 0; i < flat.length; i += 2) { x += flat[i]; y += flat[i + 1]; out.push([y / d.scale, x / d.scale]); }
+            return out;
+          });
+        });
+        polys.push(L.polygon(rings, {pane: "kzBackdrop", renderer: renderer, interactive: false,
+          color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1}));
+      });
+      detail = L.layerGroup(polys);
+      detail.getAttribution = function () { return style.attribution; };
+      detailBounds = L.latLngBounds([[d.bounds[1], d.bounds[0]], [d.bounds[3], d.bounds[2]]]);
+    }
+    function pick() {
+      var close = detail && map.getZoom() >= style.detail.minzoom && detailBounds.contains(map.getBounds());
+      if (close) { if (map.hasLayer(layer)) { map.removeLayer(layer); } if (!map.hasLayer(detail)) { detail.addTo(map); } }
+      else { if (detail && map.hasLayer(detail)) { map.removeLayer(detail); } if (!map.hasLayer(layer)) { layer.addTo(map); } }
+      if (map.hasLayer(lakes)) { lakes.bringToFront(); }
+    }
     /* A path in a custom pane cannot be added before the map has a view (Leaflet 1.9). */
-    map.whenReady(function () { layer.addTo(map); });
+    map.whenReady(function () { layer.addTo(map); lakes.addTo(map); pick(); map.on("zoomend moveend", pick); });
     return layer;
   }
 
@@ -123,6 +157,8 @@
       }
       function setActive(on) {
         active = on;
+        map.kzMeasuring = on;
+        if (on) { map.closePopup(); }
         b.setAttribute("aria-pressed", on ? "true" : "false");
         L.DomUtil[on ? "addClass" : "removeClass"](map.getContainer(), "kz-measuring");
         map[on ? "on" : "off"]("click", onClick);
@@ -264,6 +300,7 @@
         if (open) { panel.querySelector("h2").focus(); } else { b.focus(); }
       }
       L.DomEvent.on(b, "click", function () { set(panel.hidden); });
+      map.kzOpenText = function () { set(true); };
       close.addEventListener("click", function () { set(false); });
       panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { set(false); } });
       return box;
@@ -271,5 +308,302 @@
     return ctl.addTo(map);
   }
 
-  window.kzgeo = {backdrop: backdrop, fullscreen: fullscreen, measure: measure, minimap: minimap, timeline: timeline, textPanel: textPanel};
+
+  /* ---- Place labels: placed greedily by priority, clear of each other and of the controls. ---- */
+  var LABEL_OFFSETS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [1, 1], [-1, -1], [-1, 1]];
+  function labels(map, items) {
+    var pane = map.createPane("kzLabels");
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = "none";
+    var layer = L.layerGroup();
+    function rect(node) { return node.getBoundingClientRect(); }
+    function overlaps(a, list) {
+      for (var i = 0; i < list.length; i++) {
+        var b = list[i];
+        if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) { return true; }
+      }
+      return false;
+    }
+    function place() {
+      var box = map.getContainer().getBoundingClientRect();
+      var z = map.getZoom(), size = map.getSize();
+      L.DomUtil.empty(pane);
+      var placed = [], obstacles = [];
+      Array.prototype.forEach.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
+        var r = rect(c);
+        if (r.width && r.height) { obstacles.push({left: r.left - box.left - 4, right: r.right - box.left + 4, top: r.top - box.top - 4, bottom: r.bottom - box.top + 4}); }
+      });
+      var origin = map.containerPointToLayerPoint([0, 0]);
+      items.forEach(function (item) {
+        if (z < item.minzoom) { return; }
+        var p = map.latLngToContainerPoint([item.lat, item.lon]);
+        if (p.x < -50 || p.y < -20 || p.x > size.x + 50 || p.y > size.y + 20) { return; }
+        var node = el("div", "kz-label kz-label-" + item.kind, pane, item.text);
+        node.setAttribute("data-kind", item.kind);
+        var w = node.offsetWidth, h = node.offsetHeight;
+        var area = item.kind === "country" || item.kind === "sea" || item.kind === "lake" || item.kind === "corridor";
+        var gap = item.gap || 4;
+        var offsets = area ? [[0, 0], [0, -1], [0, 1]] : LABEL_OFFSETS;
+        var chosen = null;
+        for (var k = 0; k < offsets.length; k++) {
+          var dx = offsets[k][0], dy = offsets[k][1];
+          var left = dx > 0 ? p.x + gap : dx < 0 ? p.x - gap - w : p.x - w / 2;
+          var top = dy > 0 ? p.y + gap : dy < 0 ? p.y - gap - h : p.y - h / 2;
+          if (area && dy !== 0) { top = p.y - h / 2 + dy * h; }
+          var r = {left: left, top: top, right: left + w, bottom: top + h};
+          var inside = r.left >= 0 && r.top >= 0 && r.right <= size.x && r.bottom <= size.y;
+          if (inside && !overlaps(r, placed) && !overlaps(r, obstacles)) { chosen = r; break; }
+        }
+        if (!chosen && item.always) {
+          /* A deposit is always named: take the first place clear of other labels, else the first one. */
+          for (var j = 0; j < LABEL_OFFSETS.length && !chosen; j++) {
+            var ox = LABEL_OFFSETS[j][0], oy = LABEL_OFFSETS[j][1];
+            var l2 = ox > 0 ? p.x + gap : ox < 0 ? p.x - gap - w : p.x - w / 2;
+            var t2 = oy > 0 ? p.y + gap : oy < 0 ? p.y - gap - h : p.y - h / 2;
+            var r2 = {left: l2, top: t2, right: l2 + w, bottom: t2 + h};
+            if (!overlaps(r2, placed)) { chosen = r2; }
+          }
+          chosen = chosen || {left: p.x + gap, top: p.y - h / 2, right: p.x + gap + w, bottom: p.y + h / 2};
+        }
+        if (!chosen) { pane.removeChild(node); return; }
+        placed.push(chosen);
+        L.DomUtil.setPosition(node, L.point(origin.x + chosen.left, origin.y + chosen.top));
+        if (item.kind === "capital" || item.kind === "city") {
+          var dot = el("div", "kz-label-dot kz-label-dot-" + item.kind, pane);
+          L.DomUtil.setPosition(dot, L.point(origin.x + p.x - 3, origin.y + p.y - 3));
+          placed.push({left: p.x - 4, right: p.x + 4, top: p.y - 4, bottom: p.y + 4});
+        }
+      });
+    }
+    map.whenReady(function () {
+      map.on("zoomend moveend resize overlayadd overlayremove", place);
+      place();
+      /* Fonts and late controls can change sizes once after load. */
+      setTimeout(place, 0);
+    });
+    map.kzPlaceLabels = place;
+    return layer;
+  }
+
+  /* ---- Start view: fitted to the features at any width, clear of the controls; a button returns to it. ---- */
+  function cornerWidth(map, corners) {
+    var w = 0;
+    corners.forEach(function (c) {
+      var corner = map._controlCorners[c];
+      if (!corner) { return; }
+      Array.prototype.forEach.call(corner.children, function (ctl) {
+        var r = ctl.getBoundingClientRect();
+        if (r.width) { w = Math.max(w, r.width + 10); }
+      });
+    });
+    return w;
+  }
+  function startView(map, bounds, extent, t) {
+    var narrow = false;
+    function padding() {
+      var size = map.getSize();
+      var left = cornerWidth(map, ["topleft", "bottomleft"]), right = cornerWidth(map, ["topright", "bottomright"]);
+      /* On a narrow screen the controls float over the map: never let them squeeze it to nothing. */
+      var budget = size.x * (size.x < 700 ? 0.3 : 0.45);
+      if (left + right > budget) { var f = budget / (left + right); left *= f; right *= f; }
+      var top = Math.min(20, size.y * 0.05), bottom = Math.min(20, size.y * 0.05);
+      var title = map.getContainer().querySelector(".kz-title");
+      if (narrow && title) { top = Math.min(title.getBoundingClientRect().height + 12, size.y * 0.25); }
+      return {paddingTopLeft: [Math.round(left) + 8, Math.round(top)], paddingBottomRight: [Math.round(right) + 8, Math.round(bottom) + 16]};
+    }
+    function fit() {
+      /* A few sites close together would otherwise fill the screen with no place to recognise. */
+      map.fitBounds(bounds, Object.assign({animate: false, maxZoom: t.max_zoom || 18}, padding()));
+    }
+    map.kzPadding = padding;
+    function layout() {
+      var size = map.getSize();
+      narrow = size.x < 700 || size.y < 500;
+      L.DomUtil[narrow ? "addClass" : "removeClass"](map.getContainer(), "kz-narrow");
+      Array.prototype.forEach.call(map.getContainer().querySelectorAll("details.kz-legend"), function (d) { d.open = !narrow; });
+      var layers = map.getContainer().querySelector(".leaflet-control-layers");
+      if (layers) {
+        L.DomUtil[narrow ? "removeClass" : "addClass"](layers, "leaflet-control-layers-expanded");
+      }
+    }
+    var ctl = L.control({position: "topleft"});
+    ctl.onAdd = function () {
+      var box = el("div", "leaflet-bar kz-bar");
+      var b = iconButton(box, "kz-home", t.start_view, "home");
+      L.DomEvent.on(b, "click", function () { map.closePopup(); fit(); });
+      return box;
+    };
+    ctl.addTo(map);
+    /* The layer control is written after every other element (see html/page.py): take it in hand
+       once the page's script has run. */
+    function takeLayers() {
+    var layers = map.getContainer().querySelector(".leaflet-control-layers");
+    if (layers && !layers.kzDone) {
+      layers.kzDone = true;
+      var toggle = layers.querySelector(".leaflet-control-layers-toggle");
+      if (toggle) {
+        toggle.title = t.layers;
+        toggle.setAttribute("aria-label", t.layers);
+        toggle.setAttribute("role", "button");
+        L.DomEvent.on(toggle, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          L.DomUtil.addClass(layers, "leaflet-control-layers-expanded");
+        });
+      }
+      map.on("click", function () { if (narrow) { L.DomUtil.removeClass(layers, "leaflet-control-layers-expanded"); } });
+    }
+    }
+    takeLayers();
+    layout();
+    fit();
+    setTimeout(function () {
+      var before = map.getCenter(), zoom = map.getZoom();
+      takeLayers();
+      layout();
+      fit();
+      if (map.kzStart && (map.getZoom() !== zoom || !map.getCenter().equals(before))) {
+        map.kzStart.center = map.getCenter();
+        map.kzStart.zoom = map.getZoom();
+      }
+    }, 0);
+    var outer = L.latLngBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
+    map.setMinZoom(Math.max(0, Math.min(map.getZoom(), map.getBoundsZoom(outer, true)) - 0.5));
+    map.setMaxBounds(outer.pad(0.05));
+    map.kzStart = {center: map.getCenter(), zoom: map.getZoom(), fit: fit};
+    var last = map.getSize();
+    map.on("resize", function () {
+      var size = map.getSize();
+      var wasNarrow = narrow;
+      layout();
+      /* A turned phone or a resized window before any panning: fit again. */
+      if (wasNarrow !== narrow || Math.abs(size.x - last.x) > 100) { fit(); }
+      last = size;
+    });
+    return ctl;
+  }
+
+  /* ---- One click handler for the small layers: every feature under the click, a chooser if several. ---- */
+  function segDist(p, a, b) {
+    var dx = b.x - a.x, dy = b.y - a.y, len = dx * dx + dy * dy;
+    var k = len ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len)) : 0;
+    var x = a.x + k * dx - p.x, y = a.y + k * dy - p.y;
+    return Math.sqrt(x * x + y * y);
+  }
+  function lineDist(map, p, latlngs) {
+    if (!latlngs.length) { return Infinity; }
+    if (!(latlngs[0] instanceof L.LatLng)) {
+      return Math.min.apply(null, latlngs.map(function (part) { return lineDist(map, p, part); }));
+    }
+    var best = Infinity, prev = map.latLngToContainerPoint(latlngs[0]);
+    for (var i = 1; i < latlngs.length; i++) {
+      var cur = map.latLngToContainerPoint(latlngs[i]);
+      best = Math.min(best, segDist(p, prev, cur));
+      prev = cur;
+    }
+    return best;
+  }
+  function popupOptions(map, latlng) {
+    var size = map.getSize();
+    /* Tall enough to read, short enough to open above its point without panning the map away. */
+    var room = latlng ? map.latLngToContainerPoint(latlng).y - 70 : size.y;
+    return {
+      maxWidth: Math.max(200, Math.min(380, size.x - 60)),
+      minWidth: Math.min(240, size.x - 80),
+      maxHeight: Math.max(150, Math.floor(Math.min(size.y * 0.6, room))),
+      autoPanPadding: [10, 10],
+      className: "kz-card-popup"
+    };
+  }
+  function picker(map, groups, t) {
+    var slop = 10;
+    function hits(e) {
+      var p = e.containerPoint, found = [];
+      groups.forEach(function (g) {
+        if (!map.hasLayer(g)) { return; }
+        g.eachLayer(function (l) {
+          if (!l.feature || !l.feature.properties._popup) { return; }
+          var d;
+          if (l.getLatLng) {
+            d = p.distanceTo(map.latLngToContainerPoint(l.getLatLng()));
+            if (d > l.getRadius() + 4) { return; }
+            if (d > l.getRadius()) { d += 50; } /* in the slop ring: only if no marker is hit squarely */
+          } else {
+            d = lineDist(map, p, l.getLatLngs());
+            if (d > (l.options.weight || 3) / 2 + slop) { return; }
+            d += 100; /* points before lines */
+          }
+          found.push({layer: l, d: d});
+        });
+      });
+      found.sort(function (a, b) { return a.d - b.d; });
+      /* A click on a marker means the marker: lines only count where no marker is. */
+      if (found.length && found[0].d < 50) { found = found.filter(function (f) { return f.d < 50; }); }
+      else if (found.length && found[0].d < 100) { found = found.filter(function (f) { return f.d < 100; }); }
+      return found.map(function (f) { return f.layer; });
+    }
+    function open(l, latlng) {
+      var at = l.getLatLng ? l.getLatLng() : latlng;
+      L.popup(popupOptions(map, at)).setLatLng(at).setContent(l.feature.properties._popup).openOn(map);
+    }
+    function choose(list, latlng) {
+      var box = el("div", "kz-popup kz-chooser");
+      el("h4", "", box, t.choose_heading.replace("{n}", list.length));
+      var ul = el("ul", "", box);
+      list.forEach(function (l) {
+        var li = el("li", "", ul);
+        var b = el("button", "kz-choice", li, l.feature.properties._name);
+        b.type = "button";
+        b.setAttribute("data-feature", l.feature.id);
+        if (l.feature.properties._kind) { el("span", "kz-choice-kind", li, " " + l.feature.properties._kind); }
+        L.DomEvent.on(b, "click", function () { open(l, latlng); });
+      });
+      L.popup(popupOptions(map, latlng)).setLatLng(latlng).setContent(box).openOn(map);
+      var first = box.querySelector("button");
+      if (first) { first.focus({preventScroll: true}); }
+    }
+    /* Opening a card's details grows it: lay the popup out again (it scrolls inside past maxHeight). */
+    map.getContainer().addEventListener("toggle", function (e) {
+      var popup = map._popup;
+      if (!popup || !popup.isOpen() || !popup.getElement().contains(e.target)) { return; }
+      popup._updateLayout();
+      popup._updatePosition();
+      popup._adjustPan();
+    }, true);
+    /* On a phone the controls would cover an open card: they step aside until it closes. */
+    map.on("popupopen", function () { L.DomUtil.addClass(map.getContainer(), "kz-popup-open"); });
+    map.on("popupclose", function () { L.DomUtil.removeClass(map.getContainer(), "kz-popup-open"); });
+    map.on("click", function (e) {
+      if (map.kzMeasuring) { return; }
+      var list = hits(e);
+      if (list.length === 1) { open(list[0], e.latlng); }
+      else if (list.length > 1) { choose(list, e.latlng); }
+    });
+    /* Wide, invisible hover target for thin lines: the pointer shows a hand near a line. */
+    map.on("mousemove", function (e) {
+      if (map.kzMeasuring) { return; }
+      var near = hits(e).length > 0;
+      L.DomUtil[near ? "addClass" : "removeClass"](map.getContainer(), "kz-near");
+    });
+    return {hits: hits, open: open};
+  }
+
+  /* ---- Zoom to a place (TRIPP and Syunik are ~20 px wide at the opening view). ---- */
+  function zoomTo(map, places, t) {
+    var ctl = L.control({position: "topleft"});
+    ctl.onAdd = function () {
+      var box = el("div", "leaflet-bar kz-bar kz-zoomto");
+      places.forEach(function (p) {
+        var b = button(box, "kz-zoomto-btn", t.zoom_to.replace("{name}", p.name), p.name);
+        L.DomEvent.on(b, "click", function () {
+          map.closePopup();
+          var pad = map.kzPadding ? map.kzPadding() : {padding: [40, 40]};
+          map.fitBounds([[p.bounds[1], p.bounds[0]], [p.bounds[3], p.bounds[2]]], Object.assign({maxZoom: 10}, pad));
+        });
+      });
+      return box;
+    };
+    return ctl.addTo(map);
+  }
+
+  window.kzgeo = {labels: labels, startView: startView, picker: picker, zoomTo: zoomTo, backdrop: backdrop, fullscreen: fullscreen, measure: measure, minimap: minimap, timeline: timeline, textPanel: textPanel};
 })();

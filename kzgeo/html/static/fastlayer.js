@@ -22,26 +22,94 @@
     return node;
   }
 
-  var CODE_BASE = 0x100;
+  /* ---- binary columns (kzgeo.html.fastlayer.Blobs): base64 -> inflate -> typed arrays ---- */
+  var KINDS = {u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, i32: Int32Array, f64: Float64Array};
 
-  /* Code k of a code string (kzgeo.html.fastlayer.code_string); -1 when missing. */
-  function code(codes, i) { return codes.charCodeAt(i) - CODE_BASE - 1; }
-
-  function cell(column, i) {
-    if (column.codes !== undefined) {
-      var k = code(column.codes, i);
-      return k < 0 ? null : column.dict[k];
-    }
-    return column.values[i];
+  function fromBase64(text) {
+    if (Uint8Array.fromBase64) { return Uint8Array.fromBase64(text); }
+    var raw = atob(text), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
   }
+
+  function inflate(bytes) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer();
+  }
+
+  /* Every array a layer refers to, inflated in parallel; resolves to d once d._arrays is filled. */
+  function decode(d) {
+    return Promise.all(d.bin.map(function (text) { return inflate(fromBase64(text)); })).then(function (buffers) {
+      d.bin = null;  /* the base64 text is no longer needed */
+      d._buffers = buffers;
+      return d;
+    });
+  }
+
+  /* The typed array of a column reference {bin, kind, shuffle}, built once. */
+  function arr(d, ref) {
+    if (ref._array) { return ref._array; }
+    var Kind = KINDS[ref.kind], bytes = new Uint8Array(d._buffers[ref.bin]);
+    if (ref.shuffle) {
+      var size = Kind.BYTES_PER_ELEMENT, n = bytes.length / size, out = new Uint8Array(bytes.length);
+      for (var b = 0; b < size; b++) {
+        var plane = b * n;
+        for (var i = 0; i < n; i++) { out[i * size + b] = bytes[plane + i]; }
+      }
+      bytes = out;
+    }
+    ref._array = new Kind(bytes.buffer, bytes.byteOffset, bytes.length / Kind.BYTES_PER_ELEMENT);
+    return ref._array;
+  }
+
+  var utf8 = new TextDecoder("utf-8");
+
+  /* Value i of an encoded column (kzgeo.html.fastlayer.encode_column), or null when missing. */
+  function cell(d, column, i) {
+    if (column.dict !== undefined) {
+      var k = arr(d, column.codes)[i];
+      return k === 0 ? null : column.dict[k - 1];
+    }
+    if (column.numbered !== undefined) {
+      var c = column.numbered, p = arr(d, c.prefix)[i];
+      if (p === 0) { return null; }
+      if (p > c.prefixes.length) {  /* not numbered: its own text */
+        if (!c._others) {
+          c._others = new Map();
+          c.others.at.forEach(function (at, k) { c._others.set(at, c.others.text[k]); });
+        }
+        return c._others.get(i);
+      }
+      if (!c._numbers) {
+        var steps = arr(d, c.steps), numbers = new Float64Array(steps.length), sum = 0;
+        for (var j = 0; j < steps.length; j++) { sum += steps[j]; numbers[j] = sum; }
+        c._numbers = numbers;
+      }
+      var digits = String(c._numbers[i]);
+      while (digits.length < c.width) { digits = "0" + digits; }
+      var s = arr(d, c.suffix)[i];
+      return c.prefixes[p - 1] + digits + (s === 0 ? "" : c.suffixes[s - 1]);
+    }
+    var t = column.text, lengths = arr(d, t.lengths);
+    if (lengths[i] < 0) { return null; }
+    if (!t._starts) {
+      var starts = new Float64Array(lengths.length + 1);
+      for (var m = 0; m < lengths.length; m++) { starts[m + 1] = starts[m] + Math.max(lengths[m], 0); }
+      t._starts = starts;
+    }
+    return utf8.decode(arr(d, t.utf8).subarray(t._starts[i], t._starts[i] + lengths[i]));
+  }
+
+  /* Style number of feature i (an index into d.styles). */
+  function styleOf(d, i) { return arr(d, d.style)[i] - 1; }
 
   function popupContent(d, i) {
     var box = el("div", "kz-popup");
-    box.setAttribute("data-id", d.ids[i]);
-    el("h4", "", box, cell(d.heading, i));
+    box.setAttribute("data-id", cell(d, d.ids, i));
+    el("h4", "", box, cell(d, d.heading, i));
     var table = el("table", "", box);
     d.columns.forEach(function (column) {
-      var value = cell(column, i);
+      var value = cell(d, column, i);
       if (value === null || value === "") { return; }
       var row = el("tr", "", table);
       el("th", "", row, column.label);
@@ -56,7 +124,7 @@
     });
     el("h5", "", box, d.sourcesLabel);
     var sources = el("ul", "kz-sources", box);
-    d.cite.dict[code(d.cite.codes, i)].forEach(function (k) {
+    d.cite.dict[arr(d, d.cite.codes)[i] - 1].forEach(function (k) {
       var src = d.sources[k];
       var item = el("li", "", sources);
       if (src.url && /^https?:\/\//i.test(src.url)) {
@@ -94,12 +162,12 @@
     d._pixels = d._pixels || {};
     if (d._pixels[zoom]) { return d._pixels[zoom]; }
     if (Object.keys(d._pixels).length > 3) { d._pixels = {}; }
-    var g = d.geometry, n = d.n;
+    var g = d.geometry, n = d.n, gx = arr(d, g.x), gy = arr(d, g.y);
     var size = 256 * Math.pow(2, zoom), unit = Math.pow(10, -g.digits);
     var xs = new Float64Array(n), ys = new Float64Array(n);
     for (var i = 0; i < n; i++) {
-      var lat = Math.max(Math.min(g.y[i] * unit, 85.0511), -85.0511) * Math.PI / 180;
-      xs[i] = size * (g.x[i] * unit / 360 + 0.5);
+      var lat = Math.max(Math.min(gy[i] * unit, 85.0511), -85.0511) * Math.PI / 180;
+      xs[i] = size * (gx[i] * unit / 360 + 0.5);
       ys[i] = size * (0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI));
     }
     d._pixels[zoom] = {x: xs, y: ys};
@@ -114,10 +182,45 @@
     initialize: function (d, options) {
       L.GridLayer.prototype.initialize.call(this, options);
       this._d = d;
-      this._byStyle = d.styles.map(function () { return []; });
-      for (var i = 0; i < d.n; i++) { this._byStyle[code(d.style, i)].push(i); }
+      var i;
+      /* How far a point's marker reaches past its position, in pixels, at any zoom. */
+      this._margin = Math.max.apply(null, d.styles.map(function (st) { return Math.max(DOT, (st.radius || 0) + (st.weight || 0)); }));
+      /* Each style's dot colour as one little-endian RGBA pixel, when every colour is #rrggbb. */
+      var rgba = d.styles.map(function (st) {
+        var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(st.dot || "");
+        return m ? ((255 << 24) | (parseInt(m[3], 16) << 16) | (parseInt(m[2], 16) << 8) | parseInt(m[1], 16)) >>> 0 : null;
+      });
+      this._rgba = rgba.indexOf(null) < 0 ? new Uint32Array(rgba) : null;
+      var km = arr(d, d.uncertainty.codes), approximate = [];
+      for (i = 0; i < d.n; i++) { if (km[i] > 0) { approximate.push(i); } }
+      this._approximate = approximate;
       this._counts = {};
       this.on("load", this._loaded, this);
+    },
+
+    /* Point numbers by canvas tile at one zoom (a point near an edge is also in the tile it
+       spills into), so a tile visits only its own points. Cached for a few zooms. */
+    _binsAt: function (zoom) {
+      this._bins = this._bins || {};
+      if (this._bins[zoom]) { return this._bins[zoom]; }
+      if (Object.keys(this._bins).length > 3) { this._bins = {}; }
+      var d = this._d, px = pixelsAt(d, zoom), n = d.n, m = this._margin, side = Math.max(1, Math.pow(2, zoom + 8) / TILE);
+      var counts = new Map(), keys = [], i, a, b, tx, ty;
+      function each(i, visit) {
+        var x = px.x[i], y = px.y[i];
+        var x0 = Math.floor((x - m) / TILE), x1 = Math.floor((x + m) / TILE);
+        var y0 = Math.floor((y - m) / TILE), y1 = Math.floor((y + m) / TILE);
+        for (tx = x0; tx <= x1; tx++) { for (ty = y0; ty <= y1; ty++) { visit(tx * side * 4 + ty, i); } }
+      }
+      function count(key) { counts.set(key, (counts.get(key) || 0) + 1); }
+      for (i = 0; i < n; i++) { each(i, count); }
+      var bins = new Map(), fill = new Map();
+      counts.forEach(function (c, key) { bins.set(key, new Int32Array(c)); fill.set(key, 0); });
+      function put(key, i) { var at = fill.get(key); bins.get(key)[at] = i; fill.set(key, at + 1); }
+      for (i = 0; i < n; i++) { each(i, put); }
+      bins.side = side;
+      this._bins[zoom] = bins;
+      return bins;
     },
 
     createTile: function (coords) {
@@ -129,16 +232,41 @@
       ctx.scale(ratio, ratio);
       var px = pixelsAt(d, coords.z), x0 = coords.x * TILE, y0 = coords.y * TILE;
       var dots = coords.z < d.fullZoom;
+      var bins = this._binsAt(coords.z), members = bins.get(coords.x * bins.side * 4 + coords.y) || new Int32Array(0);
+      var styles = arr(d, d.style), inside = 0, k, i, x, y;
+      for (k = 0; k < members.length; k++) {
+        i = members[k]; x = px.x[i] - x0; y = px.y[i] - y0;
+        if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
+      }
+      this._counts[this._tileCoordsToKey(coords)] = inside;
+      if (dots && this._rgba) {
+        /* Dots straight into the pixels: a million fillRect calls cost seconds, this a few frames. */
+        var size = TILE * ratio, image = ctx.createImageData(size, size), pixels = new Uint32Array(image.data.buffer);
+        var q = Math.max(1, Math.round(DOT * ratio));
+        for (k = 0; k < members.length; k++) {
+          i = members[k];
+          var left = Math.round((px.x[i] - x0 - DOT / 2) * ratio), top = Math.round((px.y[i] - y0 - DOT / 2) * ratio);
+          var colour = this._rgba[styles[i] - 1];
+          for (var dy = 0; dy < q; dy++) {
+            var row = top + dy;
+            if (row < 0 || row >= size) { continue; }
+            for (var dx = 0; dx < q; dx++) {
+              var col = left + dx;
+              if (col >= 0 && col < size) { pixels[row * size + col] = colour; }
+            }
+          }
+        }
+        ctx.putImageData(image, 0, 0);
+        return tile;
+      }
       this._drawUncertainty(ctx, px, x0, y0, coords.z, dots);
-      var inside = 0;
       for (var s = 0; s < d.styles.length; s++) {
-        var style = d.styles[s], members = this._byStyle[s];
-        var r = dots ? DOT / 2 : style.radius, margin = r + (style.weight || 0);
+        var style = d.styles[s], r = dots ? DOT / 2 : style.radius;
         if (dots) { ctx.fillStyle = style.dot; } else { ctx.beginPath(); }
-        for (var k = 0; k < members.length; k++) {
-          var i = members[k], x = px.x[i] - x0, y = px.y[i] - y0;
-          if (x < -margin || y < -margin || x > TILE + margin || y > TILE + margin) { continue; }
-          if (x >= 0 && y >= 0 && x < TILE && y < TILE) { inside++; }
+        for (k = 0; k < members.length; k++) {
+          i = members[k];
+          if (styles[i] - 1 !== s) { continue; }
+          x = px.x[i] - x0; y = px.y[i] - y0;
           if (dots) {
             ctx.fillRect(x - r, y - r, DOT, DOT);
           } else {
@@ -157,16 +285,16 @@
         ctx.stroke();
         ctx.setLineDash([]);
       }
-      this._counts[this._tileCoordsToKey(coords)] = inside;
       return tile;
     },
 
     _drawUncertainty: function (ctx, px, x0, y0, zoom, dots) {
       var d = this._d, u = d.uncertainty, unit = Math.pow(10, -d.geometry.digits);
-      if (dots || !u.index.length) { return; }
-      for (var k = 0; k < u.index.length; k++) {
-        var i = u.index[k], style = d.styles[code(d.style, i)].uncertainty;
-        var r = u.km[k] * 1000 / metresPerPixel(d.geometry.y[i] * unit, zoom);
+      var list = this._approximate, km = arr(d, u.codes), gy = arr(d, d.geometry.y);
+      if (dots || !list.length) { return; }
+      for (var k = 0; k < list.length; k++) {
+        var i = list[k], style = d.styles[styleOf(d, i)].uncertainty;
+        var r = u.km[km[i] - 1] * 1000 / metresPerPixel(gy[i] * unit, zoom);
         var x = px.x[i] - x0, y = px.y[i] - y0;
         if (x < -r || y < -r || x > TILE + r || y > TILE + r) { continue; }
         ctx.beginPath();
@@ -202,13 +330,13 @@
         if (dist < bestDist) { bestDist = dist; best = i; }
       }
       if (best < 0) { return -1; }
-      var reach = (zoom < d.fullZoom ? DOT / 2 : d.styles[code(d.style, best)].radius) + CLICK_SLOP;
+      var reach = (zoom < d.fullZoom ? DOT / 2 : d.styles[styleOf(d, best)].radius) + CLICK_SLOP;
       return bestDist <= reach * reach ? best : -1;
     },
 
     anchor: function (i) {
-      var g = this._d.geometry, unit = Math.pow(10, -g.digits);
-      return L.latLng(g.y[i] * unit, g.x[i] * unit);
+      var d = this._d, g = d.geometry, unit = Math.pow(10, -g.digits);
+      return L.latLng(arr(d, g.y)[i] * unit, arr(d, g.x)[i] * unit);
     }
   });
 
@@ -234,7 +362,7 @@
       this._renderer = null;
       this._shapes = d.geometry.shapes.map(function (shape, i) {
         var latlngs = decodeShape(shape, unit);
-        var style = L.extend({}, d.styles[code(d.style, i)], {interactive: false});
+        var style = L.extend({}, d.styles[styleOf(d, i)], {interactive: false});
         return d.geometry.lines ? L.polyline(latlngs, style) : L.polygon(latlngs, style);
       });
     },
@@ -287,7 +415,7 @@
       map.getContainer().style.cursor = found ? "pointer" : "";
       if (!found) { map.closeTooltip(tooltip); return; }
       var name = document.createElement("span");
-      name.textContent = cell(found.layer.data.heading, found.i);
+      name.textContent = cell(found.layer.data, found.layer.data.heading, found.i);
       tooltip.setLatLng(found.layer.inner.anchor(found.i, e.latlng)).setContent(name);
       map.openTooltip(tooltip);
     });
@@ -298,15 +426,24 @@
     initialize: function (d) {
       this.data = d;
       this.isPoints = d.geometry.kind === "point";
-      this.inner = this.isPoints ? new PointTiles(d, {tileSize: TILE, updateWhenZooming: false}) : new Shapes(d);
+      this.inner = null;
+      var self = this;
+      /* Inflating is asynchronous: the layer is drawn once its columns are ready, which is also
+         after the page's script has fitted the view, so nothing is drawn twice. */
+      this.ready = decode(d).then(function () {
+        self.inner = self.isPoints ? new PointTiles(d, {tileSize: TILE, updateWhenZooming: false}) : new Shapes(d);
+        return self;
+      });
     },
 
     onAdd: function (map) {
-      if (this.isPoints) { this.inner.options.pane = ensurePane(map, "kzFastPoints", 450); }
-      /* Drawn once the page's script has finished, so only at the view it fits the map to. */
-      var inner = this.inner;
-      this._pending = setTimeout(function () { inner.addTo(map); }, 0);
-      dispatcher(map).push(this);
+      var self = this;
+      this.ready.then(function () {
+        if (self._map !== map) { return; }
+        if (self.isPoints) { self.inner.options.pane = ensurePane(map, "kzFastPoints", 450); }
+        self.inner.addTo(map);
+        dispatcher(map).push(self);
+      });
       if (!document.getElementById("kz-note-css")) {
         var css = el("style", "", document.head, CSS);
         css.id = "kz-note-css";
@@ -322,14 +459,15 @@
     },
 
     onRemove: function (map) {
-      clearTimeout(this._pending);
-      this.inner.remove();
+      if (this.inner) { this.inner.remove(); }
       this._note.remove();
-      var layers = dispatcher(map);
-      layers.splice(layers.indexOf(this), 1);
+      var layers = dispatcher(map), at = layers.indexOf(this);
+      if (at >= 0) { layers.splice(at, 1); }
       map.closePopup();
     }
   });
 
   window.kzgeoFastLayer = function (d) { return new FastLayer(d); };
+  /* Value i of a column of a layer's data, as its popup shows it (for tools and tests). */
+  window.kzgeoCell = cell;
 })();

@@ -1,0 +1,63 @@
+"""Place names drawn on the map: countries, seas and lakes, capitals and main cities.
+
+A policy reader needs to know where a map is before reading any symbol. kzgeo
+ships a small file of place labels (``kzgeo/data/places.json``) derived from
+Natural Earth (public domain, https://www.naturalearthdata.com/): the 1:50m
+populated places (with their Russian names), lakes and marine polygons, and
+the 1:110m countries that pyogrio ships; the English, Russian and Kazakh names
+of countries, seas and lakes, and the Kazakh names of cities (which Natural
+Earth does not carry), are listed in ``tools/make_places.py`` with the source
+each comes from. The lakes' outlines also go into the backdrop, so Balkhash
+and the Aral Sea show as water offline.
+
+At run time kzgeo only reads the committed file (:func:`places`); the map's
+own nodes and deposits are labelled from the dataset, so a city that a node
+already names is dropped here (:func:`place_labels`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+_RESOURCE = "data/places.json"
+
+#: Label kinds, in the order they are placed (earlier ones win a collision).
+KINDS = ("deposit", "tripp", "country", "sea", "lake", "capital", "node", "city")
+
+#: Attribution shown with the labels and in the credits.
+ATTRIBUTION = "Natural Earth (public domain)"
+
+
+@cache
+def _text() -> str:
+    return files("kzgeo").joinpath(_RESOURCE).read_text(encoding="utf-8")
+
+
+def places() -> dict[str, Any]:
+    """The committed place file: ``labels`` (kind, names, lon, lat, minzoom) and ``water`` (lake outlines)."""
+    return json.loads(_text())
+
+
+def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km (spherical; only used to drop duplicate names)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 12742 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def place_labels(lang: str, taken: list[tuple[float, float]] = (), *, within_km: float = 25.0) -> list[dict[str, Any]]:
+    """Package place labels in ``lang`` (English where a name is missing), minus those a dataset point names.
+
+    ``taken`` are (lon, lat) of points the map labels itself; a city within
+    ``within_km`` of one is left out so the map never names a place twice.
+    """
+    out = []
+    for item in places()["labels"]:
+        if item["kind"] in ("capital", "city") and any(_km(item["lon"], item["lat"], lon, lat) < within_km for lon, lat in taken):
+            continue
+        out.append({"kind": item["kind"], "text": item["name"].get(lang) or item["name"]["en"], "lon": item["lon"], "lat": item["lat"], "minzoom": item["minzoom"]})
+    return out
