@@ -414,6 +414,8 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
                     return None
                 if expected == "LineString" and len(arr) < 2:
                     return None
+                if len(arr) > 1 and np.abs(np.diff(arr[:, 0])).max() > 180:
+                    return None  # crosses the antimeridian: the feature-by-feature check names it
                 parts.append(arr)
             ring_counts.append(len(rings))
             fid = raw["id"] if "id" in raw else None
