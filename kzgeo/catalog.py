@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
-from kzgeo import settings
+from kzgeo import schema, settings
 from kzgeo.errors import CatalogError, KzgeoIOError
 from kzgeo.io.files import read_capped
+from kzgeo.schema import TEMPLATE_MARKER, text_problem  # noqa: F401  (readers and older callers import them from here)
 
 CATALOG_NAME = "catalog.toml"
 FIELD_TYPES = frozenset({"str", "int", "float", "date", "url", "enum", "ref", "refs"})
@@ -35,13 +36,6 @@ TABLE_ROLES = ("deposits", "legs", "nodes", "routes", "figures", "groups", "agre
 SOURCE_ROLES = ("publisher", "title", "date", "url")
 #: Languages a name or label may be declared in.
 LANGUAGES = ("en", "ru", "kk")
-#: Jinja's opening markers. folium/branca run the script they generate through
-#: Jinja a second time, so data holding one of these would be evaluated as a
-#: template (up to running Python) when a map is built; kzgeo refuses them.
-TEMPLATE_MARKER = re.compile(r"\{[{%#]")
-#: Characters XML 1.0 cannot hold at all (not even escaped), so QGIS metadata
-#: and styles could not carry them; tab, newline and carriage return are fine.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Table names a GeoPackage, SQLite or QGIS use themselves: a layer or table may not take one (the export would clash).
 RESERVED_TABLE_NAMES = re.compile(r"^(gpkg_.*|rtree_.*|sqlite_.*|layer_styles|qgis_projects)$", re.IGNORECASE)
 GEOMETRY_TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"})
@@ -64,6 +58,9 @@ class FieldSpec:
     lang: str | None = None
     #: The caption readers see, per language.
     label: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: Smallest and largest value a number field accepts (``min`` / ``max``, or the role's range).
+    min: float | None = None
+    max: float | None = None
     #: For a translation column: the field whose text it holds in ``lang`` (``title_ru`` translates ``title_en``).
     translates: str | None = None
 
@@ -205,6 +202,25 @@ def _strings(where: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _checked(where: str, check, value):
+    """``check(value)``, with a ValueError turned into a CatalogError naming ``where``."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+
+
+def _range(where: str, name: str, rule: dict, ftype: str, role: str | None) -> tuple[float | None, float | None]:
+    """A number field's declared ``min`` and ``max``, else its role's natural range."""
+    declared = {k: rule[k] for k in ("min", "max") if k in rule}
+    if declared and ftype not in ("int", "float"):
+        raise CatalogError(f"{where}: field {name!r} is {ftype}; only int and float fields take min and max")
+    low, high = (_checked(f"{where}: field {name!r} {k}", schema.number, declared[k]) if k in declared else None for k in ("min", "max"))
+    if not declared and ftype in ("int", "float") and role in schema.ROLE_RANGES:
+        low, high = schema.ROLE_RANGES[role]
+    if low is not None and high is not None and low > high:
+        raise CatalogError(f"{where}: field {name!r} min {low:g} is above its max {high:g}")
+    return low, high
 def _translates(where: str, name: str, rule: dict) -> str | None:
     """The field a translation column translates; it must say its language too."""
     target = rule.get("translates")
@@ -218,6 +234,7 @@ def _translates(where: str, name: str, rule: dict) -> str | None:
 def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
     specs = []
     for name, rule in _mapping(f"{where} fields", raw).items():
+        _checked(where, lambda v: schema.name(v, "field name"), name)
         if name == "geometry":
             raise CatalogError(f"{where}: a field may not be called 'geometry' (that is the geometry column)")
         if not isinstance(rule, dict) or not _is_one_of(rule.get("type"), FIELD_TYPES):
@@ -227,6 +244,7 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
             raise CatalogError(f"{where}: field {name!r} role must be a word")
         if lang is not None and lang not in LANGUAGES:
             raise CatalogError(f"{where}: field {name!r} lang must be one of {list(LANGUAGES)}")
+        low, high = _range(where, name, rule, rule["type"], role)
         spec = FieldSpec(
             name=name,
             type=rule["type"],
@@ -236,6 +254,8 @@ def _fields(where: str, raw: object) -> tuple[FieldSpec, ...]:
             role=role,
             lang=lang,
             label=_labels(f"{where}: field {name!r} label", rule.get("label", {})),
+            min=low,
+            max=high,
             translates=_translates(where, name, rule),
         )
         if spec.type == "enum" and not spec.values:
@@ -259,7 +279,7 @@ def _labels(where: str, raw: object) -> dict[str, str]:
     labels = _mapping(where, raw)
     if not all(lang in LANGUAGES and isinstance(text, str) for lang, text in labels.items()):
         raise CatalogError(f"{where}: must map languages {list(LANGUAGES)} to text")
-    return dict(labels)
+    return {lang: _checked(f"{where} {lang}", schema.title, text) for lang, text in labels.items()}
 
 
 def _relative_file(root: Path, where: str, key: str, name: object) -> str:
@@ -279,6 +299,7 @@ def _relative_file(root: Path, where: str, key: str, name: object) -> str:
 
 def _table(root: Path, kind: str, name: str, raw: object, file_key: str) -> dict:
     where = f"{CATALOG_NAME} [{kind}.{name}]"
+    _checked(f"{CATALOG_NAME} [{kind}]", lambda v: schema.name(v, f"{kind[:-1]} name"), name)
     raw = _mapping(where, raw)
     role = raw.get("role")
     if role is not None and role not in TABLE_ROLES:
@@ -286,8 +307,8 @@ def _table(root: Path, kind: str, name: str, raw: object, file_key: str) -> dict
     common = dict(
         name=name,
         role=role,
-        title=str(raw.get("title", name)),
-        abstract=str(raw.get("abstract", "")),
+        title=_checked(f"{where}: title", schema.title, raw.get("title", name)),
+        abstract=_checked(f"{where}: abstract", schema.text, raw.get("abstract", "")),
         attributes=_relative_file(root, where, file_key, raw.get(file_key)),
         key=raw.get("key", "id"),
         fields=_fields(where, raw.get("fields", {})),
@@ -305,39 +326,18 @@ def _style(where: str, raw: object, field_names: list[str]) -> StyleSpec | None:
         if (key == "by" or key in raw) and raw.get(key) not in field_names:
             raise CatalogError(f"{where}: style {key} must name one of its fields")
     colors, dashes = (_mapping(f"{where} style {k}", raw.get(k, {})) for k in ("colors", "dashes"))
-    if not all(isinstance(v, str) for v in [*colors.values(), *dashes.values()]):
-        raise CatalogError(f"{where}: style colors and dashes must be strings")
+    colors = {value: _checked(f"{where}: style colors {value!r}", schema.color, c) for value, c in colors.items()}
+    dashes = {value: _checked(f"{where}: style dashes {value!r}", schema.dash, d) for value, d in dashes.items()}
     radius = raw.get("radius", 6)
-    if not (isinstance(radius, (int, float)) and not isinstance(radius, bool) and 0 < radius <= 100):
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not (0 < radius <= 100):
         raise CatalogError(f"{where}: style radius must be a number of pixels between 0 and 100")
-    return StyleSpec(by=raw["by"], colors=dict(colors), dash_by=raw.get("dash_by"), dashes=dict(dashes), radius=float(radius))
+    return StyleSpec(by=raw["by"], colors=colors, dash_by=raw.get("dash_by"), dashes=dashes, radius=float(radius))
 
 
-def text_problem(text: str) -> str | None:
-    """Why kzgeo refuses ``text`` anywhere in the data, or None when it is fine.
-
-    Text is otherwise free: markup is escaped by every output. Refused are
-    only characters no output can carry safely: template markers and control
-    characters (NUL included) that XML cannot represent.
-    """
-    if found := _NOT_XML.search(text):
-        return f"contains the control character U+{ord(found.group()):04X}, which text fields may not hold"
-    if found := TEMPLATE_MARKER.search(text):
-        return f"{found.group()!r} is a template marker, which kzgeo does not accept in text"
-    return None
-
-
-def _check_text(where: str, value: object) -> None:
-    """Apply :func:`text_problem` to every key and string of the catalog, naming the entry."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{where}.{key}" if where else str(key)
-            _check_text(inner, key)
-            _check_text(inner, item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(where, item)
-    elif isinstance(value, str) and (reason := text_problem(value)):
+def _check_tree(raw: dict) -> None:
+    """The general rules (:func:`kzgeo.schema.tree_problem`) on the whole parsed catalog."""
+    if found := schema.tree_problem(raw):
+        where, reason = found
         raise CatalogError(f"{CATALOG_NAME} [{where}]: {reason}")
 
 
@@ -353,6 +353,8 @@ def _read_toml(root: Path) -> tuple[dict, str]:
         raise CatalogError(str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not a valid TOML file ({exc})") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: not a catalog: tables or arrays are nested more than {schema.MAX_DEPTH} levels deep") from None
 
 
 def shipped_layers() -> Path:
@@ -377,7 +379,7 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
     root = Path(layers_dir) if layers_dir is not None else default_layers_dir()
     path = root / CATALOG_NAME
     raw, digest = _read_toml(root)
-    _check_text("", raw)
+    _check_tree(raw)
     head = _mapping(f"{path} [catalog]", raw.get("catalog", {}))
     layers: dict[str, LayerSpec] = {}
     for name, entry in _mapping(f"{path} [layers]", raw.get("layers", {})).items():
@@ -398,10 +400,16 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
             geometry_type=gtype,
             style=_style(where, entry.get("style"), field_names),
         )
+        if layers[name].field("accuracy") and not layers[name].field("uncertainty"):
+            raise CatalogError(f'{where}: a layer with an accuracy field needs a field with role = "uncertainty" (an approximate location needs its radius)')
     tables = {
         name: TableSpec(**_table(root, "tables", name, entry, "file"))
         for name, entry in _mapping(f"{path} [tables]", raw.get("tables", {})).items()
     }
+    titles: dict[str, str] = {}
+    for name, spec in layers.items():
+        if (other := titles.setdefault(spec.title.strip().casefold(), name)) != name:
+            raise CatalogError(f"{path}: layers {other} and {name} have the same title {spec.title!r}; readers tell layers apart by their titles")
     both = sorted(set(layers) & set(tables))
     if both:
         raise CatalogError(f"{path}: {', '.join(both)} is declared both as a layer and as a table")
@@ -442,7 +450,7 @@ def read_catalog(layers_dir: str | Path | None = None) -> Catalog:
                 raise CatalogError(f"{path}: {spec.name}.{f.name} refers to unknown table(s) {missing}")
     return Catalog(
         root=root,
-        title=str(head.get("title", "kzgeo map")),
+        title=_checked(f"{path} [catalog] title", schema.title, head.get("title", "kzgeo map")),
         bounds=tuple(float(b) for b in bounds),
         sources_table=sources_table,
         layers=layers,

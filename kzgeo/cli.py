@@ -18,7 +18,7 @@ import typer
 import kzgeo
 from kzgeo import settings
 from kzgeo.analysis.measures import DEFAULT_WITHIN_KM
-from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid
+from kzgeo.errors import KzgeoError, KzgeoWarning, LayersInvalid, printable, problem_lines
 from kzgeo.io.columnar import FORMATS as COLUMNAR_FORMATS
 from kzgeo.labels import LANGUAGES
 from kzgeo.publish import OUTPUT_FORMATS
@@ -34,7 +34,13 @@ LayersOpt = Annotated[Optional[Path], typer.Option("--layers", help="Layers dire
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    """One ``Error:`` line: control characters and bidi overrides in ``message`` are shown escaped."""
+    typer.echo(f"Error: {printable(message)}", err=True)
+
+
+def _say(message: object, err: bool = False) -> None:
+    """A line of output naming a file or a layer, escaped like an error line."""
+    typer.echo(printable(message), err=err)
 
 
 def clean_errors(func):
@@ -45,8 +51,8 @@ def clean_errors(func):
         try:
             return func(*args, **kwargs)
         except LayersInvalid as exc:
-            for problem in exc.problems:
-                _fail(str(problem))
+            for line in problem_lines(exc.problems):
+                _fail(line)
             raise typer.Exit(1) from None
         except KzgeoError as exc:
             _fail(str(exc))
@@ -73,7 +79,10 @@ def main(
 
 @app.command()
 @clean_errors
-def validate(layers: LayersOpt = None) -> None:
+def validate(
+    layers: LayersOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="List every problem; by default a problem repeated on many rows is shown once, with its count and first rows.")] = False,
+) -> None:
     """Check every layer and table: GeoJSON, RFC 7946, geometry, ids, the join, types and sources."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KzgeoWarning)
@@ -81,9 +90,9 @@ def validate(layers: LayersOpt = None) -> None:
     # Untranslated text matters once the layers are valid; beside errors it would be noise.
     for warning in caught if not problems else ():
         if issubclass(warning.category, KzgeoWarning):
-            typer.echo(f"Warning: {warning.message}", err=True)
-    for problem in problems:
-        _fail(str(problem))
+            typer.echo(f"Warning: {printable(str(warning.message))}", err=True)
+    for line in problem_lines(problems, every=all_):
+        _fail(line)
     if problems:
         raise typer.Exit(1)
     typer.echo("OK: the layers are valid.")
@@ -105,7 +114,7 @@ def build(
     The HTML is self-contained by default: it opens with no network, offline basemap included.
     """
     for path in kzgeo.build(layers, out, spec=spec, maps_dir=maps, fmt=fmt.value, lang=lang.value if lang else None, self_contained=not cdn):
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 @app.command("layers")
@@ -113,7 +122,7 @@ def build(
 def layers_(layers: LayersOpt = None) -> None:
     """List the layers and tables with their feature or row counts."""
     for name, count in kzgeo.list_layers(layers).items():
-        typer.echo(f"{name}\t{count}")
+        typer.echo(f"{printable(name)}\t{count}")
 
 
 @app.command()
@@ -128,7 +137,7 @@ def export(
 ) -> None:
     """Write the QGIS hand-off: a styled, related GeoPackage, GeoJSON with .qml/.qmd sidecars and a QGIS project."""
     for path in kzgeo.export(layers, out, overwrite=overwrite, force=force, lang=lang.value, maps_dir=maps):
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 @app.command("import")
@@ -214,4 +223,4 @@ def route(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        typer.echo(f"wrote {out}", err=True)
+        _say(f"wrote {out}", err=True)

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kzgeo.catalog import SOURCE_ROLES, Catalog, read_catalog
+from kzgeo.catalog import SOURCE_ROLES, Catalog, TableSpec, read_catalog
 from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
@@ -152,6 +152,23 @@ def _reference_problems(catalog: Catalog, frames: dict[str, pd.DataFrame], unrea
     return problems
 
 
+def _location_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
+    """An approximate location needs its uncertainty radius: a number of km above 0.
+
+    Without one the map could not draw the circle that says how far off the
+    point may be, and the report could not give a distance's possible range.
+    """
+    accuracy, uncertainty = spec.field("accuracy"), spec.field("uncertainty")
+    if not (accuracy and uncertainty) or accuracy not in frame or uncertainty not in frame:
+        return []
+    radius = pd.to_numeric(frame[uncertainty], errors="coerce")
+    lacking = (frame[accuracy] == "approximate") & ~(radius > 0)
+    return [
+        Problem(spec.attributes, f'row ({spec.key} "{fid}")', f"field {uncertainty}: an approximate location needs its uncertainty radius (km, more than 0)")
+        for fid in frame.loc[lacking, spec.key]
+    ]
+
+
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
     problems: list[Problem] = []
     geometries: dict[str, Geometries] = {}
@@ -174,6 +191,7 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
                 problems += _join_problems(spec, geometries[name], frames[name])
         else:
             frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
+        problems += _location_problems(spec, frames[name])
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, frames, unreadable)

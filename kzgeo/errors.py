@@ -7,6 +7,7 @@ any ``KzgeoError`` into a single ``Error: ...`` line and exit code 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -40,13 +41,26 @@ class ExportError(KzgeoError, OSError):
 
 
 #: Characters a terminal would act on rather than show: C0/C1 controls (escape
-#: sequences, carriage return, newline), Unicode line separators and bidirectional
-#: overrides. In a message they are shown escaped, so a hostile id cannot forge
-#: extra ``Error:`` lines or recolour the terminal.
+#: sequences, carriage return, newline), Unicode line separators, bidirectional
+#: marks, embeddings, overrides and isolates, and the byte-order mark. In a
+#: message they are shown escaped, so a hostile id cannot forge extra ``Error:``
+#: lines, reorder what a line says or recolour the terminal.
 _UNPRINTABLE = {
     code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    for code in [
+        *range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+        *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF,
+    ]
 }
+
+
+def printable(text: object) -> str:
+    """``text`` as one inert terminal line: every character of :data:`_UNPRINTABLE` shown escaped.
+
+    The one choke point for text kzgeo prints: the CLI passes every ``Error:``
+    line and every file name it echoes through it.
+    """
+    return str(text).translate(_UNPRINTABLE)
 
 
 @dataclass(frozen=True)
@@ -59,15 +73,50 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.file}: {self.where}" if self.where else self.file
-        return f"{place}: {self.message}".translate(_UNPRINTABLE)
+        return printable(f"{place}: {self.message}")
+
+
+#: Parts of a message that name the value at fault (quoted text, numbers): two
+#: problems that differ only there are the same problem on different rows.
+_VARYING = re.compile(r"\"[^\"]*\"|'[^']*'|-?\d[\d.,_eE+-]*")
+#: How many rows a repeated problem names before it says how many more there are.
+FIRST_ROWS = 3
+
+
+def problem_lines(problems: list[Problem], *, every: bool = False, first: int = FIRST_ROWS) -> list[str]:
+    """One line per problem, or -- unless ``every`` -- one line per problem repeated on many rows.
+
+    A problem found on more than ``first`` rows of one file (same message but
+    for the value at fault) is shown once: the first occurrence, how many
+    there are and where the first ``first`` are. One systematic mistake on
+    80,000 rows is then one line, not 80,000; ``kzgeo validate --all`` lists
+    them all. Lines keep the order in which problems were found.
+    """
+    if every:
+        return [str(p) for p in problems]
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault((problem.file, _VARYING.sub("#", problem.message)), []).append(problem)
+    lines = []
+    for members in groups.values():
+        if len(members) <= first:
+            lines += [str(p) for p in members]
+            continue
+        shown = "; ".join(p.where or "(whole file)" for p in members[:first])
+        lines.append(printable(f"{members[0]} [{len(members):,} times in {members[0].file}: {shown}; and {len(members) - first:,} more; kzgeo validate --all lists every one]"))
+    return lines
 
 
 class LayersInvalid(KzgeoError, ValueError):
-    """The layers failed validation; ``problems`` lists every problem found."""
+    """The layers failed validation; ``problems`` lists every problem found.
+
+    The message shows a problem repeated on many rows once, with its count
+    (:func:`problem_lines`); ``problems`` keeps every one.
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
+        lines = "\n".join(f"  {line}" for line in problem_lines(self.problems))
         super().__init__(f"{len(self.problems)} problem(s) in the layers:\n{lines}")
 
 

@@ -14,9 +14,10 @@ from importlib.resources import files
 from pathlib import Path
 
 from kzgeo import settings
-from kzgeo.io.atomic import ensure_folder, write_atomic
+from kzgeo.io.atomic import ensure_folder
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import KzgeoError
+from kzgeo.io.atomic import write_set
 from kzgeo.html.render import render_spec
 from kzgeo.labels import check_language, label
 from kzgeo.spec import MapSpec, kept_ids, read_map_spec, restyled, route_length_lines
@@ -75,8 +76,9 @@ def build_maps(
     is named ``NAME.cdn.html``, so it never replaces the self-contained page.
     ``out_dir`` is created if missing, but only inside a folder that exists.
     The layers are read once and every spec is checked
-    before anything is written; each page is then written atomically, so a
-    failure leaves the previous maps in place.
+    before anything is written; the pages are then written as one set
+    (:func:`~kzgeo.io.atomic.write_set`): a full disk, an error or a kill
+    leaves either every previous page or every new one.
     """
     if fmt not in OUTPUT_FORMATS:
         raise KzgeoError(f'unknown output format "{fmt}"; choose one of: {", ".join(OUTPUT_FORMATS)}')
@@ -97,11 +99,10 @@ def build_maps(
     suffix = f".{lang}" if lang not in (None, "en") else ""
     if fmt == "html" and not self_contained:
         suffix += ".cdn"
-    pages = [(out / f"{s.name}{suffix}.{fmt}", _render(s, data, fmt, self_contained)) for s in specs]
+    pages = {f"{s.name}{suffix}.{fmt}": _render(s, data, fmt, self_contained) for s in specs}
     ensure_folder(out)
-    written = []
-    for path, payload in pages:
-        written.append(write_atomic(path, payload))
+    written = write_set(out, pages)
+    for path in written:
         log.info("wrote %s", path)
     return written
 

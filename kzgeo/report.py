@@ -29,8 +29,10 @@ import io
 import json
 import logging
 import math
+import re
 import sys
 import types
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,9 @@ from kzgeo.provenance import manifest
 
 log = logging.getLogger(__name__)
 
+#: The farthest two points on the ellipsoid can be apart (half a meridian), in km:
+#: a larger "within" radius means nothing, and an infinite one cannot be written as JSON.
+MAX_WITHIN_KM = 20_004.0
 #: Output formats of :func:`report`.
 FORMATS = ("md", "csv", "json")
 #: Columns of the sources table in every format (those the dataset has).
@@ -172,9 +177,21 @@ def write_csv_folder(rep: Report, folder: str | Path) -> list[Path]:
     return written
 
 
-def _cell(value: Any) -> str:
-    """A Markdown cell: ``<``, ``>`` and ``&`` escaped so no data becomes markup, pipes neutralised.
+#: Markdown punctuation that starts emphasis, code, links, images, strikethrough or a
+#: table cell; each is written backslash-escaped, so it shows as itself.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+#: The starts of GitHub's bare autolinks (``https://``, ``www.``): a backslash before
+#: the ``:`` or ``.`` splits them, so an address in the data stays text.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto)):|(\bwww)\.")
 
+
+def _cell(value: Any) -> str:
+    """Any value as inert Markdown text: the one escaping choke point of the Markdown report.
+
+    ``<``, ``>`` and ``&`` become entities (no HTML), Markdown punctuation is
+    backslash-escaped (no emphasis, code, link or image -- ``![x](http://...)``
+    shows as typed and loads nothing), bare addresses are kept from being
+    autolinked, and line breaks become spaces (no extra rows or headings).
     Quotes stay as they are (unlike :func:`~kzgeo.html.popup.esc`): Markdown has no
     attribute context, and the plain-text report should read well.
     """
@@ -182,7 +199,9 @@ def _cell(value: Any) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:,.1f}"
-    return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
+    text = html.escape(" ".join(str(value).splitlines()), quote=False)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: f"{m.group(1)}\\:" if m.group(1) else f"{m.group(2)}\\.", text)
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -306,18 +325,28 @@ def to_markdown(rep: Report) -> str:
         "",
     ]
     for s in rep.sources.to_dict("records"):
-        url = f" <{_cell(s['url'])}>" if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")) else ""
+        url = f" <{_autolink(s['url'])}>" if isinstance(s["url"], str) and s["url"].lower().startswith(("http://", "https://")) else ""
         dated = _cell(s["date"]) if cell_value(s["date"]) is not None else "undated"
         read = f"; read {_cell(s['accessed'])}" if cell_value(s.get("accessed")) is not None else ""
         tier = f", {_cell(s['tier'])}" if cell_value(s.get("tier")) is not None else ""
         why = f" (no address: {_cell(s['no_url_reason'])})" if not url and cell_value(s.get("no_url_reason")) is not None else ""
-        out.append(f"- `{_cell(s['id'])}`: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({dated}{read}{tier}){url}{why}")
+        out.append(f"- {_cell(s['id'])}: {_cell(s['publisher'])}, *{_cell(s['title'])}* ({dated}{read}{tier}){url}{why}")
     out += ["", "## Provenance", "", f"kzgeo {_cell(rep.provenance.get('kzgeo_version', '?'))}, data as of {_cell(rep.as_of)}. Input files (SHA-256):", ""]
-    out += _table(["File", "SHA-256"], [[name, f"`{digest}`"] for name, digest in rep.provenance.get("inputs", {}).items()])
+    out += _table(["File", "SHA-256"], [[name, digest] for name, digest in rep.provenance.get("inputs", {}).items()])
     return "\n".join(out) + "\n"
 
 
 _WRITERS = {"md": to_markdown, "json": to_json}
+
+
+def _autolink(url: str) -> str:
+    """A checked http(s) address as the inside of a Markdown autolink ``<...>``.
+
+    The address is the source's own (the reader is meant to follow it); what
+    an autolink cannot hold -- spaces, ``<``, ``>`` and controls -- is
+    percent-encoded, so the address cannot close the link and add markup.
+    """
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 def report(
@@ -336,8 +365,8 @@ def report(
     """
     if format not in FORMATS:
         raise ArgumentError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    if not (isinstance(within_km, (int, float)) and within_km >= 0):
-        raise ArgumentError(f"within_km must be a distance in km, not {within_km!r}")
+    if not (isinstance(within_km, (int, float)) and math.isfinite(within_km) and 0 <= within_km <= MAX_WITHIN_KM):
+        raise ArgumentError(f"within_km (--within) must be a distance from 0 to {MAX_WITHIN_KM:,g} km, not {within_km!r}")
     if format == "csv" and out is None:
         raise ArgumentError("the csv report is one file per table: give a folder to write them into (--out DIR)")
     if out is not None and format != "csv" and not Path(out).parent.is_dir():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 import xyzservices
 
+from kzgeo import schema
 from kzgeo.analysis.measures import leg_lengths, route_lengths
 from kzgeo.catalog import MAX_CATALOG_BYTES, StyleSpec
 from kzgeo.dataset import Dataset
@@ -39,7 +39,6 @@ STYLE_KEYS = ("by", "colors", "dash_by", "dashes")
 #: Extra popup sections a spec can ask for.
 POPUP_EXTRAS = ("lengths", "agreement_details")
 
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,28 @@ def _strings(spec: MapSpec, where: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _normalised_style(spec: MapSpec, layer: str, style: dict[str, Any]) -> dict[str, Any]:
+    """A ``[styles.LAYER]`` table with its colours as ``#rrggbb`` and its dashes as ``"8 5"``.
+
+    The same rules as the catalog's styles (:mod:`kzgeo.schema`), applied once
+    here, so every output receives values it accepts.
+    """
+    style = dict(style)
+    for key, convert in (("colors", schema.color), ("dashes", schema.dash)):
+        if key not in style:
+            continue
+        if not isinstance(style[key], dict):
+            raise spec.fail(f"[styles.{layer}]: {key} must map values to {'colours' if key == 'colors' else 'dash patterns'}")
+        converted = {}
+        for value, given in style[key].items():
+            try:
+                converted[value] = convert(given)
+            except ValueError as exc:
+                raise spec.fail(f"[styles.{layer}] {key} {value!r}: {exc}") from None
+        style[key] = converted
+    return style
+
+
 def read_map_spec(path: str | Path) -> MapSpec:
     """Parse a spec file and check its shape (types, keys, view, language, basemap).
 
@@ -89,12 +110,20 @@ def read_map_spec(path: str | Path) -> MapSpec:
         raise spec.fail(exc.reason) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise spec.fail(f"not a valid TOML file ({exc})") from None
+    except RecursionError:
+        raise spec.fail(f"not a map spec: tables or arrays are nested more than {schema.MAX_DEPTH} levels deep") from None
+    if found := schema.tree_problem(raw):
+        where, reason = found
+        raise spec.fail(f"[{where}]: {reason}")
     unknown = sorted(set(raw) - set(SPEC_KEYS))
     if unknown:
         raise spec.fail(f"unknown key(s) {_valid(unknown)}; valid keys: {_valid(SPEC_KEYS)}")
     title = raw.get("title")
-    if title is not None and not isinstance(title, str):
-        raise spec.fail("title must be a string")
+    if title is not None:
+        try:
+            title = schema.title(title)
+        except ValueError as exc:
+            raise spec.fail(f"title {exc}") from None
     lang = raw.get("lang", "en")
     if lang not in LANGUAGES:
         raise spec.fail(f"unknown language {lang!r}; valid: {_valid(LANGUAGES)}")
@@ -111,6 +140,7 @@ def read_map_spec(path: str | Path) -> MapSpec:
     styles = raw.get("styles", {})
     if not (isinstance(styles, dict) and all(isinstance(v, dict) for v in styles.values())):
         raise spec.fail("[styles.LAYER] tables must hold by, colors, dash_by or dashes")
+    styles = {layer: _normalised_style(spec, layer, style) for layer, style in styles.items()}
     basemap = raw.get("basemap")
     if basemap is not None and basemap != "none":
         try:
@@ -119,7 +149,7 @@ def read_map_spec(path: str | Path) -> MapSpec:
             raise spec.fail(f"unknown basemap {basemap!r}; use a tile provider name such as Esri.WorldGrayCanvas or CartoDB.Positron, or \"none\"") from None
     view = raw.get("view")
     if view is not None:
-        if not (isinstance(view, list) and len(view) == 4 and all(isinstance(v, (int, float)) for v in view)):
+        if not (isinstance(view, list) and len(view) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in view)):
             raise spec.fail("view must be [lon_min, lat_min, lon_max, lat_max]")
         lon0, lat0, lon1, lat1 = (float(v) for v in view)
         if not (-180 <= lon0 < lon1 <= 180 and -90 <= lat0 < lat1 <= 90):
@@ -180,9 +210,6 @@ def _check_style(spec: MapSpec, data: Dataset, layer: str, style: dict[str, Any]
         if by is not None and (by_key in style or table):
             _check_field(spec, data, layer, by, where)
             _check_values(spec, data, layer, by, list(table), f"{where} {table_key}")
-    for value, color in style.get("colors", {}).items():
-        if not _COLOR.match(color):
-            raise spec.fail(f"{where}: colour {color!r} for {value!r} is not #rrggbb")
 
 
 def check_map_spec(spec: MapSpec, data: Dataset) -> None:

@@ -19,9 +19,8 @@ from playwright.sync_api import expect
 import kzgeo
 from kzgeo import settings
 
-from conftest import FIXTURE_LAYERS, ROOT, SHIPPED_LAYERS
+from conftest import FIXTURE_LAYERS, ROOT, SHIPPED_LAYERS, screenshot, settle
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
 #: Features the fixture layers draw, per layer.
 FIXTURE_COUNTS = {"deposits": 3, "corridors": 2, "nodes": 3}
@@ -88,16 +87,14 @@ def open_offline(page, path: Path) -> dict[str, list]:
     page.on("console", lambda m: m.type == "error" and seen["console_errors"].append((m.text, m.location.get("url", ""))))
     page.goto(path.as_uri())
     page.wait_for_function("document.querySelectorAll('path.kz-layer-deposits').length > 0")
-    page.wait_for_timeout(300)  # let the fit and the tile attempts settle
+    settle(page)  # the fit has finished and is painted
     assert page.errors == []
     return seen
 
 
 def shot(page, name: str) -> None:
-    """Save a screenshot for a person to review, once pans and fades have finished."""
-    page.wait_for_timeout(600)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
+    """Save a screenshot for a person to review, once pans have finished (fades are skipped)."""
+    screenshot(page, name)
 
 
 def test_self_contained_page_needs_no_network(pages, offline_page):

@@ -29,12 +29,11 @@ from kzgeo.qgis.qml import AREA_TYPES, AREA_FILL_OPACITY, LINE_TYPES, MM_PER_PX,
 from kzgeo.qgis.tables import BACKDROP, UNCERTAINTY, junctions
 from kzgeo.style import color_for, is_approximate, path_style, uncertainty_style
 
-from conftest import FIXTURE_LAYERS, SHIPPED_LAYERS
+from conftest import ARTIFACTS, FIXTURE_LAYERS, SHIPPED_LAYERS
 from test_export import HOSTILE_TITLE, add_area_layer
 
 QGIS_PYTHON = "/usr/bin/python3"
 DRIVER = Path(__file__).resolve().parent / "qgis_driver.py"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 #: How far (per RGB channel) a rendered pixel may be from the expected colour.
 COLOUR_TOLERANCE = 3
 
@@ -75,7 +74,7 @@ def case(request, tmp_path_factory, qgis_python):
     kzgeo.export(layers, out)
     moved = base / "somewhere" / "else"
     shutil.copytree(out, moved)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     png = ARTIFACTS / f"qgis-project-{request.param}.png"
     done = subprocess.run(
         [QGIS_PYTHON, str(DRIVER), str(out), str(moved), str(png)], env=qgis_python, capture_output=True, text=True, timeout=600

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import kzgeo
@@ -51,13 +51,21 @@ def mutate(data: bytes, edits) -> bytes:
     return data
 
 
+def names_its_file(problem, layers: Path) -> bool:
+    """A problem names an input file: one that is there, or -- "file not found" -- one that is not."""
+    if not problem.message:
+        return False
+    if problem.message == "file not found":
+        return not (layers / problem.file).exists()
+    return (layers / problem.file).is_file()
+
+
 def survives(layers: Path) -> str:
     """Loads and renders, or is refused; says which."""
     try:
         problems = kzgeo.validate(layers)
         if problems:
-            files = {p.name for p in layers.iterdir()}
-            assert all(p.file in files and p.message for p in problems), problems
+            assert all(names_its_file(p, layers) for p in problems), problems
             return "refused"
         kzgeo.render_map(kzgeo.read_layers(layers)).get_root().render()
     except KzgeoError:
@@ -114,6 +122,9 @@ toml_values = st.recursive(
 
 
 @FUZZ
+# Once failed CI on a fresh clone: the catalog names a file that is not there, and the
+# old oracle wanted every problem to name a file that exists.
+@example(changes=[(("layers", "nodes", "attributes"), "a")])
 @given(changes=st.lists(st.tuples(st.sampled_from(PATHS), toml_values | st.none()), min_size=1, max_size=3))
 def test_damaged_catalog(layers, changes):
     doc = json.loads(json.dumps(CATALOG))

@@ -19,7 +19,7 @@ PACKAGE = ROOT / "kzgeo"
 #: Each module's room, lowest first: a module may import from its own room and
 #: the rooms before it, never after (DESIGN.md draws the same order).
 ROOMS = [
-    ("errors", "settings"),
+    ("errors", "settings", "schema"),
     ("io.files", "io.atomic", "io"),
     ("catalog",),
     ("io.readers", "io.columns", "io.columnar"),

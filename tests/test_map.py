@@ -9,7 +9,7 @@ import pytest
 
 import kzgeo
 
-from conftest import ROOT
+from conftest import screenshot
 from hostile import add_polygon_layer
 
 HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
@@ -63,9 +63,7 @@ def test_map_in_browser(built_map, offline_page):
     page.goto(built_map.as_uri())
     page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0")
     assert page.errors == []
-    artifacts = ROOT / "tests" / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    page.screenshot(path=str(artifacts / "overview-fixture.png"))
+    screenshot(page, "overview-fixture.png")
 
     layer_names = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [n.strip() for n in layer_names] == [

@@ -13,9 +13,8 @@ import kzgeo
 from kzgeo.errors import KzgeoError
 from kzgeo.printmap import PAGE_SIZE, PNG_DPI
 
-from conftest import ROOT
+from conftest import ARTIFACTS, ROOT
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 def _ink(image: np.ndarray) -> float:
@@ -44,7 +43,7 @@ def test_png_is_a_full_page_map(layers_dir, tmp_path):
     # Tungsten deposits, rail lines and the sea colour are all drawn.
     for colour in ("#1f5fa8", "#c0392b", "#c9dde8"):
         assert _has_colour(image, colour), colour
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "static-en.png").write_bytes(path.read_bytes())
 
 
@@ -59,7 +58,7 @@ def test_pdf_opens_in_a_real_reader(layers_dir, tmp_path):
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2
     assert _ink(imread(pages[0])) > 0.3 and _ink(imread(pages[1])) > 0.005
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "static-ru-page1.png").write_bytes(pages[0].read_bytes())
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     for expected in ("Верхнее Кайракты", "Данные на 23 февраля 2026", "Источники", "км", "Example Agency: Tungsten deal announced (2025-11-07)"):

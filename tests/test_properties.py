@@ -127,7 +127,9 @@ node = st.fixed_dictionaries(
         "name_kk": text_value,
         "kind": st.sampled_from(["port", "border crossing", "junction"]),
         "location_accuracy": st.sampled_from(["exact", "approximate"]),
-        "uncertainty_km": st.floats(allow_nan=False, allow_infinity=False),
+        # The range the catalog's uncertainty role implies (kzgeo.schema.ROLE_RANGES); an
+        # approximate location's radius is above 0, so the smallest generated is 0.001.
+        "uncertainty_km": st.floats(min_value=0.001, max_value=2000),
         "location_note": text_value,
         "sources": st.sampled_from(["src-a", "src-b", "src-a;src-b"]),
         # A node must lie in its country (kzgeo.geography): any point within

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import kzgeo
 from kzgeo.cli import app
 
-from conftest import ROOT, SHIPPED_LAYERS
+from conftest import ROOT, SHIPPED_LAYERS, screenshot
 
 SHIPPED_SPECS = sorted((ROOT / "maps").glob("*.toml"))
 FEATURES_JS = """() => {
@@ -86,7 +86,7 @@ def test_tungsten_map(built, offline_page):
     assert not ids & {"kokbulak", "akbulak", "kuyrektykol", "kz-dostyk-aktogay", "casp-aktau-alat"}
     assert legs <= ids
     assert "Tungsten" in page.locator(".kz-title").inner_text()
-    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-tungsten.png"))
+    screenshot(page, "map-tungsten.png")
     popup = page.evaluate(POPUP_JS, "upper-kairakty")
     # The processing plans come from the agreements table.
     assert "What the agreements say" in popup and "processing plants" in popup
@@ -95,7 +95,7 @@ def test_tungsten_map(built, offline_page):
 def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     page = offline_page
     _open(page, built["corridors"])
-    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "map-corridors.png"))
+    screenshot(page, "map-corridors.png")
     ids = set(page.evaluate(FEATURES_JS))
     assert {"tripp-armenia", "kz-dostyk-aktogay", "kz-aktogay-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}

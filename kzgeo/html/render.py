@@ -112,6 +112,13 @@ _BIND = JsCode(
         layer.bindTooltip(feature.properties._tooltip, {sticky: !layer.getLatLng});
     }"""
 )
+#: Styles travel as data: each feature carries its Leaflet path options in
+#: ``properties._style`` (embedded with the GeoJSON, as escaped JSON), and these two
+#: fixed functions hand them to Leaflet. folium's ``style_function`` would instead
+#: paste every distinct style into the page as JavaScript source, unescaped, so a
+#: catalog colour or dash holding ``</script><script>`` would run.
+_STYLE_FROM_DATA = JsCode("function(feature) { return feature.properties._style; }")
+_POINT_FROM_DATA = JsCode("function(feature, latlng) { return L.circleMarker(latlng, feature.properties._style); }")
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 _BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
@@ -245,23 +252,21 @@ def add_layer(
     if len(frame) >= settings.fast_layer_min_features:
         FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
-    style_fields = {label_field, accuracy_field(spec)} - {None}
-    if spec.style:
-        style_fields |= {spec.style.by, spec.style.dash_by} - {None}
     agreements = agreement_lines(data, lang)
     figures = figures_by_feature(data, lang)
     uncertainty = spec.field("uncertainty")
+    class_name = f"kz-layer-{layer}"
     features = []
     # Exact points first, so approximate ones (smaller) are drawn above them.
     for row in sorted(frame.to_dict("records"), key=lambda r: is_approximate(spec, r)):
-        props = {k: cell_value(row[k]) for k in sorted(style_fields) if k in row}
-        props.update(
-            id=row[spec.key],
-            _name=cell_value(row[label_field]) or row[spec.key],
-            _kind=title,
-            _tooltip=tooltip_html(row[label_field]),
-            _popup=_popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
-        )
+        props = {
+            "id": row[spec.key],
+            "_style": {**path_style(spec, {k: cell_value(v) for k, v in row.items() if k != "geometry"}), "className": class_name},
+            "_name": cell_value(row[label_field]) or row[spec.key],
+            "_kind": title,
+            "_tooltip": tooltip_html(row[label_field]),
+            "_popup": _popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
+        }
         features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
         if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
             VerbatimCircle(
@@ -271,14 +276,13 @@ def add_layer(
                 class_name=f"kz-uncertainty kz-uncertainty-{layer}",
                 **uncertainty_style(spec, row),
             ).add_to(group)
-    class_name = f"kz-layer-{layer}"
     VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=title,
-        style_function=lambda f: {**path_style(spec, f["properties"]), "className": class_name},
-        marker=folium.CircleMarker(radius=7) if spec.geometry_type == "Point" else None,
         on_each_feature=_BIND,
         control=False,
+        style=_STYLE_FROM_DATA,
+        **({"point_to_layer": _POINT_FROM_DATA} if spec.geometry_type == "Point" else {}),
     ).add_to(group)
     return _add_group(fmap, group, data, layer, lang)
 

@@ -33,6 +33,7 @@ from shapely.geometry import shape
 
 from kzgeo import settings
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
+from kzgeo.schema import MAX_MAGNITUDE
 from kzgeo.errors import KzgeoIOError, Problem
 from kzgeo.io.columns import needs_trim, trimmed, typed_columns
 from kzgeo.io.files import read_capped
@@ -185,6 +186,39 @@ def _shape_problem(gtype: str, coords: list) -> str | None:
     return None
 
 
+def _paths(gtype: str, coords: list) -> list[list]:
+    """The vertex sequences of a line or polygon geometry (lines, or rings)."""
+    if gtype == "LineString":
+        return [coords]
+    if gtype in ("MultiLineString", "Polygon"):
+        return list(coords)
+    if gtype == "MultiPolygon":
+        return [ring for polygon in coords for ring in polygon]
+    return []
+
+
+def _antimeridian_problem(gtype: str, coords: list) -> str | None:
+    """A segment whose longitudes differ by more than 180 degrees crosses the antimeridian.
+
+    Leaflet draws such a segment the long way round the world while a geodesic
+    measure takes the short way, so the map and every length would disagree.
+    RFC 7946 (section 3.1.9) asks for the line to be cut in two at 180 degrees
+    instead; kzgeo refuses the crossing and says so.
+    """
+    for path in _paths(gtype, coords):
+        xy = np.asarray(path, dtype=float)
+        if len(xy) < 2:
+            continue
+        jumps = np.flatnonzero(np.abs(np.diff(xy[:, 0])) > 180)
+        if len(jumps):
+            (x0, y0), (x1, y1) = xy[jumps[0]], xy[jumps[0] + 1]
+            return (
+                f"the segment from ({x0:g}, {y0:g}) to ({x1:g}, {y1:g}) crosses the antimeridian (180 degrees); "
+                f"split the {gtype} there into parts that end and start at longitude 180 and -180 (RFC 7946, section 3.1.9)"
+            )
+    return None
+
+
 def coordinate_problem(pairs, bounds) -> str | None:
     """What is wrong with the first bad (x, y) pair: not finite, off the globe, outside the region."""
     lon_min, lat_min, lon_max, lat_max = bounds
@@ -231,7 +265,7 @@ def _check_geometry(raw: Any, expected: str, bounds, label: str, name: str, prob
     # Checked all at once; only a geometry with a bad coordinate is walked, to name the first.
     if not _all_inside(np.array(pairs), bounds) and (reason := coordinate_problem(pairs, bounds)):
         return bad(reason)
-    reason = _shape_problem(gtype, coords)
+    reason = _shape_problem(gtype, coords) or _antimeridian_problem(gtype, coords)
     if reason:
         return bad(reason)
     if gtype == "Point":
@@ -380,6 +414,8 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
                     return None
                 if expected == "LineString" and len(arr) < 2:
                     return None
+                if len(arr) > 1 and np.abs(np.diff(arr[:, 0])).max() > 180:
+                    return None  # crosses the antimeridian: the feature-by-feature check names it
                 parts.append(arr)
             ring_counts.append(len(rings))
             fid = raw["id"] if "id" in raw else None
@@ -505,6 +541,18 @@ def _month_ok(text: str) -> bool:
     return True
 
 
+def _in_range(spec: FieldSpec, value: int | float, text: str) -> int | float:
+    """``value`` if it lies within the field's declared (or role-implied) range and
+    :data:`~kzgeo.schema.MAX_MAGNITUDE`, where sums and formatted figures still mean something."""
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"{text!r} is too large (at most {MAX_MAGNITUDE:g})")
+    if spec.min is not None and value < spec.min:
+        raise ValueError(f"{text!r} is below the minimum {spec.min:g}")
+    if spec.max is not None and value > spec.max:
+        raise ValueError(f"{text!r} is above the maximum {spec.max:g}")
+    return value
+
+
 def parse_value(spec: FieldSpec, text: str) -> Any:
     """Convert one CSV cell by its field type; raise ValueError with a reason."""
     if reason := text_problem(text):
@@ -514,14 +562,14 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
     if spec.type == "int":
         if not _INT.fullmatch(text) or abs(int(text)) >= _INT64:
             raise ValueError(f"{text!r} is not a whole number")
-        return int(text)
+        return _in_range(spec, int(text), text)
     if spec.type == "float":
         if not _FLOAT.fullmatch(text):
             raise ValueError(f"{text!r} is not a number")
         value = float(text)
         if not math.isfinite(value):
             raise ValueError(f"{text!r} is not a finite number")
-        return value
+        return _in_range(spec, value, text)
     if spec.type == "date":
         if not (_DATE.fullmatch(text) and _month_ok(text)):
             raise ValueError(f"{text!r} is not a date (YYYY-MM or YYYY-MM-DD)")

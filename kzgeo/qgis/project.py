@@ -31,7 +31,7 @@ from kzgeo.qgis.qml import (
 from kzgeo.qgis.roles import name_field, source_fields
 from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, relation_id, POSITION, REF, UNCERTAINTY, export_columns, junctions
 from kzgeo.qgis.words import word
-from kzgeo.qgis.xml import QGIS_VERSION, document, number, quote_field, quote_literal, spatialrefsys, sub
+from kzgeo.qgis.xml import QGIS_VERSION, document, number, ogr_source, quote_field, quote_literal, spatialrefsys, sub
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, restyled
 from kzgeo.backdrop import WATER
 
@@ -59,7 +59,7 @@ def layer_id(name: str) -> str:
 
 
 def _source(name: str) -> str:
-    return f"./{GEOPACKAGE_NAME}|layername={name}"
+    return ogr_source(f"./{GEOPACKAGE_NAME}", name)
 
 
 def drawing_order(data: Dataset) -> list[str]:

@@ -8,6 +8,7 @@ attribute value, so data (a hostile name, a ``<script>`` title) stays text.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Mapping
 
@@ -78,6 +79,28 @@ def spatialrefsys(parent: ET.Element, *, projected: bool = False) -> ET.Element:
     return node
 
 
+#: Characters XML 1.0 cannot hold even escaped (C0 controls but tab, newline and
+#: carriage return; lone surrogates; U+FFFE and U+FFFF). ElementTree writes them
+#: as they are, and QGIS then refuses the whole file.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML cannot hold (ElementTree escapes the rest)."""
+    return _NOT_XML.sub("", value)
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Drop XML-forbidden characters from every text, tail, attribute name and value under ``root``."""
+    for node in root.iter():
+        if node.text:
+            node.text = xml_text(node.text)
+        if node.tail:
+            node.tail = xml_text(node.tail)
+        if any(_NOT_XML.search(k) or _NOT_XML.search(v) for k, v in node.attrib.items()):
+            node.attrib = {xml_text(k): xml_text(v) for k, v in node.attrib.items()}
+
+
 def number(value: object) -> str:
     """A coordinate or measure as plain decimal text (``66.57``), whatever numeric type holds it.
 
@@ -88,16 +111,45 @@ def number(value: object) -> str:
 
 
 def document(root: ET.Element) -> str:
-    """Serialise a ``<qgis>`` element as QGIS writes it: doctype, then indented XML."""
+    """Serialise a ``<qgis>`` element as QGIS writes it: doctype, then indented XML.
+
+    The one way kzgeo writes QML, QMD and QGS, so the one place characters XML
+    forbids are dropped (:func:`xml_text`); ElementTree escapes ``<``, ``&``
+    and quotes.
+    """
+    _xml_safe(root)
     ET.indent(root)
     return DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def quote_literal(value: str) -> str:
-    """A QGIS expression string literal (single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
+    r"""A QGIS expression string literal, quoted as ``QgsExpression.quotedString`` does.
+
+    A backslash starts an escape in QGIS string literals, so it is doubled
+    first; then single quotes are doubled, and newline and tab become ``\n``
+    and ``\t``. Without the backslash rule a value ending in ``\`` would escape
+    the closing quote and the rest would run as expression text.
+    """
+    quoted = value.replace("\\", "\\\\").replace("'", "''").replace("\n", "\\n").replace("\t", "\\t")
+    return "'" + quoted + "'"
 
 
 def quote_field(name: str) -> str:
-    """A QGIS expression field reference (double quotes doubled)."""
+    """A QGIS expression field reference, as ``QgsExpression.quotedColumnRef`` quotes it (``"`` doubled)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+#: A table name kzgeo puts in a QGIS data source: OGR's URI (``FILE|layername=NAME``)
+#: has no quoting, so a ``|`` in a name would start a new option.
+_SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def ogr_source(path: str, layer: str) -> str:
+    """A QGIS OGR data-source string for one table of a GeoPackage.
+
+    The catalog admits only identifiers as layer names (:mod:`kzgeo.schema`);
+    anything else is refused here too, rather than written unquotable.
+    """
+    if not _SOURCE_NAME.fullmatch(layer) or "|" in path:
+        raise ValueError(f"{layer!r} cannot be written into a QGIS data source")
+    return f"{path}|layername={layer}"

@@ -210,9 +210,10 @@
 
   /* Agreements as a dated list; choosing one highlights the features it concerns. */
   function timeline(map, agreements, groups, t) {
-    var byId = {};
+    /* A Map, not an object: a feature id such as "__proto__" or "constructor" is data, not a property. */
+    var byId = new Map();
     groups.forEach(function (g) {
-      g.eachLayer(function (l) { if (l.feature) { byId[l.feature.id] = {layer: l, group: g}; } });
+      g.eachLayer(function (l) { if (l.feature) { byId.set(l.feature.id, {layer: l, group: g}); } });
     });
     var lit = [];
     function clear() {
@@ -223,7 +224,7 @@
       clear();
       var bounds = L.latLngBounds([]);
       ids.forEach(function (id) {
-        var x = byId[id];
+        var x = byId.get(id);
         if (!x) { return; }
         x.layer.setStyle({color: "#ff8c00", weight: 6, opacity: 1});
         if (x.layer.getElement()) { L.DomUtil.addClass(x.layer.getElement(), "kz-lit"); }

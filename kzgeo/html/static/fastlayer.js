@@ -140,7 +140,8 @@
   }
 
   function markDrawn(title, count) {
-    window.kzgeoDrawn = window.kzgeoDrawn || {};
+    /* No prototype: a layer titled "__proto__" or "constructor" is a key like any other. */
+    window.kzgeoDrawn = window.kzgeoDrawn || Object.create(null);
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         window.kzgeoDrawn[title] = count;
