@@ -258,3 +258,35 @@ def test_io_error_is_both_kzgeo_and_os_error(tmp_path):
         write_atomic(tmp_path / "file" / "out.html", "<p>")
     assert isinstance(caught.value, KzgeoError) and isinstance(caught.value, OSError)
     assert caught.value.path == str(tmp_path / "file" / "out.html")
+
+
+def _tree(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_export_killed_between_its_renames_is_put_back_and_leftovers_removed(layers_dir, tmp_path):
+    """kill -9 after the old export was moved aside, before the new one took its place: the next run restores it."""
+    from kzgeo.cli import app
+    from typer.testing import CliRunner
+
+    out = tmp_path / "qgis"
+    kzgeo.export(layers_dir, out)
+    before = _tree(out)
+    # What a kill between the two renames leaves: the old export moved aside, a staging folder beside it.
+    out.rename(tmp_path / ".qgis.k1ll3d.tmp.old")
+    (tmp_path / ".qgis.st4ge.tmp").mkdir()
+    (tmp_path / ".qgis.st4ge.tmp" / "kzgeo.gpkg").write_bytes(b"half")
+    result = CliRunner().invoke(app, ["export", "--layers", str(layers_dir), "--out", str(out)])
+    assert result.exit_code == 1 and "pass --overwrite" in result.output, result.output
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qgis")) == []
+
+
+def test_an_export_killed_while_staging_leaves_the_old_one_and_the_next_run_cleans_up(layers_dir, tmp_path):
+    out = tmp_path / "qgis"
+    kzgeo.export(layers_dir, out)
+    (tmp_path / ".qgis.st4ge.tmp").mkdir()
+    (tmp_path / ".qgis.prev.tmp.old").mkdir()
+    kzgeo.export(layers_dir, out, overwrite=True)
+    assert (out / "kzgeo.gpkg").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qgis")) == []

@@ -263,15 +263,41 @@ def replaced_directory(target: str | Path, *, overwrite: bool, marker: str) -> I
     previous run wrote), so an unrelated folder is never deleted.
     """
     target = Path(target)
-    if target.is_dir() and any(target.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(f"{target}: an export already exists there; pass --overwrite to replace it")
-        if not (target / marker).exists():
-            raise OutputExistsError(f"{target}: the folder is not empty and holds no {marker}; refusing to replace it")
-    elif target.exists() and not target.is_dir():
-        raise OutputExistsError(f"{target}: exists and is not a folder")
     if not target.parent.is_dir():
         raise KzgeoIOError(target, f"cannot create this folder: {target.parent} does not exist (kzgeo creates only the last folder of an output path)")
+    # One replacement of a folder at a time: the lock is on the parent folder, so nothing is left beside the output.
+    lock = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        recover_killed_replacement(target)
+        if target.is_dir() and any(target.iterdir()):
+            if not overwrite:
+                raise OutputExistsError(f"{target}: an export already exists there; pass --overwrite to replace it")
+            if not (target / marker).exists():
+                raise OutputExistsError(f"{target}: the folder is not empty and holds no {marker}; refusing to replace it")
+        elif target.exists() and not target.is_dir():
+            raise OutputExistsError(f"{target}: exists and is not a folder")
+        yield from _replace(target)
+    finally:
+        os.close(lock)
+
+
+def recover_killed_replacement(target: Path) -> None:
+    """Undo what a killed replacement of ``target`` left beside it (:func:`replaced_directory` holds the lock).
+
+    Killed between its two renames, a replacement leaves no ``target`` but the
+    previous one as ``.NAME.*.tmp.old``: it is put back. Staging folders and
+    previous copies left after a kill at any other moment are removed.
+    """
+    olds = sorted(target.parent.glob(f".{target.name}.*.tmp.old"))
+    if not target.exists() and len(olds) == 1 and olds[0].is_dir() and not olds[0].is_symlink():
+        os.rename(olds[0], target)
+    for stale in [*target.parent.glob(f".{target.name}.*.tmp"), *target.parent.glob(f".{target.name}.*.tmp.old")]:
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _replace(target: Path) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         os.chmod(stage, 0o777 & ~_umask())

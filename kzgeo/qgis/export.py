@@ -31,7 +31,7 @@ from importlib.resources import files as package_files
 from kzgeo import settings
 from kzgeo.dataset import Dataset, read_layers
 from kzgeo.errors import ExportError, KzgeoError, MapSpecError, OutputExistsError
-from kzgeo.io.atomic import replaced_directory
+from kzgeo.io.atomic import recover_killed_replacement, replaced_directory
 from kzgeo.labels import check_language
 from kzgeo.qgis.crs import PROJECT_CRS_NAME, PROJECT_PROJ
 from kzgeo.qgis.gpkg import write_geopackage
@@ -198,6 +198,8 @@ def export(
     check_names(data.catalog)
     specs = [dataclasses.replace(s, lang=lang) for s in map_specs(maps_dir, data)]
     out = Path(out_dir or settings.qgis_dir)
+    if out.parent.is_dir():
+        recover_killed_replacement(out)  # a killed export's previous folder is put back before it is judged
     _check_target(out, overwrite, force, data)
     names = [GEOPACKAGE_NAME]
     try:
