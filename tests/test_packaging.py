@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import filecmp
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -62,8 +63,14 @@ def test_licence_is_declared_and_shipped():
 def wheel(tmp_path_factory) -> Path:
     """kzgeo built as a wheel, the way PyPI would ship it."""
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of the tracked files: setuptools writes build/ beside the sources, never in the checkout.
+    source = tmp_path_factory.mktemp("source") / "kzgeo"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, tracked):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
