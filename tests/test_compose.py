@@ -26,7 +26,7 @@ from kzgeo.errors import CrsError, MapArgumentError, OfflineAssetError
 from conftest import ROOT
 from test_browser import MAP_JS, tile_url_pattern
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
+from conftest import ARTIFACTS  # noqa: E402  (screenshots for review go to a temporary folder, never the checkout)
 #: The fixture layers lie within these bounds (lon_min, lat_min, lon_max, lat_max).
 MARKER_TITLE = "Analyst's marker"
 

@@ -4,7 +4,7 @@ One export of the shipped layers and specs is copied elsewhere and opened by
 ``tests/qgis_project_driver.py``, which reports what QGIS sees: CRS and
 ellipsoid, ``$length`` as the Field Calculator computes it, QGIS's own
 metadata validators, labels, legends, SLD, relations, forms, map tips, map
-themes, bookmarks and print layouts (rendered to PNG in ``tests/artifacts``).
+themes, bookmarks and print layouts (rendered to PNG in the review folder, ``conftest.ARTIFACTS``).
 The way back is tested by editing the GeoPackage with PyQGIS's editing API
 (``tests/qgis_edit_driver.py``) and running ``kzgeo import``.
 """

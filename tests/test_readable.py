@@ -5,7 +5,7 @@ view must name places on the map itself (read back by OCR with Tesseract),
 every deposit must be in view on a 390 px phone, Upper Kairakty must be
 reachable under North Katpar with a card that fits the window and a map that
 stays on the region, and the Russian page's controls must carry no English word.
-Screenshots go to ``tests/artifacts/`` for a person to look at.
+Screenshots go to the review folder (``conftest.ARTIFACTS``, a temporary folder) for a person to look at.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import kzgeo
 
 from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
+from conftest import ARTIFACTS  # noqa: E402  (screenshots for review go to a temporary folder, never the checkout)
 MAP_JS = "Object.keys(window).filter(k => /^map_[0-9]+$/.test(k)).map(k => window[k])[0]"
 TESSERACT = Path("/usr/bin/tesseract")
 #: Latin words allowed on the Russian page's controls: proper names of data providers and software.
