@@ -330,6 +330,21 @@ def _all_inside(xy: np.ndarray, bounds) -> bool:
 _NUMBER_TYPES = (int, float)
 
 
+def _plain_id(raw: dict) -> str | None:
+    """A fast-path feature's id when it is plainly valid (a trimmed, non-empty string, the same
+    in ``id`` and ``properties.id``), else None: the feature-by-feature check then names the problem."""
+    fid = raw["id"] if "id" in raw else None
+    props = raw.get("properties")
+    if type(props) is dict and "id" in props:
+        if fid is None:
+            fid = props["id"]
+        elif props["id"] != fid:
+            return None
+    if type(fid) is not str or not fid or fid.strip() != fid:
+        return None
+    return fid
+
+
 def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None:
     """Every feature's id and (x, y), or None if any feature needs a closer look.
 
@@ -352,14 +367,8 @@ def _points_if_valid(raws: list, bounds) -> tuple[np.ndarray, np.ndarray] | None
             coords = geom["coordinates"]
             if type(coords) is not list or len(coords) != 2 or type(coords[0]) not in _NUMBER_TYPES or type(coords[1]) not in _NUMBER_TYPES:
                 return None
-            fid = raw["id"] if "id" in raw else None
-            props = raw.get("properties")
-            if type(props) is dict and "id" in props:
-                if fid is None:
-                    fid = props["id"]
-                elif props["id"] != fid:
-                    return None
-            if type(fid) is not str or not fid or fid.strip() != fid:
+            fid = _plain_id(raw)
+            if fid is None:
                 return None
             ids[index] = fid
             xy[index] = coords
@@ -418,14 +427,8 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
                     return None  # crosses the antimeridian: the feature-by-feature check names it
                 parts.append(arr)
             ring_counts.append(len(rings))
-            fid = raw["id"] if "id" in raw else None
-            props = raw.get("properties")
-            if type(props) is dict and "id" in props:
-                if fid is None:
-                    fid = props["id"]
-                elif props["id"] != fid:
-                    return None
-            if type(fid) is not str or not fid or fid.strip() != fid:
+            fid = _plain_id(raw)
+            if fid is None:
                 return None
             ids[index] = fid
     except (KeyError, TypeError, AttributeError, ValueError):
