@@ -131,12 +131,57 @@ def trimmed(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
 
 
 def needs_trim(column) -> bool:
-    """True if some cell begins or ends with whitespace (only the distinct first and last characters are looked at)."""
-    if not len(column):
+    """True if some cell begins or ends with whitespace (:data:`WHITESPACE`, :meth:`str.strip`'s set).
+
+    Read from the Arrow buffers without making any string: the first and last
+    byte of every cell are looked up in a table of the bytes a whitespace
+    character can begin or end with, and only the cells that pass are checked
+    exactly, on their first and last two or three bytes (UTF-8 of U+0085,
+    U+00A0, U+1680, U+2000...).
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return any(_chunk_needs_trim(chunk) for chunk in chunks if len(chunk))
+
+
+def _utf8_keys(text: str) -> list[int]:
+    return [int.from_bytes(c.encode("utf-8"), "big") for c in text]
+
+
+#: By byte value: can a whitespace character's UTF-8 begin (``_WS_FIRST``) or end (``_WS_LAST``) with it?
+_WS_FIRST = np.zeros(256, dtype=bool)
+_WS_LAST = np.zeros(256, dtype=bool)
+for _c in WHITESPACE:
+    _WS_FIRST[_c.encode("utf-8")[0]] = True
+    _WS_LAST[_c.encode("utf-8")[-1]] = True
+#: Whitespace characters as big-endian integers of their UTF-8 bytes, by length in bytes.
+_WS_KEYS = {n: np.array([k for c, k in zip(WHITESPACE, _utf8_keys(WHITESPACE)) if len(c.encode("utf-8")) == n], dtype=np.int64) for n in (1, 2, 3)}
+
+
+def _chunk_needs_trim(chunk: pa.Array) -> bool:
+    if chunk.type != pa.string():
+        chunk = chunk.cast(pa.string())
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    if data_buffer is None or not len(data_buffer):
         return False
-    for edge in (pc.utf8_slice_codeunits(column, 0, 1), pc.utf8_slice_codeunits(column, -1)):
-        if any(ch and ch.isspace() for ch in pc.unique(edge).to_pylist()):
-            return True
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts  # missing cells have no bytes
+    starts, ends = starts[filled], ends[filled]
+    lengths = ends - starts
+    for at, step, table in ((starts, 1, _WS_FIRST), (ends - 1, -1, _WS_LAST)):
+        maybe = np.flatnonzero(table[data[at]])
+        if not len(maybe):
+            continue
+        at, size = at[maybe], lengths[maybe]
+        for n in (1, 2, 3):
+            fits = size >= n
+            first = at[fits] if step == 1 else at[fits] - (n - 1)  # where the n bytes begin
+            key = np.zeros(len(first), dtype=np.int64)
+            for k in range(n):
+                key = (key << 8) | data[first + k]
+            if np.isin(key, _WS_KEYS[n]).any():
+                return True
     return False
 
 
@@ -162,26 +207,46 @@ def typed_columns(columns: dict[str, pa.ChunkedArray], fields: list[FieldSpec], 
         column = columns.pop(f.name) if consume else columns[f.name]
         if not text_checked and f.type not in ("int", "float") and has_bad_text(column):
             return None
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        if f.name == key and (len(encoded.dictionary) != n or encoded.null_count):
-            return None
-        if len(encoded.dictionary) <= max(64, DISTINCT_SHARE * n) or f.type in ("date", "enum", "refs"):
-            values = _by_distinct(f, encoded, parse)
+        if f.name != key and f.type in ("str", "ref") and _mostly_distinct(column):
+            values = _vectorised(f, column)  # names and notes: counting a million distinct values tells nothing
         else:
-            del encoded
-            values = _vectorised(f, column, is_key=f.name == key)
+            encoded = pc.dictionary_encode(column).combine_chunks()
+            if f.name == key and (len(encoded.dictionary) != n or encoded.null_count):
+                return None
+            if len(encoded.dictionary) <= max(64, DISTINCT_SHARE * n) or f.type in ("date", "enum", "refs"):
+                values = _by_distinct(f, encoded, parse)
+            else:
+                del encoded
+                values = _vectorised(f, column, is_key=f.name == key)
         if values is None:
             return None
         out[f.name] = values
-    frame = pd.DataFrame({name: _series(values, f) for (name, values), f in zip(out.items(), fields)})
-    return frame
+    # copy=False: each column stays its own array (pandas would otherwise copy them all into one block).
+    return pd.DataFrame({name: _series(values, f) for (name, values), f in zip(out.items(), fields)}, copy=False)
+
+
+#: How many leading values :func:`_mostly_distinct` looks at.
+SAMPLE = 10_000
+
+
+def _mostly_distinct(column) -> bool:
+    """Whether a long column's first :data:`SAMPLE` values are almost all distinct (names, notes).
+
+    Text is typed the same either way (the text rule is all it needs); this
+    only spares hashing a million names to learn that they do not repeat.
+    """
+    if len(column) < 4 * SAMPLE:
+        return False
+    head = column.slice(0, SAMPLE)
+    return len(pc.unique(head)) > 0.9 * SAMPLE
 
 
 def _series(values, field: FieldSpec) -> pd.Series:
+    """The column as a Series, without copying: its values were made for it alone."""
     if isinstance(values, pd.api.extensions.ExtensionArray) and values.dtype == ARROW_TEXT:
-        return pd.Series(values)
+        return pd.Series(values, copy=False)
     if field.type == "int":
-        return pd.Series(values, dtype="Int64")
+        return pd.Series(values, dtype="Int64", copy=False)
     if field.type == "float":
-        return pd.Series(values, dtype="float64")
-    return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype="float64", copy=False)
+    return pd.Series(values, dtype=object, copy=False)

@@ -605,21 +605,42 @@ def split_refs(value: Any) -> list[str]:
 def suspect_bytes(data: bytes) -> bool:
     """True if some cell of a CSV file may hold what :func:`kzgeo.catalog.text_problem` refuses.
 
-    One numpy pass over the bytes: a control character other than tab and line
-    breaks, U+FFFE/U+FFFF or a template marker anywhere sends the file to the
+    One pass over the bytes (``bytes.translate`` keeps only the control
+    characters, ``{`` and the lead byte of U+FFFE/U+FFFF; a national table
+    holds few of them): a control character other than tab and line breaks,
+    U+FFFE/U+FFFF or a template marker anywhere sends the file to the
     cell-by-cell reading, which names the cell.
     """
-    arr = np.frombuffer(data, dtype=np.uint8)
-    step = 1 << 24  # in slices, so no temporary is as large as the file
-    controls = sum(int(np.count_nonzero(arr[at : at + step] < 0x20)) for at in range(0, len(arr), step))
-    if controls != data.count(b"\t") + data.count(b"\n") + data.count(b"\r"):
+    kept = data.translate(None, _NOT_SUSPECT)
+    if kept.translate(None, b"\t\n\r{\xef"):
+        return True  # a control character other than tab and line breaks
+    if b"{" in kept and (b"{{" in data or b"{%" in data or b"{#" in data):
         return True
-    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or b"{{" in data or b"{%" in data or b"{#" in data
+    return b"\xef" in kept and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+
+
+#: Every byte :func:`suspect_bytes` need not look at again.
+_NOT_SUSPECT = bytes(b for b in range(256) if b >= 0x20 and b not in b"{\xef")
 
 
 #: A field in quotes, its quotes doubled inside (RFC 4180).
 _QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')
 _FIELD_EDGE = frozenset(b",\r\n")
+#: Whether a byte ends a CSV field (by byte value).
+_EDGE_BYTE = np.isin(np.arange(256), list(_FIELD_EDGE))
+
+
+def byte_positions(arr: np.ndarray, byte: int, step: int = 1 << 18) -> np.ndarray:
+    """Where ``byte`` occurs in ``arr`` (uint8), found a slice at a time: no temporary as large
+    as the file (a national CSV is hundreds of megabytes), so it stays in the CPU's cache."""
+    found = []
+    mask = np.empty(min(step, len(arr)), dtype=bool)
+    for at in range(0, len(arr), step):
+        part = arr[at : at + step]
+        hits = np.flatnonzero(np.equal(part, byte, out=mask[: len(part)]))
+        if len(hits):
+            found.append(hits + at)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _plain_quoting(data: bytes) -> tuple[bool, bool]:
@@ -633,17 +654,22 @@ def _plain_quoting(data: bytes) -> tuple[bool, bool]:
     total = data.count(b'"')
     if not total:
         return True, False
-    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x22)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = byte_positions(arr, 0x22)
     if total % 2 == 0 and not (np.diff(quotes) == 1).any():
         # No doubled quotes: the quotes pair up in order, each pair one quoted field.
         opens, closes = quotes[0::2], quotes[1::2]
-        arr = np.frombuffer(data, dtype=np.uint8)
-        edges = np.frombuffer(b",\r\n", dtype=np.uint8)
-        before_ok = (opens == 0) | np.isin(arr[np.maximum(opens - 1, 0)], edges)
-        after_ok = (closes == len(arr) - 1) | np.isin(arr[np.minimum(closes + 1, len(arr) - 1)], edges)
+        before_ok = (opens == 0) | _EDGE_BYTE[arr[np.maximum(opens - 1, 0)]]
+        after_ok = (closes == len(arr) - 1) | _EDGE_BYTE[arr[np.minimum(closes + 1, len(arr) - 1)]]
         if not (before_ok.all() and after_ok.all()):
             return False, False
-        multiline = any(b"\n" in data[a:b] or b"\r" in data[a:b] for a, b in zip(opens.tolist(), closes.tolist()))
+        # A quoted field holds a line break if one lies between its quotes: count the breaks before each.
+        multiline = False
+        for brk in (0x0A, 0x0D):
+            if brk == 0x0D and b"\r" not in data:
+                continue
+            at = byte_positions(arr, brk)
+            multiline = multiline or bool((np.searchsorted(at, opens) != np.searchsorted(at, closes)).any())
         return True, multiline
     seen, multiline = 0, False
     for match in _QUOTED.finditer(data):
