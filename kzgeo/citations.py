@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,13 +36,21 @@ def _word_hits(values, words) -> list[tuple[int, int]]:
     hits = []
     if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
         array = pa.array(values)
+        # One pass for all the words; only a column it flags (almost never) is searched word by word.
+        anywhere = "|".join(re.escape(word) for word in words)
+        if not pc.any(pc.match_substring_regex(array, anywhere, ignore_case=True)).as_py():
+            return hits
         for k, word in enumerate(words):
             found = pc.fill_null(pc.match_substring(array, word, ignore_case=True), False)
             hits += [(int(i), k) for i in np.flatnonzero(found.to_numpy(zero_copy_only=False))]
         return hits
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lowered = [u.lower() if isinstance(u, str) else "" for u in uniques.tolist()]
+    everything = "\x00".join(lowered)  # no word holds a NUL, so none can span two values
     for k, word in enumerate(words):
-        flagged = np.array([isinstance(u, str) and word in u.lower() for u in uniques.tolist()] + [False], dtype=bool)
+        if word not in everything:
+            continue
+        flagged = np.array([word in u for u in lowered] + [False], dtype=bool)
         hits += [(int(i), k) for i in np.flatnonzero(flagged[codes])]
     return hits
 

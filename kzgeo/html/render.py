@@ -328,7 +328,7 @@ def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
         shown |= set(frame[spec.key])
-        for refs in frame[spec.field("sources")]:
+        for refs in frame[spec.field("sources")].unique():  # a national layer repeats a few lists
             ids.update(split_refs(refs))
     for figure in data.records("figures", "feature", "sources"):
         if figure["feature"] in shown:
