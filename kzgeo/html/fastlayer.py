@@ -246,12 +246,12 @@ def split_numbered(array: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray, n
         value[has] = value[has] * 10 + seg[num_start[has] + k] - 0x30
     lead_zero = matched & (count > 1) & (seg[np.where(matched, num_start, spare)] == 0x30)
     # prefix bytes: every byte of a matched value but its number and suffix
-    keep = np.zeros(len(seg), dtype=bool)
-    at = np.flatnonzero(matched)
-    if len(at) == n:
-        keep[:-1] = True
-    else:
-        keep[np.repeat(s[at], size[at]) + (np.arange(int(size[at].sum())) - np.repeat(np.cumsum(size[at]) - size[at], size[at]))] = True
+    keep = np.ones(len(seg), dtype=bool)
+    keep[-1] = False
+    other = np.flatnonzero(~matched & (size > 0))  # few: their bytes are dropped one by one
+    if len(other):
+        sizes = size[other]
+        keep[np.repeat(s[other] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))] = False
     tail = np.where(matched, e - num_start, 0)
     for k in range(int(tail.max()) if n else 0):
         sel = k < tail
@@ -482,6 +482,22 @@ def _note(spec, title: str, n: int, geometry: dict[str, Any], lang: str) -> str:
     return label("fast_shapes_note", lang).format(title=title, n=f"{n:,}", size=size)
 
 
+def _in_language(spec, frame: pd.DataFrame, name: str, lang: str) -> pd.Series:
+    """Column ``name`` as :func:`kzgeo.text.translated` shows each cell in ``lang``, a column at a time."""
+    values = frame[name]
+    if lang == "en" or not spec.translations_of(name):
+        return values
+    column = spec.translation_of(name, lang)
+    english = values.astype(object)
+    given = english.map(cell_value, na_action="ignore").notna()
+    marked = (english.astype(str) + " " + label("in_english", lang)).where(given, None).astype(object)
+    if column is None or column not in frame:
+        return marked
+    translation = frame[column].astype(object)
+    has = translation.map(cell_value, na_action="ignore").notna() & given
+    return translation.astype(str).where(has, marked).astype(object)
+
+
 @without_gc
 def layer_payload(
     data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
@@ -507,10 +523,13 @@ def layer_payload(
         geometry = {"kind": "path", "lines": lines, **encode_paths(geoms, budget=settings.fast_layer_path_budget, precision=settings.coordinate_precision)}
     refs = ref_fields(data, layer)
     columns = []
+    # As on the small maps' cards: names in other languages and translation columns are not rows of their own;
+    # a translated field shows its text in the map's language (the English marked as such where none is given).
+    skip = {spec.key, spec.field("sources"), heading} | set(spec.names.values()) | spec.translation_fields
     for f in spec.fields:
-        if f.name in (spec.key, spec.field("sources")) or f.name == heading:
+        if f.name in skip:
             continue
-        values = frame[f.name]
+        values = _in_language(spec, frame, f.name, lang)
         if f.name in refs or f.name in enums:  # feature names and catalog words, in the map's language
             show = (lambda v: names.get(v, v)) if f.name in refs else (lambda v: term(v, lang))
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
