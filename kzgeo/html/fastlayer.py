@@ -389,7 +389,12 @@ def encode_paths(geoms: np.ndarray, *, budget: int, precision: int) -> dict[str,
     simplified) and ``bytes``, so a map can say what was done.
     """
     tolerance, digits = 0.0, precision
-    for step in (0.0, *SIMPLIFY_STEPS):
+    steps = (0.0, *SIMPLIFY_STEPS)
+    # Every position takes at least four characters ("0,0," after the first of its line): a layer
+    # whose positions alone would exceed the budget need not be encoded as it is to learn that.
+    if 4 * int(shapely.get_num_coordinates(geoms).sum()) - 2 * len(geoms) > budget:
+        steps = SIMPLIFY_STEPS
+    for step in steps:
         if step:
             tolerance, digits = step, min(precision, math.ceil(-math.log10(step)) + 1)
         shapes = encode_shapes(shapely.simplify(geoms, step, preserve_topology=True) if step else geoms, digits)

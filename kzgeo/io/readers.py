@@ -443,16 +443,17 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
     The fast path for a valid LineString or Polygon layer parsed by orjson from
     a file with no ``true``/``false`` token (so no coordinate can be a boolean,
     which numpy would take for a number): ids as :func:`_points_if_valid` checks
-    them, each line or ring turned into an array by numpy (a string, null or
-    wrong nesting shows in its dtype or shape), closure, length and bounds
-    checked on the arrays, validity on the geometries. On None,
+    them, the positions of every line and ring checked for type and length a
+    column at a time and made into one numpy array, closure, length, jumps
+    across the antimeridian and bounds checked on it, validity on the
+    geometries. On None,
     :func:`read_geometries` checks each feature in turn to name every problem.
     """
     from shapely import GeometryType
 
     n = len(raws)
     ids: list = [None] * n
-    parts: list[np.ndarray] = []
+    rings: list = []
     ring_counts: list[int] = []
     try:
         for index, raw in enumerate(raws):
@@ -464,19 +465,12 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
             coords = geom["coordinates"]
             if type(coords) is not list or not coords:
                 return None
-            rings = [coords] if expected == "LineString" else coords
-            for ring in rings:
-                arr = np.array(ring)
-                if arr.ndim != 2 or arr.shape[1] != 2 or arr.dtype.kind not in "fi":
-                    return None
-                if expected == "Polygon" and (len(arr) < 4 or not (arr[0] == arr[-1]).all()):
-                    return None
-                if expected == "LineString" and len(arr) < 2:
-                    return None
-                if len(arr) > 1 and np.abs(np.diff(arr[:, 0])).max() > 180:
-                    return None  # crosses the antimeridian: the feature-by-feature check names it
-                parts.append(arr)
-            ring_counts.append(len(rings))
+            if expected == "LineString":
+                rings.append(coords)
+                ring_counts.append(1)
+            else:
+                rings.extend(coords)
+                ring_counts.append(len(coords))
             fid = _plain_id(raw)
             if fid is None:
                 return None
@@ -485,11 +479,32 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
         return None
     if not ids or len(set(ids)) != n:
         return None
-    coords = np.concatenate(parts).astype(float)
+    # Every line or ring at once: lists of [x, y] pairs of numbers (booleans ruled out by the caller).
+    if set(map(type, rings)) != {list}:
+        return None
+    positions = list(itertools.chain.from_iterable(rings))
+    if not positions or set(map(type, positions)) != {list} or set(map(len, positions)) != {2}:
+        return None
+    if not _NUMBER_TYPES_SET.issuperset(map(type, itertools.chain.from_iterable(positions))):
+        return None
+    try:
+        coords = np.array(positions, dtype=float)
+    except (OverflowError, ValueError):
+        return None
+    del positions
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    part_offsets = np.concatenate([[0], np.cumsum(lengths)])
+    starts, ends = part_offsets[:-1], part_offsets[1:] - 1
+    if expected == "Polygon" and ((lengths < 4).any() or not (coords[starts] == coords[ends]).all()):
+        return None
+    if expected == "LineString" and (lengths < 2).any():
+        return None
+    jumps = np.abs(np.diff(coords[:, 0])) > 180
+    jumps[ends[:-1]] = False  # from one ring's last position to the next ring's first is no edge
+    if jumps.any():
+        return None  # crosses the antimeridian: the feature-by-feature check names it
     if not _all_inside(coords, bounds):
         return None
-    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    part_offsets = np.concatenate([[0], np.cumsum(lengths)])
     if expected == "LineString":
         geoms = shapely.from_ragged_array(GeometryType.LINESTRING, coords, (part_offsets,))
     else:
@@ -883,10 +898,9 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
     strings, ``int`` as Int64, ``float`` as float64, None/NaN where missing).
     """
     name = path.name
-    empty = frame_of_rows(spec, [])
     data = _read(path, problems, digests, limit)
     if data is None:
-        return empty
+        return frame_of_rows(spec, [])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     head = data[: data.find(b"\n") + 1] if b"\n" in data else data
@@ -900,7 +914,7 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
         if header is not None:
             fast = _checked_header(name, header, spec, problems)
             if fast is None:
-                return empty
+                return frame_of_rows(spec, [])
             box = [data]
             del data
             # The fast path needs every column; a file without its translation columns is read cell by cell.
@@ -910,7 +924,7 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
             data = box[0] if box else _read(path, [], None, limit)  # the bytes were let go: read them again
             if data is None:
                 problems.append(Problem(name, "", "changed while being read"))
-                return empty
+                return frame_of_rows(spec, [])
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
         try:
@@ -918,23 +932,23 @@ def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests:
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             problems.append(Problem(name, f"line {line}", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
-            return empty
+            return frame_of_rows(spec, [])
         del data
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = next(reader, None)
         if header is None:
             problems.append(Problem(name, "", "file is empty; it needs a header row"))
-            return empty
+            return frame_of_rows(spec, [])
         header = _checked_header(name, header, spec, problems)
         if header is None:
-            return empty
+            return frame_of_rows(spec, [])
         # Something is wrong, or the file is unusual: read it cell by cell, naming every problem.
         records = ((reader.line_num, cells) for cells in reader)
         rows = cell_by_cell(name, spec, header, records, problems, row_label=lambda line: f"row {line}")
         return frame_of_rows(spec, rows)
     except csv.Error as exc:
         problems.append(Problem(name, f"line {reader.line_num}", f"CSV cannot be parsed: {exc}"))
-        return empty
+        return frame_of_rows(spec, [])
 
 
 def read_rows(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
