@@ -36,14 +36,17 @@ def _word_hits(values, words) -> list[tuple[int, int]]:
     hits = []
     if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
         array = pa.array(values)
-        # One pass for all the words; only a column it flags (almost never) is searched word by word.
-        anywhere = "|".join(re.escape(word) for word in words)
-        if not pc.any(pc.match_substring_regex(array, anywhere, ignore_case=True)).as_py():
+        if not _may_hold(_arrow_bytes(array), words):
             return hits
         for k, word in enumerate(words):
             found = pc.fill_null(pc.match_substring(array, word, ignore_case=True), False)
             hits += [(int(i), k) for i in np.flatnonzero(found.to_numpy(zero_copy_only=False))]
         return hits
+    if len(values) > 10_000 and values.iloc[:1000].nunique() > 900:
+        # Mostly distinct (ids, addresses): one lower-cased text of all the values says whether any word is there at all.
+        everything = "\x00".join([v for v in values.tolist() if isinstance(v, str)]).lower()
+        if not any(word in everything for word in words):
+            return hits
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     lowered = [u.lower() if isinstance(u, str) else "" for u in uniques.tolist()]
     everything = "\x00".join(lowered)  # no word holds a NUL, so none can span two values
@@ -53,6 +56,36 @@ def _word_hits(values, words) -> list[tuple[int, int]]:
         flagged = np.array([word in u for u in lowered] + [False], dtype=bool)
         hits += [(int(i), k) for i in np.flatnonzero(flagged[codes])]
     return hits
+
+
+def _arrow_bytes(array) -> bytes:
+    """The UTF-8 bytes of every value of an Arrow string array, one after another (a little more at most)."""
+    chunks = array.chunks if hasattr(array, "chunks") else [array]
+    parts = []
+    for chunk in chunks:
+        data = chunk.buffers()[2] if len(chunk) else None
+        if data is not None:
+            parts.append(data.to_pybytes())
+    return b"".join(parts)
+
+
+#: Characters other than ASCII letters that Arrow's case-insensitive search (RE2) takes for one:
+#: the long s and the Kelvin sign.
+_FOLDS_TO_ASCII = ("\u017f".encode(), "\u212a".encode())
+
+
+def _may_hold(data: bytes, words) -> bool:
+    """False only if no value in ``data`` can hold any of ``words`` in any case (ASCII words).
+
+    Lower-casing the bytes changes ASCII letters only; a value holding a
+    character that case-folds to one (:data:`_FOLDS_TO_ASCII`) is left to
+    the exact search. Words may seem to span two values: that only costs
+    the exact search.
+    """
+    if any(ch in data for ch in _FOLDS_TO_ASCII):
+        return True
+    lowered = data.lower()
+    return any(word.lower().encode() in lowered for word in words)
 
 
 def check_citations(catalog: Any, rows: Mapping[str, Any]) -> list[Problem]:
