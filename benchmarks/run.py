@@ -139,7 +139,8 @@ def draw_seconds(browser, html: Path, expected: int, timeout_s: float, *, click:
               return kzgeoCell(layer.data, layer.data.ids, {i});
             }}""")
             popup = shown.get_attribute("data-id") == want and bool(shown.locator("h4").inner_text())
-            if shots is not None:
+            if shots is not None:  # once the popup has faded in, so the screenshot can be read
+                page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'", timeout=5_000)
                 page.screenshot(path=str(shots / f"{html.stem}-popup.png"))
         except Exception as exc:
             print(f"  {html.name}: click did not open a popup ({type(exc).__name__}: {exc})", flush=True)
