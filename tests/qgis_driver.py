@@ -15,16 +15,14 @@ and leaves with ``os._exit``.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections import Counter
 
+from qgis_run import run
 from qgis.core import (
     QgsDistanceArea,
     QgsExpression,
     Qgis,
-    QgsApplication,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
     QgsExpressionContext,
@@ -262,13 +260,4 @@ def main(export_dir: str, moved_dir: str, png: str) -> dict:
 
 
 if __name__ == "__main__":
-    app = QgsApplication([], False)
-    app.initQgis()
-    code = 0
-    try:
-        result = main(*sys.argv[1:4])
-    except Exception as exc:  # report, never hang: the test shows the message
-        result, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
-    sys.stdout.write(json.dumps(result, default=str) + "\n")
-    sys.stdout.flush()
-    os._exit(code)
+    run(main, 3)

@@ -13,10 +13,9 @@ leaves with ``os._exit`` (QGIS 3.22 may crash in exitQgis()).
 from __future__ import annotations
 
 import json
-import os
-import sys
 
-from qgis.core import QgsApplication, QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+from qgis_run import run
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
 
 
 def main(gpkg: str, edits_json: str) -> dict:
@@ -55,13 +54,4 @@ def main(gpkg: str, edits_json: str) -> dict:
 
 
 if __name__ == "__main__":
-    app = QgsApplication([], False)
-    app.initQgis()
-    code = 0
-    try:
-        result = main(*sys.argv[1:3])
-    except Exception as exc:
-        result, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
-    sys.stdout.write(json.dumps(result, default=str) + "\n")
-    sys.stdout.flush()
-    os._exit(code)
+    run(main, 2)

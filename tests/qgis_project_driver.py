@@ -14,14 +14,11 @@ crash in ``exitQgis()``, so it prints, flushes and leaves with ``os._exit``.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 
+from qgis_run import run
 from qgis.core import (
     Qgis,
-    QgsApplication,
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsDistanceArea,
     QgsExpression,
@@ -195,15 +192,4 @@ def main(project_dir: str, png_dir: str) -> dict:
 
 
 if __name__ == "__main__":
-    app = QgsApplication([], False)
-    app.initQgis()
-    code = 0
-    try:
-        result = main(*sys.argv[1:3])
-    except Exception as exc:  # report, never hang: the test shows the message
-        import traceback
-
-        result, code = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}, 1
-    sys.stdout.write(json.dumps(result, default=str) + "\n")
-    sys.stdout.flush()
-    os._exit(code)
+    run(main, 2)

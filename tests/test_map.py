@@ -11,27 +11,9 @@ import kzgeo
 
 from conftest import screenshot
 from hostile import add_polygon_layer
+from pagejs import FEATURE_IDS_JS, OPEN_CARD_JS
 
 HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
-
-# Finds the folium map object and every GeoJSON feature layer on it.
-FEATURES_JS = """() => {
-  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
-  const out = [];
-  map.eachLayer(l => { if (l.feature && l.feature.id) out.push({id: l.feature.id}); });
-  return out;
-}"""
-OPEN_POPUP_JS = """(id) => {
-  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
-  let found = null;
-  map.eachLayer(l => { if (l.feature && l.feature.id === id) found = l; });
-  map.closePopup();
-  map.kzPicker.open(found, found.getLatLng ? found.getLatLng() : found.getBounds().getCenter());
-  const content = map._popup.getElement().querySelector('.leaflet-popup-content');
-  content.querySelectorAll('details').forEach(d => { d.open = true; });
-  return content.innerText;
-}"""
-
 
 @pytest.fixture
 def built_map(layers_dir, tmp_path) -> Path:
@@ -71,8 +53,7 @@ def test_map_in_browser(built_map, offline_page):
         "Ports, border crossings and junctions (3)",
         "Critical-mineral deposits (3)",
     ]
-    features = page.evaluate(FEATURES_JS)
-    assert {f["id"] for f in features} == {"upper-kairakty", "north-katpar", "hostile", "aktau", "beyneu", "alat", "kz-beyneu-aktau", "casp-aktau-alat"}
+    assert set(page.evaluate(FEATURE_IDS_JS)) == {"upper-kairakty", "north-katpar", "hostile", "aktau", "beyneu", "alat", "kz-beyneu-aktau", "casp-aktau-alat"}
 
     legend = page.locator('.kz-legend[data-layer="Critical-mineral deposits"]')
     assert "tungsten" in legend.inner_text() and "rare earths" in legend.inner_text()
@@ -84,23 +65,23 @@ def test_map_in_browser(built_map, offline_page):
     # Unticking a layer hides its features and its legend.
     page.get_by_label("Critical-mineral deposits (3)").uncheck()
     assert legend.count() == 0
-    on_map = {f["id"] for f in page.evaluate(FEATURES_JS)}
+    on_map = set(page.evaluate(FEATURE_IDS_JS))
     assert "upper-kairakty" not in on_map and "aktau" in on_map
     page.get_by_label("Critical-mineral deposits (3)").check()
     assert legend.count() == 1
 
-    popup = page.evaluate(OPEN_POPUP_JS, "hostile")
+    popup = page.evaluate(OPEN_CARD_JS, "hostile")
     assert HOSTILE_NAME in popup
     assert "<b>bold</b> & 'quoted'" in popup
     assert "Hostile <script>window.__pwned=3</script>" in popup
     assert page.evaluate("window.__pwned") is None
     assert page.locator(".leaflet-popup-content img").count() == 0
 
-    popup = page.evaluate(OPEN_POPUP_JS, "kz-beyneu-aktau")
+    popup = page.evaluate(OPEN_CARD_JS, "kz-beyneu-aktau")
     assert "From\tBeyneu" in popup and "To\tAktau" in popup  # node names, not ids
     assert "beyneu" not in popup
 
-    popup = page.evaluate(OPEN_POPUP_JS, "north-katpar")
+    popup = page.evaluate(OPEN_CARD_JS, "north-katpar")
     assert "Not published; within 30 km of Upper Kairakty" in popup
     assert "142 kt WO3 (JORC)" in popup
     link = page.locator(".leaflet-popup-content a").last

@@ -12,30 +12,9 @@ import kzgeo
 from kzgeo.cli import app
 
 from conftest import ROOT, SHIPPED_LAYERS, screenshot
+from pagejs import BOUNDS_JS, FEATURE_IDS_JS, OPEN_CARD_JS
 
 SHIPPED_SPECS = sorted((ROOT / "maps").glob("*.toml"))
-FEATURES_JS = """() => {
-  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
-  const out = [];
-  map.eachLayer(l => { if (l.feature) out.push(l.feature.id); });
-  return out;
-}"""
-POPUP_JS = """(id) => {
-  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
-  let found = null;
-  map.eachLayer(l => { if (l.feature && l.feature.id === id) found = l; });
-  map.closePopup();
-  map.kzPicker.open(found, found.getLatLng ? found.getLatLng() : found.getBounds().getCenter());
-  const content = map._popup.getElement().querySelector('.leaflet-popup-content');
-  content.querySelectorAll('details').forEach(d => { d.open = true; });
-  return content.innerText;
-}"""
-BOUNDS_JS = """() => {
-  const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0];
-  const b = map.getBounds();
-  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-}"""
-
 runner = CliRunner()
 
 
@@ -71,7 +50,7 @@ def _open(page, path: Path):
 def test_tungsten_map(built, offline_page):
     page = offline_page
     _open(page, built["tungsten"])
-    ids = set(page.evaluate(FEATURES_JS))
+    ids = set(page.evaluate(FEATURE_IDS_JS))
     legs = {
         "kz-moyynty-zharyk",
         "kz-zharyk-zhezkazgan",
@@ -87,7 +66,7 @@ def test_tungsten_map(built, offline_page):
     assert legs <= ids
     assert "Tungsten" in page.locator(".kz-title").inner_text()
     screenshot(page, "map-tungsten.png")
-    popup = page.evaluate(POPUP_JS, "upper-kairakty")
+    popup = page.evaluate(OPEN_CARD_JS, "upper-kairakty")
     # The processing plans come from the agreements table.
     assert "What the agreements say" in popup and "processing plants" in popup
 
@@ -96,15 +75,15 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     page = offline_page
     _open(page, built["corridors"])
     screenshot(page, "map-corridors.png")
-    ids = set(page.evaluate(FEATURES_JS))
+    ids = set(page.evaluate(FEATURE_IDS_JS))
     assert {"tripp-armenia", "kz-dostyk-aktogay", "kz-aktogay-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}
-    popup = page.evaluate(POPUP_JS, "kz-dostyk-aktogay")
+    popup = page.evaluate(OPEN_CARD_JS, "kz-dostyk-aktogay")
     # Drawn straight between sourced points: two significant figures, not tenths of a km.
     assert "This leg as drawn: about 290 km (geodesic)" in popup
     assert "Route Dostyk – Moyynty: drawn about 780 km, published 836 km (-7 %)" in popup
     assert "Route Aktogay – Dostyk: drawn about 290 km, published 304 km (-5 %)" in popup
-    popup = page.evaluate(POPUP_JS, "tripp-armenia")
+    popup = page.evaluate(OPEN_CARD_JS, "tripp-armenia")
     assert "drawn about 35 km (the part in Armenia), published 42–45 km (-16 %)" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
     assert "TRIPP" in legend and "Baku–Tbilisi–Kars" in legend and "Dostyk entry" in legend
@@ -113,7 +92,7 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
 def test_rare_earths_map_keeps_its_view(built, offline_page):
     page = offline_page
     _open(page, built["rare-earths"])
-    ids = set(page.evaluate(FEATURES_JS))
+    ids = set(page.evaluate(FEATURE_IDS_JS))
     assert {"kokbulak", "kuyrektykol", "akbulak"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty", "tripp-armenia", "alat"}
     west, south, east, north = page.evaluate(BOUNDS_JS)

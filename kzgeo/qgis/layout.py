@@ -80,7 +80,10 @@ def layout_element(
                    rasterBorder="0", minSymbolSize="0", maxSymbolSize="0", wmsLegendWidth="50", wmsLegendHeight="25")
     styles = sub(legend, "styles")
     for style_name, size, weight in (("title", 10, 75), ("group", 8, 75), ("subgroup", 7, 75), ("symbol", 6.5, 50), ("symbolLabel", 6.5, 50)):
-        style = sub(styles, "style", name=style_name, marginTop="1" if style_name != "title" else "0", alignment="1", indent="0")
+        # A symbol's label starts 2 mm right of its patch: QGIS's default (0 here) runs large markers and
+        # dashed area patches into the text.
+        margin_left = {"symbolLabel": "2"}.get(style_name, "0")
+        style = sub(styles, "style", name=style_name, marginTop="1" if style_name != "title" else "0", marginLeft=margin_left, alignment="1", indent="0")
         sub(style, "styleFont", description=f"{FONT},{size},-1,5,{weight},0,0,0,0,0", style="")
     tree = sub(legend, "layer-tree-group")
     for layer_id, layer_name, source in legend_layers:
