@@ -414,3 +414,91 @@ def test_lines_and_polygons_read_in_bulk_as_feature_by_feature(tmp_path, monkeyp
         assert problems == [] and len(bulk) == len(one_by_one) > 0
         assert bulk.ids.tolist() == one_by_one.ids.tolist()
         assert shapely.equals_exact(bulk.geometry, one_by_one.geometry, 0).all()
+
+
+# ---------------------------------------------------------------- the fast paths agree with the rules they stand in for
+
+
+def test_numbered_split_from_bytes_agrees_with_the_regular_expression():
+    import random
+    import re
+
+    import pyarrow as pa
+
+    from kzgeo.html.fastlayer import _NUMBERED, MAX_SUFFIX, split_numbered
+
+    rng = random.Random(16)
+    alphabet = "ab -_0123456789Қё\n"
+    values = ["", "7", "x0", "dep-000123", "Licence 17 (old)", "a1234567890", "9 lives", "ё" * 3 + "12" + "Қ" * 12, None]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(3000)]
+    array = pa.array(values, pa.string())
+    for part in (array, array.slice(5, 2000)):
+        matched, prefix, number, count, lead_zero, suffix = split_numbered(part)
+        for i, value in enumerate(part.to_pylist()):
+            found = re.fullmatch(_NUMBERED, value, re.DOTALL) if value is not None else None
+            if found and len(found["suffix"].encode()) > MAX_SUFFIX:
+                found = None  # a long tail is kept as other text
+            assert bool(matched[i]) == bool(found), value
+            if found:
+                assert (prefix[i].as_py(), suffix[i].as_py()) == (found["prefix"], found["suffix"]), value
+                assert (int(number[i]), int(count[i])) == (int(found["number"]), len(found["number"])), value
+                assert bool(lead_zero[i]) == (found["number"].startswith("0") and len(found["number"]) > 1), value
+
+
+def test_trim_check_from_arrow_buffers_agrees_with_str_strip():
+    import random
+
+    import pyarrow as pa
+
+    from kzgeo.io.columns import WHITESPACE, needs_trim
+
+    rng = random.Random(16)
+    letters = list("aЖқ1,") + list(WHITESPACE)
+    for _ in range(3000):
+        values = [None if rng.random() < 0.1 else "".join(rng.choice(letters) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 4))]
+        want = any(v is not None and v != v.strip() for v in values)
+        assert needs_trim(pa.chunked_array([pa.array(values, pa.string())])) == want, values
+    # Cyrillic letters end in the bytes a few whitespace characters end in: they are looked at, not taken for them.
+    assert not needs_trim(pa.array(["Карагандинская", "Шет ауданы", "нүкте"] * 1000))
+
+
+def test_suspect_bytes_finds_every_refused_character():
+    from kzgeo.io.readers import suspect_bytes
+
+    clean = "id,name\nkz-1,Ақбұлақ {x} }}\r\nkz-2,\"a\tb\"\n".encode()
+    assert not suspect_bytes(clean)
+    for bad in ["\x00", "\x07", "\x0b", "\x1f", "\ufffe", "\uffff", "{{", "{%", "{#"]:
+        assert suspect_bytes(clean + f"kz-3,x{bad}y\n".encode()), repr(bad)
+
+
+def test_internal_words_found_in_a_national_column(tmp_path):
+    from kzgeo.citations import INTERNAL_WORDS, _word_hits
+    from kzgeo.io.columns import ARROW_TEXT
+
+    names = [f"Deposit {k}" for k in range(20_000)]
+    for dtype in (object, ARROW_TEXT):
+        assert _word_hits(pd.Series(names, dtype=dtype), INTERNAL_WORDS) == []
+        marked = names[:12_345] + ["From the Seed Article"] + names[12_346:]
+        assert _word_hits(pd.Series(marked, dtype=dtype), INTERNAL_WORDS) == [(12_345, 0)]
+
+
+def test_fast_popups_show_translations_in_place_of_their_fields(layers_dir):
+    """As on the small maps' cards: no row per translation or per name in another language."""
+    from kzgeo.html.fastlayer import layer_payload
+    from kzgeo.labels import label
+    from kzgeo.text import field_label
+
+    data = kzgeo.read_layers(layers_dir)
+    spec = data.catalog.layers["deposits"]
+    frame = data.layers["deposits"].reset_index(drop=True)
+    for lang in ("en", "ru"):
+        payload = layer_payload(data, "deposits", lang=lang)
+        shown = {c["label"]: decode_column(payload, c) for c in payload["columns"]}
+        labels = set(shown)
+        assert not labels & {field_label(spec, f, lang) for f in spec.translation_fields | set(spec.names.values())}
+        region = shown[field_label(spec, "region", lang)]
+        want = frame["region"].tolist() if lang == "en" else [
+            t if isinstance(t, str) and t else f"{e} {label('in_english', lang)}" for e, t in zip(frame["region"], frame[spec.translation_of("region", lang)])
+        ]
+        assert region == want
+
