@@ -459,10 +459,15 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
 
 def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per feature, which sources its popup lists, as codes into distinct source lists."""
-    cells = frame[spec.field("sources")].astype(object).tolist()
-    for i, refs in extra_refs.items():
-        cells[i] = ";".join(dict.fromkeys(split_refs(cells[i]) + refs))
-    codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
+    codes, found = pd.factorize(frame[spec.field("sources")].astype(object), use_na_sentinel=False)
+    uniques = found.tolist()
+    if extra_refs:  # the few features whose resource lines cite more: their own lists, added to the distinct ones
+        at = {cell: k for k, cell in enumerate(uniques)}
+        for i, refs in extra_refs.items():
+            cell = ";".join(dict.fromkeys(split_refs(uniques[codes[i]]) + refs))
+            codes[i] = at.setdefault(cell, len(at))
+            if codes[i] == len(uniques):
+                uniques.append(cell)
     table = data.sources
     order = {sid: k for k, sid in enumerate(table.index)}
     sources = [
