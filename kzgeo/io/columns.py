@@ -143,18 +143,21 @@ def needs_trim(column) -> bool:
     return any(_chunk_needs_trim(chunk) for chunk in chunks if len(chunk))
 
 
-def _utf8_keys(text: str) -> list[int]:
-    return [int.from_bytes(c.encode("utf-8"), "big") for c in text]
-
-
-#: By byte value: can a whitespace character's UTF-8 begin (``_WS_FIRST``) or end (``_WS_LAST``) with it?
-_WS_FIRST = np.zeros(256, dtype=bool)
-_WS_LAST = np.zeros(256, dtype=bool)
+#: Whitespace characters of one UTF-8 byte, by byte value.
+_WS_BYTE = np.zeros(256, dtype=bool)
+#: By pairs of bytes (first * 256 + second): can a whitespace character's UTF-8 of two or three
+#: bytes begin with the pair (``_WS_HEAD``) or end with it (``_WS_TAIL``)?
+_WS_HEAD = np.zeros(1 << 16, dtype=bool)
+_WS_TAIL = np.zeros(1 << 16, dtype=bool)
 for _c in WHITESPACE:
-    _WS_FIRST[_c.encode("utf-8")[0]] = True
-    _WS_LAST[_c.encode("utf-8")[-1]] = True
-#: Whitespace characters as big-endian integers of their UTF-8 bytes, by length in bytes.
-_WS_KEYS = {n: np.array([k for c, k in zip(WHITESPACE, _utf8_keys(WHITESPACE)) if len(c.encode("utf-8")) == n], dtype=np.int64) for n in (1, 2, 3)}
+    _b = _c.encode("utf-8")
+    if len(_b) == 1:
+        _WS_BYTE[_b[0]] = True
+    else:
+        _WS_HEAD[_b[0] << 8 | _b[1]] = True
+        _WS_TAIL[_b[-2] << 8 | _b[-1]] = True
+#: Whitespace characters of two or three bytes, as big-endian integers of their UTF-8.
+_WS_LONG = frozenset(int.from_bytes(c.encode("utf-8"), "big") for c in WHITESPACE if len(c.encode("utf-8")) > 1)
 
 
 def _chunk_needs_trim(chunk: pa.Array) -> bool:
@@ -168,20 +171,23 @@ def _chunk_needs_trim(chunk: pa.Array) -> bool:
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts  # missing cells have no bytes
     starts, ends = starts[filled], ends[filled]
-    lengths = ends - starts
-    for at, step, table in ((starts, 1, _WS_FIRST), (ends - 1, -1, _WS_LAST)):
-        maybe = np.flatnonzero(table[data[at]])
-        if not len(maybe):
-            continue
-        at, size = at[maybe], lengths[maybe]
-        for n in (1, 2, 3):
-            fits = size >= n
-            first = at[fits] if step == 1 else at[fits] - (n - 1)  # where the n bytes begin
-            key = np.zeros(len(first), dtype=np.int64)
-            for k in range(n):
-                key = (key << 8) | data[first + k]
-            if np.isin(key, _WS_KEYS[n]).any():
-                return True
+    if _WS_BYTE[data[starts]].any() or _WS_BYTE[data[ends - 1]].any():
+        return True
+    longer = ends - starts >= 2
+    starts, ends = starts[longer], ends[longer]
+    head = _WS_HEAD[(data[starts].astype(np.int64) << 8) | data[starts + 1]]
+    tail = _WS_TAIL[(data[ends - 2].astype(np.int64) << 8) | data[ends - 1]]
+    # The few cells whose first or last two bytes could belong to one: their whole character, exactly.
+    for at in np.flatnonzero(head)[:10_000].tolist():
+        first = bytes(data[starts[at] : min(starts[at] + 3, ends[at])])
+        if any(int.from_bytes(first[:n], "big") in _WS_LONG for n in (2, 3) if len(first) >= n):
+            return True
+    for at in np.flatnonzero(tail)[:10_000].tolist():
+        last = bytes(data[max(ends[at] - 3, starts[at]) : ends[at]])
+        if any(int.from_bytes(last[-n:], "big") in _WS_LONG for n in (2, 3) if len(last) >= n):
+            return True
+    if head.sum() > 10_000 or tail.sum() > 10_000:
+        return True  # more doubtful cells than are worth looking at one by one: trim, which changes nothing if none
     return False
 
 

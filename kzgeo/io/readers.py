@@ -798,7 +798,8 @@ def _table_if_valid(box: list[bytes], header: list[str], spec: TableSpec) -> pd.
         return None
     box.clear()
     columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
-    if columns and len(columns[header[0]]):
+    # A blank row has an empty key: only if some key is empty need the other columns be looked at.
+    if columns and len(columns[header[0]]) and pc.any(pc.equal(columns[spec.key], "")).as_py():
         blank = None
         for column in columns.values():
             empty = pc.equal(column, "")
