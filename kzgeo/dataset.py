@@ -301,7 +301,10 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
         keys = frame[spec.key].to_numpy(dtype=object)
         if not (len(keys) == len(geoms) and (keys == geoms.ids).all()):
             frame = frame.take(pd.Index(keys, dtype=object).get_indexer(geoms.ids))
-        layers[name] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"), crs="EPSG:4326")
+        frame = frame.reset_index(drop=True)
+        # The geometry inserted as a column, then named: a third of the time of geometry=... at a million rows.
+        frame.insert(len(frame.columns), "geometry", gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"))
+        layers[name] = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
         log.debug("layer %s: %d features", name, len(frame))
     tables = {name: frames[name] for name in catalog.tables}
     files = {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()}
