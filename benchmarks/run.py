@@ -8,8 +8,9 @@ For each size it writes a layers directory (``synthetic.py``: the shipped
 layers with the deposits grown to n points, plus 3,000 licence polygons, as
 GeoJSON + CSV or, with ``--form parquet``, the two large layers as
 GeoParquet), builds one map per tool from the same files, each in its own
-process (``build_map.py``: build time, peak memory; the fastest of
-``--repeat`` builds is kept), and opens every map in headless Chromium with
+process (``build_map.py``: build time, peak memory; the tools take turns,
+``--repeat`` rounds of one build each, and each tool's fastest build is
+kept), and opens every map in headless Chromium with
 the network blocked. explore() runs up to ``--explore-max`` points (its pages
 reach hundreds of megabytes beyond). explore()'s pages link Leaflet from a
 CDN; that one address is answered from the XStatic-Leaflet package (the same
@@ -196,11 +197,6 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def best_build(tool: str, layers: Path, html: Path, repeat: int) -> dict:
-    """The fastest of ``repeat`` builds (the machine is shared; the minimum is the least disturbed)."""
-    return min((build(tool, layers, html) for _ in range(repeat)), key=lambda r: r["build_s"])
-
-
 def run(sizes: list[int], out: Path, *, licences: int, draw_timeout: float, repeat: int, form: str, explore_max: int, tools=TOOLS) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
@@ -215,11 +211,17 @@ def run(sizes: list[int], out: Path, *, licences: int, draw_timeout: float, repe
             layers = synthetic.write_layers(Path(tmp) / f"layers-{n}", n, n_licences=licences, form=form)
             features = sum(kzgeo.list_layers(layers)[name] for name in kzgeo.read_catalog(layers).layers)
             print(f"n={n}: layers written in {time.perf_counter() - start:.1f} s ({features} features in all)", flush=True)
-            for tool in tools:
-                if tool == "explore" and n > explore_max:
-                    continue
+            os.sync()  # the layers just written go to disk now, not during the first tool's build
+            run_tools = [t for t in tools if not (t == "explore" and n > explore_max)]
+            # Builds take turns (kzgeo, lonboard, explore, kzgeo, ...), so every tool meets the same
+            # passing load on this shared machine; each keeps its fastest.
+            builds: dict[str, list[dict]] = {t: [] for t in run_tools}
+            for _ in range(repeat):
+                for tool in run_tools:
+                    builds[tool].append(build(tool, layers, Path(tmp) / f"{tool}-{n}.html"))
+            for tool in run_tools:
                 html = Path(tmp) / f"{tool}-{n}.html"
-                row = {"n": n, "tool": tool, **best_build(tool, layers, html, repeat), "html_bytes": html.stat().st_size}
+                row = {"n": n, "tool": tool, **min(builds[tool], key=lambda r: r["build_s"]), "html_bytes": html.stat().st_size}
                 # lonboard's page needs its CDNs, which are refused: give it a short while, not the full limit.
                 limit = min(draw_timeout, 10.0) if tool == "lonboard" else draw_timeout
                 row["draw_s"], row["popup"] = draw_seconds(browser, html, features, limit, click=tool == "kzgeo", shots=out)
