@@ -37,13 +37,23 @@
     return new Response(stream).arrayBuffer();
   }
 
-  /* Every array a layer refers to, inflated in parallel; resolves to d once d._arrays is filled. */
+  /* The arrays a layer needs to be drawn and clicked (coordinates, styles, uncertainty codes) are
+     inflated first, and the layer is drawn as soon as they are; the popup columns follow, and
+     d.complete resolves once they are there too (popups and names wait for it). */
   function decode(d) {
-    return Promise.all(d.bin.map(function (text) { return inflate(fromBase64(text)); })).then(function (buffers) {
-      d.bin = null;  /* the base64 text is no longer needed */
-      d._buffers = buffers;
-      return d;
-    });
+    var texts = d.bin, first = [d.style];
+    if (d.geometry.kind === "point") { first.push(d.geometry.x, d.geometry.y, d.uncertainty.codes); }
+    var wanted = first.map(function (ref) { return ref.bin; }), rest = [];
+    for (var k = 0; k < texts.length; k++) { if (wanted.indexOf(k) < 0) { rest.push(k); } }
+    d._buffers = new Array(texts.length);
+    function load(ks) {
+      return Promise.all(ks.map(function (k) {
+        return inflate(fromBase64(texts[k])).then(function (buffer) { d._buffers[k] = buffer; texts[k] = null; });
+      }));
+    }
+    var drawable = load(wanted);
+    d.complete = drawable.then(function () { return load(rest); }).then(function () { d.bin = null; return d; });
+    return drawable.then(function () { return d; });
   }
 
   /* The typed array of a column reference {bin, kind, shuffle}, built once. */
@@ -494,17 +504,25 @@
     map.on("click", function (e) {
       var found = find(e.latlng);
       if (!found) { return; }
-      L.popup({maxWidth: 380}).setLatLng(found.layer.inner.anchor(found.i, e.latlng))
-        .setContent(popupContent(found.layer.data, found.i)).openOn(map);
+      var at = found.layer.inner.anchor(found.i, e.latlng);
+      found.layer.data.complete.then(function (d) {  /* at once, unless the popup columns are still inflating */
+        L.popup({maxWidth: 380}).setLatLng(at).setContent(popupContent(d, found.i)).openOn(map);
+      });
     });
+    var hovered = null;
     map.on("mousemove", function (e) {
       var found = find(e.latlng);
       map.getContainer().style.cursor = found ? "pointer" : "";
+      hovered = found;
       if (!found) { map.closeTooltip(tooltip); return; }
-      var name = document.createElement("span");
-      name.textContent = cell(found.layer.data, found.layer.data.heading, found.i);
-      tooltip.setLatLng(found.layer.inner.anchor(found.i, e.latlng)).setContent(name);
-      map.openTooltip(tooltip);
+      var at = found.layer.inner.anchor(found.i, e.latlng);
+      found.layer.data.complete.then(function (d) {
+        if (hovered !== found) { return; }  /* the pointer has moved on meanwhile */
+        var name = document.createElement("span");
+        name.textContent = cell(d, d.heading, found.i);
+        tooltip.setLatLng(at).setContent(name);
+        map.openTooltip(tooltip);
+      });
     });
     return layers;
   }
