@@ -287,8 +287,11 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
     extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]), view)
     west, south, east, north = extent
     ax.set_facecolor(bd.WATER)
-    land = bd.backdrop_frame()
-    land.plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
+    # The 1:50m backdrop: an A4 page at this extent shows about 0.02 degree a point, its resolution.
+    bd.backdrop_frame("countries").plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
+    bd.backdrop_frame("lakes").plot(ax=ax, facecolor=bd.WATER, edgecolor=bd.RIVER, linewidth=0.4, zorder=1.1)
+    rivers = bd.backdrop_frame("rivers")
+    rivers.plot(ax=ax, color=bd.RIVER, linewidth=[0.9 if r <= 3 else 0.6 for r in rivers["rank"]], zorder=1.05)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     # Equirectangular with the true scale at the middle latitude; the box shrinks, the extent stays.

@@ -6,7 +6,7 @@ Sources (public domain, https://www.naturalearthdata.com/about/terms-of-use/):
   the public repository martynafford/natural-earth-geojson (files
   ``50m/cultural/ne_50m_populated_places.json``, ``50m/physical/ne_50m_lakes.json``,
   ``50m/physical/ne_50m_geography_marine_polys.json``);
-* Natural Earth 1:110m countries as shipped in pyogrio's wheel (the backdrop's source).
+* Natural Earth 1:110m countries as shipped in pyogrio's wheel (for the countries' label points).
 
 Natural Earth gives the cities' Russian names (NAME_RU) but no Kazakh ones, and
 its lakes and seas carry no translations; those names are listed below. Kazakh

@@ -159,7 +159,7 @@ class OwnControlsCode(MacroElement):
 
 
 class Backdrop(MacroElement):
-    """Country outlines on a water-coloured map, under the tiles (``kzgeo.backdrop``)."""
+    """Land, lakes and rivers on a water-coloured map, under the tiles (``kzgeo.backdrop``, quantised as stored)."""
 
     _template = Template(
         """
@@ -175,8 +175,8 @@ class Backdrop(MacroElement):
         self._name = "Backdrop"
         self.geojson = geojson
         self.style = style
-        #: The minimap draws the outlines only (no close-view shapes, no lakes): each is in the page once.
-        self.mini_style = {k: v for k, v in style.items() if k not in ("detail", "lakes")}
+        #: The minimap draws the 1:50m countries of the same data (each shape is in the page once).
+        self.mini_style = dict(style)
 
 
 class OwnControls(MacroElement):

@@ -23,7 +23,7 @@ from shapely.geometry import mapping
 
 from kzgeo import backdrop as bd, formats, settings
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
-from kzgeo.backdrop import EXTENT, backdrop_detail, backdrop_geojson
+from kzgeo.backdrop import EXTENT, backdrop
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.errors import MapArgumentError
 from kzgeo.html.elements import (
@@ -121,7 +121,7 @@ _STYLE_FROM_DATA = JsCode("function(feature) { return feature.properties._style;
 _POINT_FROM_DATA = JsCode("function(feature, latlng) { return L.circleMarker(latlng, feature.properties._style); }")
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
+_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER, "river": bd.RIVER}
 _PANEL_ID = "kz-text"
 _CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
 _TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
@@ -416,16 +416,18 @@ def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, ba
     page.add_child(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    style = {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)}
-    backdrop = Backdrop(backdrop_geojson(), style)
-    backdrop.add_to(fmap)
+    style = {**_BACKDROP_STYLE, "attribution": label("backdrop_credit", lang)}
+    shapes = backdrop()
+    del shapes["source"]  # the credit is on the map; the page need not carry the long form
+    element = Backdrop(shapes, style)
+    element.add_to(fmap)
     tiles = basemap or settings.basemap
     if tiles != "none":
         attr = label("tiles_credit", lang) if tiles == settings.basemap else None
         folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
     MapTitle(map_title, subtitle).add_to(fmap)
     ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
-    return fmap, backdrop, tiles
+    return fmap, element, tiles
 
 
 #: The closest the first view zooms to fit the data (a region around a few close sites).
