@@ -35,7 +35,7 @@ from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
 from kzgeo.places import place_labels
 from kzgeo.selection import check_view, select
-from kzgeo.style import is_approximate, legend_entries, path_style, shape_of, uncertainty_style
+from kzgeo.style import is_approximate, legend_entries, style_samples, path_style, shape_of, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
 FORMATS = ("png", "pdf")
@@ -225,24 +225,21 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
     for layer in layers:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
-        values: set[str] = set()
-        if spec.style:
-            for col in (spec.style.by, spec.style.dash_by, spec.field("accuracy")):
-                if col in frame:
-                    values |= set(frame[col].dropna().astype(str))
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
         words: dict[str, str] = {}
         for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
             if col:
                 words.update(value_translations(data, layer, col, lang))
-        for entry in legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang)):
+        for entry in legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang)):
             if entry["shape"] == "line":
                 handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))
             elif entry["shape"] == "area":
                 handle = Patch(facecolor=entry["color"], edgecolor=entry["color"], alpha=0.35)
             else:
-                hollow = entry["shape"] == "hollow"
-                handle = Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor="white" if hollow else entry["color"], markeredgecolor=entry["color"])
+                # As drawn: exact points filled with a dark edge, approximate ones hollow in their colour.
+                style = entry["style"]
+                handle = Line2D([], [], linestyle="none", marker="o", markersize=7 if entry["shape"] == "point" else 5,
+                                markerfacecolor=style.get("fillColor", entry["color"]), markeredgecolor=style.get("color", entry["color"]))
             handles.append((handle, "\n".join(textwrap.wrap(entry["label"], 32))))
     return handles
 

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 import kzgeo
+import kzgeo.backdrop
 
 from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS
 
@@ -317,3 +318,63 @@ def test_validate_warns_about_untranslated_text(tmp_path):
     lines = [line for line in result.output.splitlines() if line.startswith("Warning: ")]
     assert any("title_en has no kk translation" in line for line in lines)
     assert len(lines) == len(set(lines))  # one line per field and language, with a count
+
+
+@pytest.mark.parametrize("name", ["overview", "corridors", "tungsten", "rare-earths"])
+def test_each_legend_symbol_is_drawn_on_the_map(shipped, context_factory, name):
+    """Every mark in a legend (fill, outline, dash, width) is the mark of some feature on the map:
+    no grey "exact location" dot that matches nothing."""
+    page = context_factory(1400, 900)
+    open_map(page, shipped[(name, "en")])
+    marks = page.evaluate(
+        """() => {
+          const sig = el => [el.getAttribute('stroke'), el.tagName === 'line' ? 'none' : el.getAttribute('fill'),
+                             (el.getAttribute('stroke-dasharray') || '').replace(/,/g, ' ').replace(/\\s+/g, ' ').trim()].join('|');
+          const drawn = new Set();
+          document.querySelectorAll('.leaflet-overlay-pane path').forEach(p => drawn.add(sig(p)));
+          const legend = [];
+          document.querySelectorAll('.kz-legend div').forEach(row => {
+            row.querySelectorAll('svg > *').forEach(m => legend.push([row.textContent, sig(m)]));
+          });
+          return {drawn: [...drawn], legend};
+        }"""
+    )
+    assert marks["legend"], "no legend symbols"
+    missing = [(label, sig) for label, sig in marks["legend"] if sig not in marks["drawn"]]
+    assert not missing, (missing, marks["drawn"])
+    labels = [label for label, _ in marks["legend"]]
+    if name == "overview":
+        assert "exact location" in labels and any(lab.startswith("approximate location") for lab in labels)
+    shot(page, f"readable-legend-{name}.png")
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (390, 844), (360, 740)])
+def test_backdrop_covers_every_allowed_view(shipped, context_factory, width, height):
+    """From the start view out to the least zoom allowed, and panned to the edges, the view never
+    runs off the Natural Earth land and sea."""
+    page = context_factory(width, height)
+    open_map(page, shipped[("overview", "en")])
+    result = page.evaluate(
+        f"""() => {{
+          const map = {MAP_JS};
+          const e = {list(kzgeo.backdrop.EXTENT)};
+          const out = [];
+          /* In screen pixels, with one pixel to spare for Leaflet's rounding at fractional zooms. */
+          const check = (what) => {{
+            const nw = map.latLngToContainerPoint([e[3], e[0]]), se = map.latLngToContainerPoint([e[1], e[2]]), size = map.getSize();
+            if (nw.x > 1 || nw.y > 1 || se.x < size.x - 1 || se.y < size.y - 1) out.push([what, map.getZoom(), map.getBounds().toBBoxString()]);
+          }};
+          check('start');
+          for (let z = map.getZoom(); z >= map.getMinZoom(); z -= 0.25) {{
+            map.setZoom(z, {{animate: false}});
+            for (const [lat, lng] of [[90, -180], [90, 180], [-90, -180], [-90, 180]]) {{
+              map.panTo([lat, lng], {{animate: false}});
+              check('panned ' + lat + ',' + lng);
+            }}
+          }}
+          map.setZoom(map.getMinZoom() - 1, {{animate: false}});
+          check('below the minimum');
+          return {{out, minZoom: map.getMinZoom()}};
+        }}"""
+    )
+    assert result["out"] == [], result

@@ -88,27 +88,35 @@ class LayerLegend(MacroElement):
               var row = L.DomUtil.create("div", "", box);
               var ns = "http://www.w3.org/2000/svg";
               var svg = document.createElementNS(ns, "svg");
-              svg.setAttribute("width", "22"); svg.setAttribute("height", "12");
+              svg.setAttribute("width", "22"); svg.setAttribute("height", "14");
+              /* Each symbol is drawn with the path options of a feature it stands for (style.legend_entries). */
+              var st = e.style || {};
+              function shape(tag, attrs, opts) {
+                var m = document.createElementNS(ns, tag);
+                Object.keys(attrs).forEach(function (k) { m.setAttribute(k, attrs[k]); });
+                m.setAttribute("stroke", opts.color || e.color);
+                m.setAttribute("stroke-width", String(opts.weight == null ? 1 : opts.weight));
+                if (opts.dashArray) { m.setAttribute("stroke-dasharray", opts.dashArray); }
+                if (tag !== "line") {
+                  m.setAttribute("fill", opts.fill === false ? "none" : (opts.fillColor || opts.color || e.color));
+                  m.setAttribute("fill-opacity", String(opts.fillOpacity == null ? 0.2 : opts.fillOpacity));
+                }
+                if (opts.opacity != null) { m.setAttribute("stroke-opacity", String(opts.opacity)); }
+                return m;
+              }
               var mark;
               if (e.shape === "line") {
-                mark = document.createElementNS(ns, "line");
-                mark.setAttribute("x1", "1"); mark.setAttribute("y1", "6");
-                mark.setAttribute("x2", "21"); mark.setAttribute("y2", "6");
-                mark.setAttribute("stroke-width", "4");
+                mark = shape("line", {x1: 1, y1: 7, x2: 21, y2: 7}, st);
+                mark.setAttribute("stroke-width", String(Math.min(st.weight || 4, 4)));
               } else if (e.shape === "area") {
-                mark = document.createElementNS(ns, "rect");
-                mark.setAttribute("x", "3"); mark.setAttribute("y", "1");
-                mark.setAttribute("width", "16"); mark.setAttribute("height", "10");
-                mark.setAttribute("fill", e.color); mark.setAttribute("fill-opacity", "0.35");
-                mark.setAttribute("stroke-width", "1");
+                mark = shape("rect", {x: 3, y: 2, width: 16, height: 10}, st);
+              } else if (e.shape === "hollow") {
+                /* The approximate marker (small, hollow, dashed) inside its circle of uncertainty. */
+                svg.appendChild(shape("circle", {cx: 11, cy: 7, r: 6.3}, e.ring || {color: e.color, dashArray: e.dash}));
+                mark = shape("circle", {cx: 11, cy: 7, r: 3.2}, st);
               } else {
-                mark = document.createElementNS(ns, "circle");
-                mark.setAttribute("cx", "11"); mark.setAttribute("cy", "6"); mark.setAttribute("r", "5");
-                mark.setAttribute("fill", e.shape === "hollow" ? "#ffffff" : e.color);
-                mark.setAttribute("stroke-width", "1.5");
+                mark = shape("circle", {cx: 11, cy: 7, r: 5}, st);
               }
-              mark.setAttribute("stroke", e.color);
-              if (e.dash) { mark.setAttribute("stroke-dasharray", e.dash); }
               svg.appendChild(mark);
               row.appendChild(svg);
               var span = document.createElement("span");

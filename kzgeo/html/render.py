@@ -52,7 +52,7 @@ from kzgeo.places import place_labels, places
 from kzgeo.provenance import manifest, package_version
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
-from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, uncertainty_style
+from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, style_samples, uncertainty_style
 from kzgeo.text import (
     agreement_items,
     agreement_lines,
@@ -292,16 +292,12 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
     group.add_to(fmap)
-    values = set()
-    if spec.style:
-        for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
-            if col in frame:
-                values |= {str(v) for v in frame[col].dropna().unique()}  # distinct first: a cadastre has a million rows
     words = {}
     for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
         if col:
             words.update(value_translations(data, layer, col, lang))
-    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang))).add_to(fmap)
+    entries = legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang))
+    LayerLegend(group, layer_title(data, layer, lang), entries).add_to(fmap)
     return group
 
 
