@@ -13,6 +13,8 @@ from typing import Any
 from branca.element import MacroElement
 from jinja2 import Template
 
+from kzgeo.html.fastlayer import compact_json
+
 _CSS = """
 .kz-title{background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
   box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif;max-width:320px}
@@ -172,16 +174,17 @@ class Backdrop(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }}_data = {{ this.geojson|tojson }};
+        var {{ this.get_name() }}_data = {{ this.data }};
         var {{ this.get_name() }} = kzgeo.backdrop({{ this._parent.get_name() }}, {{ this.get_name() }}_data, {{ this.style|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, geojson: dict[str, Any], style: dict[str, str]):
+    def __init__(self, shapes: dict[str, Any], style: dict[str, str]):
         super().__init__()
         self._name = "Backdrop"
-        self.geojson = geojson
+        #: Without JSON's spaces: the shapes are most of a page's bytes.
+        self.data = compact_json(shapes)
         self.style = style
         #: The minimap draws the 1:50m countries of the same data (each shape is in the page once).
         self.mini_style = dict(style)
