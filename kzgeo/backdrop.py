@@ -48,7 +48,7 @@ SIMPLIFY = 0.025
 #: it, zoom 4 or less: 0.09 degree a pixel), so it is simplified further.
 SIMPLIFY_FAR = 0.08
 #: Rivers below this Natural Earth scale rank (1 = largest) are left out; they show from their ``min_zoom``.
-MAX_RIVER_RANK = 5
+MAX_RIVER_RANK = 6
 #: The 1:10m shapes: integers of 1/DETAIL_SCALE degree (about 100 m; the shapes are simplified to 0.004 degrees).
 DETAIL_SCALE = 1000
 #: From this zoom, in views inside the detailed shapes' extent, they replace the 1:50m outlines.

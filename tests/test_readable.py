@@ -20,6 +20,7 @@ from PIL import Image
 
 import kzgeo
 import kzgeo.backdrop
+import kzgeo.labels
 
 from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS
 
@@ -34,7 +35,7 @@ PROPER_NAMES = {"Leaflet", "Esri", "DeLorme", "NAVTEQ", "Natural", "Earth", "TRI
 def shipped(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("shipped")
     pages = {}
-    for lang in ("en", "ru"):
+    for lang in ("en", "ru", "kk"):
         for path in kzgeo.build(SHIPPED_LAYERS, out / lang, maps_dir=ROOT / "maps", lang=lang):
             pages[(path.name.split(".")[0], lang)] = path
     return pages
@@ -182,7 +183,7 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     assert abs(home["zoom"] - before["zoom"]) < 0.01 and abs(home["lat"] - before["lat"]) < 0.01
 
 
-def latin_words(page) -> list[str]:
+def latin_words(page, lang: str = "ru") -> list[str]:
     text = page.evaluate(
         """() => {
           const parts = [];
@@ -195,33 +196,59 @@ def latin_words(page) -> list[str]:
           return parts.join(' ');
         }"""
     )
-    return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in PROPER_NAMES | kept_by_translators()})
+    return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in PROPER_NAMES | kept_by_translators(lang)})
 
 
-def kept_by_translators() -> set[str]:
-    """Latin words the Russian translations themselves keep (company names such as Cove Kaz Capital, USGS)."""
+def kept_by_translators(lang: str = "ru") -> set[str]:
+    """Latin words the translations themselves keep (company names such as Cove Kaz Capital, USGS)."""
     data = kzgeo.read_layers(SHIPPED_LAYERS)
     words: set[str] = set()
     for name, spec in data.catalog.all_tables.items():
         frame = data.layers.get(name, data.tables.get(name))
         for field in spec.fields:
-            if field.translates and field.lang == "ru":
+            if field.translates and field.lang == lang:
                 words |= {w for cell in frame[field.name].dropna() for w in re.findall(r"[A-Za-z]{2,}", str(cell))}
     return words
 
 
+@pytest.mark.parametrize("lang", ["ru", "kk"])
 @pytest.mark.parametrize("name", ["overview", "corridors"])
-def test_russian_controls_have_no_english_word(shipped, context_factory, name):
+def test_russian_controls_have_no_english_word(shipped, context_factory, name, lang):
+    """The Russian (and the Kazakh) page's controls carry no English word."""
     page = context_factory(1400, 900)
-    open_map(page, shipped[(name, "ru")])
+    open_map(page, shipped[(name, lang)])
     # Open everything a control can open: the agreements list and the layer list.
     page.locator(".kz-timeline-toggle").click()
-    shot(page, f"readable-{name}-ru-controls.png")
-    assert latin_words(page) == [], latin_words(page)
+    shot(page, f"readable-{name}-{lang}-controls.png")
+    assert latin_words(page, lang) == [], latin_words(page, lang)
     # On a phone too (collapsed layer list, folded legends).
     phone = context_factory(390, 844)
-    open_map(phone, shipped[(name, "ru")])
-    assert latin_words(phone) == []
+    open_map(phone, shipped[(name, lang)])
+    assert latin_words(phone, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_deposit_cards_have_no_untranslated_text(shipped, context_factory, lang):
+    """Every deposit's card, details open, is in the page's language: no text marked "(in English)"."""
+    page = context_factory(1400, 900)
+    open_map(page, shipped[("overview", lang)])
+    data = kzgeo.read_layers(SHIPPED_LAYERS)
+    deposits = data.catalog.require("deposits", "this test")
+    marker = kzgeo.labels.label("in_english", lang)
+    for fid in data.layers[deposits][data.catalog.layers[deposits].key]:
+        x, y = point_of(page, fid)
+        page.mouse.click(x, y)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        choose = popup.locator(f'button[data-feature="{fid}"]')
+        if choose.count():
+            choose.click()
+            page.wait_for_function("() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
+        popup.locator("summary").first.click()
+        text = popup.inner_text()
+        assert marker not in text, (fid, text)
+        page.locator(".leaflet-popup-close-button").click()
+        page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
 
 
 def test_russian_card_formats_money_and_numbers(shipped, context_factory):
