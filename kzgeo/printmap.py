@@ -318,7 +318,7 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
         wrapped = ["\n".join(textwrap.wrap(line, 48, subsequent_indent="  ")) for line in note_lines]
         fig.text(0.765, 0.36, heading, fontsize=7.5, fontweight="bold", va="top", **_LITERAL)
         fig.text(0.765, 0.34, "\n".join(wrapped), fontsize=5.6, va="top", linespacing=1.25, **_LITERAL)
-    lines = source_lines(data, layers)
+    lines = source_lines(data, layers, lang=lang)
     fig.text(0.03, 0.275, f"{label('source_list', lang)} ({len(lines)})", fontsize=8, fontweight="bold", va="top", **_LITERAL)
     columns = 3
     # Beside a lengths block the source list keeps to the map's width.
@@ -333,7 +333,7 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
 def _sources_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     fig.text(0.03, 0.96, f"{title}: {label('source_list', lang)}", fontsize=13, fontweight="bold", va="top", **_LITERAL)
-    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ", break_long_words=True)) for line in source_lines(data, layers, urls=True)]
+    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ", break_long_words=True)) for line in source_lines(data, layers, urls=True, lang=lang)]
     half = math.ceil(len(wrapped) / 2)
     for c, chunk in enumerate((wrapped[:half], wrapped[half:])):
         fig.text(0.03 + c * 0.49, 0.92, "\n".join(chunk), fontsize=5.6, va="top", linespacing=1.3, **_LITERAL)

@@ -352,7 +352,7 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
         summary=map_summary(data, names, lang),
         tables=tables,
         footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=formats.date(data.as_of, lang)),
-        sources=source_list_html(label("source_list", lang), _page_sources(data, names)),
+        sources=source_list_html(label("source_list", lang), _page_sources(data, names), lang),
     )
     TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
 
