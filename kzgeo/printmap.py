@@ -78,15 +78,31 @@ def _extent(data: Dataset, layers: list[str], box_aspect: float, view=None) -> t
 _LABEL_SLOTS = (((5, 4), "left"), ((5, -12), "left"), ((-5, 4), "right"), ((-5, -12), "right"), ((5, 14), "left"), ((5, -22), "left"))
 
 
+def _inside(ax, box) -> bool:
+    frame = ax.get_window_extent(ax.figure.canvas.get_renderer())
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
 def _place_label(ax, annotation, placed: list) -> None:
-    """Move ``annotation`` to the first slot where it overlaps no label already placed."""
+    """Move ``annotation`` to the first slot inside the map frame where it overlaps no label
+    already placed; failing that, the first slot inside the frame (a feature is always named,
+    and never over the legend beside the map)."""
     renderer = ax.figure.canvas.get_renderer()
+    fallback = None
     for offset, align in _LABEL_SLOTS:
         annotation.set_position(offset)
         annotation.set_horizontalalignment(align)
         box = annotation.get_window_extent(renderer)
+        if not _inside(ax, box):
+            continue
         if not any(box.overlaps(other) for other in placed):
             break
+        fallback = fallback or (offset, align)
+    else:
+        offset, align = fallback or _LABEL_SLOTS[0]
+        annotation.set_position(offset)
+        annotation.set_horizontalalignment(align)
+    annotation.set_clip_on(True)  # a name longer than the map is cut at the frame, not drawn over the legend
     placed.append(annotation.get_window_extent(renderer))
 
 
@@ -192,6 +208,10 @@ _PLACE_STYLE = {
 }
 
 
+#: Offsets (points) tried for a small corridor's name, centred on its middle: on it, then below, above, further out.
+_CORRIDOR_SLOTS = ((0, -16), (0, 0), (0, 16), (0, -30), (0, 30), (-40, -16), (40, -16), (-40, 16), (40, 16), (0, -44))
+
+
 def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, extent) -> None:
     """Countries, seas, lakes and capitals (``kzgeo.places``) and small corridors (TRIPP), clear of other labels."""
     west, south, east, north = extent
@@ -212,9 +232,23 @@ def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, 
             ha="center" if area else "left", va="center" if area else "bottom", zorder=5, **_PLACE_STYLE[item["kind"]], **_LITERAL,
         )
         box = annotation.get_window_extent(renderer)
-        frame = ax.get_window_extent(renderer)
-        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-        if not inside or any(box.overlaps(other) for other in placed):
+        if item["kind"] == "corridor":
+            # A small corridor (TRIPP) sits among its stations' names: try around it, and name it
+            # in any case (on a white box, which keeps it text in the PDF) -- the map's title promises it.
+            annotation.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+            annotation.set_horizontalalignment("center")
+            annotation.set_verticalalignment("center")
+            for offset in _CORRIDOR_SLOTS:
+                annotation.set_position(offset)
+                box = annotation.get_window_extent(renderer)
+                if _inside(ax, box) and not any(box.overlaps(other) for other in placed):
+                    break
+            else:
+                annotation.set_position(_CORRIDOR_SLOTS[0])
+                box = annotation.get_window_extent(renderer)
+            placed.append(box)
+            continue
+        if not _inside(ax, box) or any(box.overlaps(other) for other in placed):
             annotation.remove()
             continue
         placed.append(box)

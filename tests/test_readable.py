@@ -405,3 +405,14 @@ def test_backdrop_covers_every_allowed_view(shipped, context_factory, width, hei
         }}"""
     )
     assert result["out"] == [], result
+
+
+@pytest.mark.parametrize("lang,undated,no_url", [("en", "undated", "no web address"), ("ru", "без даты", "нет веб-адреса")])
+def test_source_list_prints_no_none(shipped, lang, undated, no_url):
+    """The page's numbered source list says "undated" and "no web address" in the page's language."""
+    text = shipped[("overview", lang)].read_text(encoding="utf-8")
+    items = re.findall(r'<li id="kz-src-\d+">(.*?)</li>', text)
+    assert len(items) > 50
+    assert not [i for i in items if "None" in i or "nan" in i]
+    assert any(f"({undated})" in i for i in items)
+    assert all("<a href=" in i or f"({no_url})" in i for i in items)
