@@ -7,8 +7,7 @@ populated places (with their Russian names), lakes and marine polygons, and
 the 1:110m countries that pyogrio ships; the English, Russian and Kazakh names
 of countries, seas and lakes, and the Kazakh names of cities (which Natural
 Earth does not carry), are listed in ``tools/make_places.py`` with the source
-each comes from. The lakes' outlines also go into the backdrop, so Balkhash
-and the Aral Sea show as water offline.
+each comes from. (The lakes' outlines are in the backdrop, :mod:`kzgeo.backdrop`.)
 
 At run time kzgeo only reads the committed file (:func:`places`); the map's
 own nodes and deposits are labelled from the dataset, so a city that a node
@@ -38,7 +37,7 @@ def _text() -> str:
 
 
 def places() -> dict[str, Any]:
-    """The committed place file: ``labels`` (kind, names, lon, lat, minzoom) and ``water`` (lake outlines)."""
+    """The committed place file: ``labels`` (kind, names, lon, lat, minzoom)."""
     return json.loads(_text())
 
 

@@ -48,7 +48,7 @@ from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.html.popup import attribute_popup_html, card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import LANGUAGES, check_language, country_names, label, labels_for, term
-from kzgeo.places import place_labels, places
+from kzgeo.places import place_labels
 from kzgeo.provenance import manifest, package_version
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
