@@ -95,7 +95,18 @@ def _topo_shape(geometry: dict, arcs: list):
         for i in indexes:
             part = arcs[i] if i >= 0 else arcs[~i][::-1]
             points.extend(part if not points else part[1:])
-        return points
+        # World-atlas rings are spherical: one that crosses the antimeridian (Chukotka, Fiji) jumps
+        # 360 degrees, which on the plane would wrap a band round the globe. Unwrap it (longitudes
+        # past 180 fall outside EXTENT and are clipped away); a ring that still does not close
+        # goes round a pole (Antarctica, far outside EXTENT) and is dropped.
+        unwrapped = points[:1]
+        for x, y in points[1:]:
+            px = unwrapped[-1][0]
+            x += 360 * round((px - x) / 360)
+            unwrapped.append((x, y))
+        if unwrapped and abs(unwrapped[0][0] - unwrapped[-1][0]) > 1e-6:
+            return []
+        return unwrapped
 
     polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
     parts = []

@@ -101,3 +101,12 @@ def test_backdrop_decodes_to_the_region_at_1_50m():
     bounds = countries.total_bounds
     assert bounds[0] <= 26 and bounds[2] >= 89 and bounds[1] <= 36 and bounds[3] >= 56
     assert len(backdrop_frame("lakes")) and len(backdrop_frame("rivers"))
+    # Land is land and sea is sea across the whole extent, the Arctic included (a ring crossing the
+    # antimeridian, Chukotka's, once painted bands of land over the Kara Sea and sea over Siberia).
+    from shapely import Point
+
+    land = countries.union_all()
+    for lon, lat in ((65, 62), (100, 66), (45, 63), (30, 0), (78, 20), (130, 45), (-5, 40)):
+        assert land.contains(Point(lon, lat)), (lon, lat)
+    for lon, lat in ((70, 75), (40, 75), (70, -10), (150, 20), (50, 42), (34, 43), (-20, 50)):
+        assert not land.contains(Point(lon, lat)), (lon, lat)

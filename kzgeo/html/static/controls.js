@@ -340,6 +340,15 @@
         if (r.width && r.height) { obstacles.push({left: r.left - box.left - 4, right: r.right - box.left + 4, top: r.top - box.top - 4, bottom: r.bottom - box.top + 4}); }
       });
       var origin = map.containerPointToLayerPoint([0, 0]);
+      /* The deposits' markers are kept clear too, so one deposit's name never covers its neighbour
+         (Upper Kairakty's name beside North Katpar's marker). */
+      var markers = items.filter(function (item) { return item.kind === "deposit"; }).map(function (item) {
+        var q = map.latLngToContainerPoint([item.lat, item.lon]);
+        return {item: item, left: q.x - 7, right: q.x + 7, top: q.y - 7, bottom: q.y + 7};
+      });
+      function hitsMarker(r, item) {
+        return markers.some(function (m) { return m.item !== item && overlaps(r, [m]); });
+      }
       items.forEach(function (item) {
         if (z < item.minzoom) { return; }
         var p = map.latLngToContainerPoint([item.lat, item.lon]);
@@ -358,7 +367,7 @@
           if (area && dy !== 0) { top = p.y - h / 2 + dy * h; }
           var r = {left: left, top: top, right: left + w, bottom: top + h};
           var inside = r.left >= 0 && r.top >= 0 && r.right <= size.x && r.bottom <= size.y;
-          if (inside && !overlaps(r, placed) && !overlaps(r, obstacles)) { chosen = r; break; }
+          if (inside && !overlaps(r, placed) && !overlaps(r, obstacles) && !hitsMarker(r, item)) { chosen = r; break; }
         }
         if (!chosen && item.always) {
           /* A deposit is always named: take the first place clear of other labels, else the first one. */
