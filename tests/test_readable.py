@@ -139,6 +139,8 @@ def test_phone_opens_on_every_deposit(shipped, context_factory, width, height):
         assert 0 <= x <= width and 0 <= y <= height, (fid, x, y)
     state = view_state(page)
     assert 2.5 <= state["zoom"] <= 6, state  # the region, not the world and not street level
+    # The country the map is about is named on a phone too, among the deposits' names.
+    assert page.locator(".kz-label-country", has_text="Kazakhstan").count() == 1
     # Legends and the layer list are folded away on a phone.
     assert page.locator("details.kz-legend[open]").count() == 0
     assert page.locator(".leaflet-control-layers-expanded").count() == 0

@@ -317,6 +317,9 @@
 
   /* ---- Place labels: placed greedily by priority, clear of each other and of the controls. ---- */
   var LABEL_OFFSETS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [1, 1], [-1, -1], [-1, 1]];
+  /* A large country's name (places.py "roomy") may move off its point by up to two lines or half its
+     width, in that order of preference, so deposits' names nearby do not push it off the map. */
+  var AREA_OFFSETS = [[0, 0], [0, -1], [0, 1], [0, -2], [0, 2], [-0.5, 0], [0.5, 0], [-0.5, -1], [0.5, -1], [-0.5, 1], [0.5, 1]];
   function labels(map, items) {
     var pane = map.createPane("kzLabels");
     pane.style.zIndex = 450;
@@ -358,13 +361,13 @@
         var w = node.offsetWidth, h = node.offsetHeight;
         var area = item.kind === "country" || item.kind === "sea" || item.kind === "lake" || item.kind === "corridor";
         var gap = item.gap || 4;
-        var offsets = area ? [[0, 0], [0, -1], [0, 1]] : LABEL_OFFSETS;
+        var offsets = !area ? LABEL_OFFSETS : item.roomy ? AREA_OFFSETS : [[0, 0], [0, -1], [0, 1]];
         var chosen = null;
         for (var k = 0; k < offsets.length; k++) {
           var dx = offsets[k][0], dy = offsets[k][1];
           var left = dx > 0 ? p.x + gap : dx < 0 ? p.x - gap - w : p.x - w / 2;
           var top = dy > 0 ? p.y + gap : dy < 0 ? p.y - gap - h : p.y - h / 2;
-          if (area && dy !== 0) { top = p.y - h / 2 + dy * h; }
+          if (area) { left = p.x - w / 2 + dx * w; top = p.y - h / 2 + dy * h; }
           var r = {left: left, top: top, right: left + w, bottom: top + h};
           var inside = r.left >= 0 && r.top >= 0 && r.right <= size.x && r.bottom <= size.y;
           if (inside && !overlaps(r, placed) && !overlaps(r, obstacles) && !hitsMarker(r, item)) { chosen = r; break; }
