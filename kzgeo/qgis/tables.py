@@ -204,10 +204,11 @@ MAX_CIRCLE_KM = 10_000.0
 
 def _ring(lon: float, lat: float, radius_m: float) -> list[tuple[float, float]]:
     import numpy as np
-    import pyproj
+
+    from kzgeo.analysis import geodesy
 
     azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
-    lons, lats, _ = pyproj.Geod(ellps="WGS84").fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
+    lons, lats, _ = geodesy.fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
     # Azimuths run clockwise; reversed, the ring is counter-clockwise (an exterior).
     ring = list(zip(lons[::-1].tolist(), lats[::-1].tolist(), strict=True))
     return ring + ring[:1]
