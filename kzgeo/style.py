@@ -93,8 +93,10 @@ def legend_entries(spec: LayerSpec, samples: list[dict[str, Any]], translate=lam
     line = spec.geometry_type in ("LineString", "MultiLineString")
     area = spec.geometry_type in ("Polygon", "MultiPolygon")
     by, dash_by = spec.style.by, spec.style.dash_by
-    # Exact features first, so a category's mark is the filled one wherever the category has it.
-    samples = sorted(samples, key=lambda p: is_approximate(spec, p))
+    # Exact features and solid lines first, so a category's mark is the plain one wherever the
+    # category has it (the dash rows below say what each dash means).
+    dashes = spec.style.dashes if line and dash_by else {}
+    samples = sorted(samples, key=lambda p: (is_approximate(spec, p), bool(dashes.get(str(p.get(dash_by)), ""))))
 
     def first(test):
         return next((p for p in samples if test(p)), None)
