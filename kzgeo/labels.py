@@ -19,6 +19,8 @@ LANGUAGES = ("en", "ru", "kk")
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "source_undated": "source undated",
+        "undated": "undated",
+        "no_web_address": "no web address",
         "measured_part": "(the part in {country})",
         "shared_figure": "for {group} together",
         "leaflet_title": "A library for interactive maps",
@@ -85,6 +87,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "source_undated": "источник без даты",
+        "undated": "без даты",
+        "no_web_address": "нет веб-адреса",
         "measured_part": "(часть в стране: {country})",
         "shared_figure": "для группы «{group}» в целом",
         "leaflet_title": "Библиотека для интерактивных карт",
@@ -151,6 +155,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "source_undated": "дереккөз күнсіз",
+        "undated": "күні көрсетілмеген",
+        "no_web_address": "веб-мекенжайы жоқ",
         "measured_part": "({country} аумағындағы бөлігі)",
         "shared_figure": "«{group}» тобы үшін бірге",
         "leaflet_title": "Интерактивті карталарға арналған кітапхана",
