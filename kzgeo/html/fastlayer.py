@@ -58,6 +58,7 @@ from kzgeo.style import (
 )
 from kzgeo.text import (
     agreement_lines,
+    citation_text,
     enum_fields,
     feature_names,
     field_label,
@@ -457,7 +458,7 @@ def _extra_sections(data: Dataset, ids: pd.Series, lang: str, popup_extras: dict
     return sections, extra_refs
 
 
-def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, list[str]], blobs: Blobs, lang: str = "en") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per feature, which sources its popup lists, as codes into distinct source lists."""
     codes, found = pd.factorize(frame[spec.field("sources")].astype(object), use_na_sentinel=False)
     uniques = found.tolist()
@@ -471,10 +472,7 @@ def _citations(data: Dataset, spec, frame: pd.DataFrame, extra_refs: dict[int, l
     table = data.sources
     order = {sid: k for k, sid in enumerate(table.index)}
     sources = [
-        {
-            "text": f"{row['publisher']}: {row['title']} ({row['date']})",
-            "url": row["url"] if is_web_url(row["url"]) else None,
-        }
+        {"text": citation_text(row, lang), "url": row["url"] if is_web_url(row["url"]) else None}  # as the cards write them
         for row in table.to_dict("records")
     ]
     return {"dict": [[order[s] for s in split_refs(u)] for u in uniques], "codes": blobs.add(codes_array(codes), shuffle=True)}, sources
@@ -547,7 +545,7 @@ def layer_payload(
             values = pd.Series(shown[codes], dtype=object)
         columns.append({"label": field_label(spec, f.name, lang), **encode_column(values, blobs)})
     sections, extra_refs = _extra_sections(data, frame[spec.key], lang, popup_extras)
-    cite, sources = _citations(data, spec, frame, extra_refs, blobs)
+    cite, sources = _citations(data, spec, frame, extra_refs, blobs, lang)
     style_codes, styles = _style_codes(spec, frame)
     approximate = np.isin(style_codes, [k for k, s in enumerate(styles) if "uncertainty" in s])
     km_codes, km = pd.factorize(frame[spec.field("uncertainty")].where(approximate) if approximate.any() else pd.Series(np.nan, index=frame.index), use_na_sentinel=True)
