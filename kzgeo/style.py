@@ -41,6 +41,31 @@ def is_approximate(spec: TableSpec, props: dict[str, Any]) -> bool:
     return field is not None and props.get(field) == APPROXIMATE
 
 
+def ring_radii(spec: TableSpec, props: dict[str, Any]) -> tuple[float, float] | None:
+    """``(inner_km, outer_km)`` when an approximate point is known only to lie on a ring, else None.
+
+    A ring is what the sources say when they give a distance from a known place but no
+    direction (North Katpar: "20 to 30 km from Upper Kairakty"). The point is then the
+    centre of the ring, not the feature's location, so the maps draw the ring itself as
+    the feature (the thing to click) and no marker at the centre.
+    """
+    inner, outer = spec.field("uncertainty_min"), spec.field("uncertainty")
+    if not (inner and outer and is_approximate(spec, props)):
+        return None
+    low, high = _number(props.get(inner)), _number(props.get(outer))
+    if low is None or high is None or not 0 < low < high:
+        return None
+    return low, high
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
 def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
     """Leaflet path options for one feature.
 

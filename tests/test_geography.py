@@ -259,15 +259,20 @@ def test_fixture_layers_pass(layers_dir):
 # --------------------------------------------------------- places, figures
 
 
-def test_north_katpar_is_not_drawn_on_upper_kairakty(shipped):
+def test_north_katpar_is_the_ring_around_upper_kairakty(shipped):
+    """Sources: 20 or 30 km from Upper Kairakty, no bearing. The data says exactly that and no more."""
     deposits = shipped.layers["deposits"].set_index("id")
+    spec = shipped.catalog.layers["deposits"]
     nk, uk = deposits.geometry["north-katpar"], deposits.geometry["upper-kairakty"]
-    apart = _km((nk.y, nk.x), (uk.y, uk.x))
-    assert apart >= 10  # both markers can be clicked
-    # the radius covers the whole 20-30 km ring around Upper Kairakty
-    assert deposits.loc["north-katpar", "uncertainty_km"] >= apart + 30
+    assert _km((nk.y, nk.x), (uk.y, uk.x)) < 0.01  # the centre of the ring, not a guessed bearing
+    assert deposits.loc["north-katpar", spec.field("uncertainty_min")] == 20
+    assert deposits.loc["north-katpar", spec.field("uncertainty")] == 30
     assert deposits.loc["north-katpar", "location_accuracy"] == "approximate"
-    assert "ring" in deposits.loc["north-katpar", "location_note"] and "arbitrary" in deposits.loc["north-katpar", "location_note"]
+    note = deposits.loc["north-katpar", "location_note"]
+    assert "ring" in note and "not published" in note
+    # Only North Katpar is a ring: every other deposit keeps a plain circle.
+    others = deposits.drop(index="north-katpar")[spec.field("uncertainty_min")]
+    assert others.isna().all()
 
 
 def test_uncertainty_radii_cover_every_reading_in_their_notes(shipped):
