@@ -49,6 +49,9 @@ TOWNS_ON_LEGS = {
     ("Yevlakh", 40.61832, 47.15014): "az-alat-ganja",
     ("Aghstafa", 41.11889, 45.45389): "az-ganja-gardabani",
     ("Tsalka", 41.5946, 44.08909): "ge-tbilisi-akhalkalaki",
+    ("Tetritskaro", 41.54448, 44.46153): "ge-tbilisi-akhalkalaki",
+    ("Kartsakhi", 41.24583, 43.27889): "ge-akhalkalaki-kars",
+    ("Karsakpay", 47.83278, 66.73167): "kz-zhezkazgan-saksaulskaya",
     ("Gori", 41.98422, 44.11578): "ge-tbilisi-samtredia",
     ("Samtredia", 42.1537, 42.33517): "ge-tbilisi-samtredia",
     ("Kobuleti", 41.82, 41.77528): "ge-samtredia-batumi",
@@ -62,16 +65,15 @@ TOWNS_ON_LEGS = {
 #: reason (also in routes.csv) and the band its drawn length must stay in.
 #: Only adding sourced station coordinates may move a route out of this list.
 KNOWN_GAPS_PCT = {
-    # Dostyk-Aktogay is one chord: its five stations have no sourced coordinate.
-    "route-dostyk-moyynty": (-8.5, -5.0),
-    "route-aktogay-dostyk": (-6.5, -5.0),
-    # Marabda, Tetritskaro and the Kartsakhi tunnel have no sourced coordinate.
-    "route-btk": (-10.5, -5.0),
-    "route-akhalkalaki-kars": (-10.0, -5.0),
+    # Balkhash-Sayak: the Great Soviet Encyclopedia puts Sayak 250 km east of Balkhash,
+    # the chord is 174 km; no station between them has a sourced coordinate.
+    "route-dostyk-moyynty": (-6.0, -5.0),
+    # Marabda (23 km south of Tbilisi) and the Javakheti stations have no sourced coordinate.
+    "route-btk": (-8.5, -5.0),
     # The Aras as simplified in Natural Earth 1:10m is smoother than the river.
-    "route-tripp-armenia": (-17.5, -5.0),
+    "route-tripp-armenia": (-16.5, -5.0),
     # Mahmudlu and Gumlag have no sourced coordinate.
-    "route-tripp-horadiz-aghband": (-11.0, -5.0),
+    "route-tripp-horadiz-aghband": (-10.0, -5.0),
 }
 
 
