@@ -94,8 +94,12 @@ class Dataset:
 
     @property
     def as_of(self) -> str:
-        """The date the data speaks for: the newest date among the sources."""
-        return str(self.sources["date"].max())
+        """The date the data speaks for: the newest date among the sources (undated ones aside).
+
+        ISO dates of any precision ("2026-02", "2026-02-23") sort as text; the blanks
+        are dropped first because pandas before 2.2 cannot compare them with text.
+        """
+        return str(self.sources["date"].dropna().max())
 
     def cited(self, refs: Any) -> list[dict[str, Any]]:
         """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`)."""
@@ -237,15 +241,18 @@ class _RowLists(Mapping):
         return len(self._frames)
 
 
-def check_layers(layers_dir: str | Path | None = None) -> list[Problem]:
+def check_layers(layers_dir: str | Path | None = None, *, warn: bool = True) -> list[Problem]:
     """Every problem in a layers directory, each naming its file and feature or row.
 
     An empty list means the layers are valid. The catalog itself must parse;
-    if it does not, :class:`~kzgeo.errors.CatalogError` is raised.
+    if it does not, :class:`~kzgeo.errors.CatalogError` is raised. Missing
+    translations are :class:`~kzgeo.errors.TranslationWarning` s, not problems;
+    ``warn=False`` is for callers that check a scratch copy (``kzgeo import``)
+    and would otherwise report the same gaps against a temporary path.
     """
     catalog = read_catalog(layers_dir)
     _, rows, problems = _read_all(catalog)
-    for message in translation_gaps(catalog, rows):
+    for message in translation_gaps(catalog, rows) if warn else ():
         warnings.warn(TranslationWarning(message), stacklevel=2)
     return problems
 

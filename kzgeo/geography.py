@@ -72,7 +72,10 @@ def _to_lonlat() -> Transformer:
 
 
 def _apply(transformer: Transformer, geom: shapely.Geometry) -> shapely.Geometry:
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    # Lists, not arrays: pyproj first tries its one-point path, and under numpy 1.x a
+    # one-element array passed there converts with a DeprecationWarning instead of
+    # falling back to the array path (legs and nodes are small, so the lists cost nothing).
+    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0].tolist(), xy[:, 1].tolist())))
 
 
 def _project(geom: shapely.Geometry) -> shapely.Geometry:

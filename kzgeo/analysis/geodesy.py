@@ -49,6 +49,30 @@ WGS84 = Geod(ellps="WGS84")
 DEFAULT_SPACING = 100.0
 
 
+def _arrays(*columns: Any) -> tuple[int, list[np.ndarray]]:
+    """Equal-length float arrays for :data:`WGS84`, a one-element set doubled.
+
+    pyproj tries its one-point path first and falls back to arrays when that
+    refuses; numpy before 2.4 converts a one-element array there with a
+    DeprecationWarning instead of refusing it, so one element goes in twice.
+    """
+    arrays = [np.atleast_1d(np.asarray(c, dtype=float)) for c in columns]
+    n = arrays[0].size
+    return n, [np.r_[a, a] for a in arrays] if n == 1 else arrays
+
+
+def inv(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forward azimuths, back azimuths and distances (m) between two arrays of points on WGS84."""
+    n, args = _arrays(lon1, lat1, lon2, lat2)
+    return tuple(np.asarray(out, dtype=float)[:n] for out in WGS84.inv(*args))  # type: ignore[return-value]
+
+
+def fwd(lon: Any, lat: Any, azimuth: Any, dist: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """End longitudes, latitudes and back azimuths of geodesics from points, azimuths and distances (m)."""
+    n, args = _arrays(lon, lat, azimuth, dist)
+    return tuple(np.asarray(out, dtype=float)[:n] for out in WGS84.fwd(*args))  # type: ignore[return-value]
+
+
 def _lonlat(geoms: Any) -> Any:
     """A GeoSeries (or a GeoDataFrame's geometry) in WGS84 longitude/latitude; other input as it is."""
     geoms = getattr(geoms, "geometry", geoms) if hasattr(geoms, "columns") else geoms
@@ -141,7 +165,7 @@ def length(geoms: Any) -> np.ndarray | float:
     if present.any():
         coords, part, owner = _parts_coordinates(arr[present])
         start, seg_part = _segments(coords, part)
-        _, _, dist = WGS84.inv(coords[start, 0], coords[start, 1], coords[start + 1, 0], coords[start + 1, 1])
+        _, _, dist = inv(coords[start, 0], coords[start, 1], coords[start + 1, 0], coords[start + 1, 1])
         out[present] = np.bincount(owner[seg_part], weights=dist, minlength=int(present.sum()))
     return float(out[0]) if scalar else out
 
@@ -164,7 +188,7 @@ def point_distance(points: Any, others: Any) -> np.ndarray:
     ax, ay = _points_xy(a)
     bx, by = _points_xy(b)
     n, m = len(a), len(b)
-    _, _, dist = WGS84.inv(np.repeat(ax, m), np.repeat(ay, m), np.tile(bx, n), np.tile(by, n))
+    _, _, dist = inv(np.repeat(ax, m), np.repeat(ay, m), np.tile(bx, n), np.tile(by, n))
     return np.asarray(dist, dtype=float).reshape(n, m)
 
 
@@ -190,11 +214,11 @@ def densify(lines: Any, spacing: float = DEFAULT_SPACING) -> tuple[np.ndarray, n
     coords, part, owner = _parts_coordinates(arr[present])
     start, seg_part = _segments(coords, part)
     x0, y0 = coords[start, 0], coords[start, 1]
-    az, _, dist = WGS84.inv(x0, y0, coords[start + 1, 0], coords[start + 1, 1])
+    az, _, dist = inv(x0, y0, coords[start + 1, 0], coords[start + 1, 1])
     steps = np.maximum(np.ceil(dist / spacing).astype(int), 1)
     seg = np.repeat(np.arange(len(start)), steps)
     k = np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)
-    lon, lat, _ = WGS84.fwd(x0[seg], y0[seg], az[seg], dist[seg] * k / steps[seg])
+    lon, lat, _ = fwd(x0[seg], y0[seg], az[seg], dist[seg] * k / steps[seg])
     # The line's own vertices are kept exactly as given, not recomputed.
     lon, lat = np.where(k == 0, x0[seg], lon), np.where(k == 0, y0[seg], lat)
     # Each part's last vertex ends its final segment; it was not generated above.
@@ -229,7 +253,7 @@ def line_distance(points: Any, lines: Any, *, spacing: float = DEFAULT_SPACING) 
         return out
     firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     for i in np.flatnonzero(~np.isnan(px)):
-        _, _, dist = WGS84.inv(np.full(len(lon), px[i]), np.full(len(lon), py[i]), lon, lat)
+        _, _, dist = inv(np.full(len(lon), px[i]), np.full(len(lon), py[i]), lon, lat)
         out[i, owner[firsts]] = np.minimum.reduceat(np.asarray(dist, dtype=float), firsts)
     return out
 
@@ -279,7 +303,7 @@ MAX_CIRCLE_KM = 10_000.0
 
 def _ring(lon: float, lat: float, radius_m: float) -> list[tuple[float, float]]:
     azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
-    lons, lats, _ = WGS84.fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
+    lons, lats, _ = fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
     # Azimuths run clockwise; reversed, the ring is counter-clockwise (an exterior).
     ring = list(zip(lons[::-1].tolist(), lats[::-1].tolist(), strict=True))
     return ring + ring[:1]

@@ -547,8 +547,8 @@ def _position(line: LineString, point: Point) -> tuple[float, float]:
     t = np.clip(((p - a) * d).sum(axis=1) / seg_len2, 0.0, 1.0)
     foot = a + t[:, None] * d
     i = int(np.argmin(((foot - p) ** 2).sum(axis=1)))
-    _, _, seg_m = geodesy.WGS84.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
-    _, _, into = geodesy.WGS84.inv(a[i, 0], a[i, 1], foot[i, 0], foot[i, 1])
+    _, _, seg_m = geodesy.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    into = geodesy.inv(a[i, 0], a[i, 1], foot[i, 0], foot[i, 1])[2][0]
     planar = float(np.sqrt(seg_len2[:i]).sum() + t[i] * np.sqrt(seg_len2[i]))
     return float(np.sum(seg_m[:i]) + into), planar
 

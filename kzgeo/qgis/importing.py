@@ -310,7 +310,7 @@ def import_export(export_dir: str | Path, layers_dir: str | Path | None = None, 
         shutil.copytree(layers, trial, symlinks=False)
         for path, text in contents.items():
             (trial / path.relative_to(layers)).write_text(text, encoding="utf-8", newline="")
-        problems = check_layers(trial)
+        problems = check_layers(trial, warn=False)
     if problems:
         raise LayersInvalid(problems)
     if dry_run:
