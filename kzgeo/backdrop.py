@@ -1,16 +1,29 @@
-"""The offline backdrop: country outlines of the region, shipped with kzgeo.
+"""The offline backdrop: land, lakes and rivers of the region, shipped with kzgeo.
 
 Tiles are a bonus: on a network that blocks them, or from an email
-attachment, the map still needs land and sea. kzgeo ships a small layer of
-country outlines derived from Natural Earth's 1:110m countries (public
-domain, https://www.naturalearthdata.com/about/terms-of-use/), clipped to the
-region and rounded. Land is drawn on a water-coloured background, so the
+attachment, the map still needs land and sea. kzgeo ships one compact file,
+``kzgeo/data/backdrop.json``, derived from Natural Earth (public domain,
+https://www.naturalearthdata.com/about/terms-of-use/):
+
+* **countries** -- 1:50m Admin 0 countries (the TopoJSON of the npm package
+  world-atlas 2.0.2), over :data:`EXTENT`, which is wide enough that the view
+  stays on land and sea at every zoom a page allows, even a tall phone's
+  opening view of the whole corridor;
+* **lakes** and **rivers** -- 1:50m lakes and river centre lines, over
+  :data:`REGION` (the part of Eurasia the layers can show);
+* **detail** -- the 1:10m country shapes ``kzgeo validate`` checks against
+  (``data/countries.geojson``), which replace the 1:50m outlines in close views
+  (Syunik, where TRIPP follows the Aras border, and the Caspian ports).
+
+Every ring or line is stored as integer deltas of coordinates times a
+quantum's inverse (:data:`SCALE`, :data:`DETAIL_SCALE`), the same idea as
+TopoJSON's quantised arcs, which keeps the page small; the page and
+:func:`backdrop_frame` decode it. Land is drawn on a water-coloured map, so the
 Caspian and the Black Sea show as the gaps between countries.
 
-:func:`derive_backdrop` regenerates ``kzgeo/data/backdrop.geojson`` from the
-copy of Natural Earth that pyogrio ships in its wheel
-(``tools/make_backdrop.py`` calls it); at run time kzgeo only reads the
-committed file (:func:`backdrop_geojson`).
+:func:`derive_backdrop` makes the file from the sources (``tools/make_backdrop.py``
+reads them from ``tools/sources/``); at run time kzgeo only reads the committed
+file (:func:`backdrop`).
 """
 
 from __future__ import annotations
@@ -19,109 +32,243 @@ import json
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
-#: lon_min, lat_min, lon_max, lat_max kept: central Europe and Arabia to China and Mongolia, so any view of the region is covered.
-EXTENT = (5.0, 15.0, 115.0, 70.0)
-#: Decimal places kept (about 100 m; the source is 1:110m, accurate to a few km).
-PRECISION = 3
-#: Colours shared by the HTML map and the static map.
+#: lon_min, lat_min, lon_max, lat_max of the countries: Iberia to Japan, the Arctic to the
+#: southern Indian Ocean, so no view a page allows runs off the backdrop (a 360 px wide phone
+#: shows the whole corridor at about zoom 2.4, some 130 degrees of latitude).
+EXTENT = (-25.0, -60.0, 160.0, 84.0)
+#: lon_min, lat_min, lon_max, lat_max of lakes, rivers and finer outlines: the layers' region (26-89 E, 36-56 N) and ten degrees round it.
+REGION = (15.0, 25.0, 100.0, 65.0)
+#: Coordinates are stored as integers of 1/SCALE degree (0.01 degree, about 1 km).
+SCALE = 100
+#: Outlines are simplified to this tolerance in degrees before quantising (below a pixel up to zoom 6).
+SIMPLIFY = 0.025
+#: Outside :data:`REGION` only wide views show the land (a page's start view and zooming out from
+#: it, zoom 4 or less: 0.09 degree a pixel), so it is simplified further.
+SIMPLIFY_FAR = 0.08
+#: Rivers below this Natural Earth scale rank (1 = largest) are left out; they show from their ``min_zoom``.
+MAX_RIVER_RANK = 6
+#: The 1:10m shapes: integers of 1/DETAIL_SCALE degree (about 100 m; the shapes are simplified to 0.004 degrees).
+DETAIL_SCALE = 1000
+#: From this zoom, in views inside the detailed shapes' extent, they replace the 1:50m outlines.
+DETAIL_MIN_ZOOM = 5.5
+#: Colours shared by the HTML map, the static map and QGIS.
 WATER = "#c9dde8"
 LAND = "#f4f1ea"
 BORDER = "#a8a29a"
+RIVER = "#9cc0d4"
 ATTRIBUTION = "Backdrop: Natural Earth (public domain)"
 
-_RESOURCE = "data/backdrop.geojson"
+_RESOURCE = "data/backdrop.json"
 
 
 def natural_earth_source() -> Path:
-    """The Natural Earth 1:110m countries shapefile inside the installed pyogrio wheel."""
+    """The Natural Earth 1:110m countries shapefile inside the installed pyogrio wheel (``tools/make_places.py`` uses it)."""
     import pyogrio
 
     return Path(pyogrio.__file__).parent / "tests" / "fixtures" / "naturalearth_lowres" / "naturalearth_lowres.shp"
 
 
-def derive_backdrop(source: str | Path | None = None) -> str:
-    """The backdrop GeoJSON text: countries clipped to :data:`EXTENT`, rounded, sorted by ISO code.
+# ---- deriving the file (tools/make_backdrop.py and its test) ----
 
-    Deterministic: the same source gives the same bytes, so a test can check
-    that the committed file is exactly what this function makes.
+
+def _topo_arcs(topo: dict) -> list[list[tuple[float, float]]]:
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    out = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x += dx
+            y += dy
+            points.append((x * sx + tx, y * sy + ty))
+        out.append(points)
+    return out
+
+
+def _topo_shape(geometry: dict, arcs: list):
+    from shapely import MultiPolygon, Polygon, make_valid
+
+    def ring(indexes):
+        points: list[tuple[float, float]] = []
+        for i in indexes:
+            part = arcs[i] if i >= 0 else arcs[~i][::-1]
+            points.extend(part if not points else part[1:])
+        # World-atlas rings are spherical: one that crosses the antimeridian (Chukotka, Fiji) jumps
+        # 360 degrees, which on the plane would wrap a band round the globe. Unwrap it (longitudes
+        # past 180 fall outside EXTENT and are clipped away); a ring that still does not close
+        # goes round a pole (Antarctica, far outside EXTENT) and is dropped.
+        unwrapped = points[:1]
+        for x, y in points[1:]:
+            px = unwrapped[-1][0]
+            x += 360 * round((px - x) / 360)
+            unwrapped.append((x, y))
+        if unwrapped and abs(unwrapped[0][0] - unwrapped[-1][0]) > 1e-6:
+            return []
+        return unwrapped
+
+    polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+    parts = []
+    for rings in polygons:
+        shell, *holes = (ring(r) for r in rings)
+        if len(shell) >= 4:
+            parts.append(Polygon(shell, [h for h in holes if len(h) >= 4]))
+    return make_valid(MultiPolygon(parts))
+
+
+def _parts(geom, kind: str) -> list:
+    """The polygons (``kind="Polygon"``) or lines of ``geom``, collections flattened, empties dropped."""
+    if geom.is_empty:
+        return []
+    if geom.geom_type == kind:
+        return [geom]
+    return [p for g in getattr(geom, "geoms", []) for p in _parts(g, kind)]
+
+
+def _deltas(coords, scale: int, closed: bool) -> list[int]:
+    """Integer deltas of ``coords`` at 1/scale degree; repeated points and a ring's closing point dropped."""
+    flat: list[int] = []
+    prev = (0, 0)
+    points = list(coords)[:-1] if closed else list(coords)
+    for x, y in points:
+        q = (round(x * scale), round(y * scale))
+        if flat and q == prev:
+            continue
+        flat += [q[0] - prev[0], q[1] - prev[1]]
+        prev = q
+    return flat
+
+
+def _polygons(geom, scale: int) -> list[list[list[int]]]:
+    out = []
+    for polygon in _parts(geom, "Polygon"):
+        rings = [_deltas(r.coords, scale, True) for r in [polygon.exterior, *polygon.interiors]]
+        if len(rings[0]) >= 6:
+            out.append([r for r in rings if len(r) >= 6])
+    return out
+
+
+def derive_backdrop(countries_50m: dict, lakes_50m: dict, rivers_50m: dict, countries_10m: dict) -> str:
+    """The backdrop file's text from its sources, parsed: world-atlas ``countries-50m.json``
+    (TopoJSON), Natural Earth ``ne_50m_lakes`` and ``ne_50m_rivers_lake_centerlines`` (GeoJSON),
+    and kzgeo's own ``data/countries.geojson`` (1:10m).
+
+    Deterministic: the same sources give the same bytes, so a test can check that the committed
+    file is exactly what this function makes.
     """
-    import geopandas as gpd
-    import numpy as np
     import shapely
+    from shapely.geometry import box, shape
 
-    frame = gpd.read_file(source or natural_earth_source())
-    frame = frame.clip(EXTENT)
-    frame = frame[~frame.geometry.is_empty].copy()
-    frame["geometry"] = shapely.make_valid(shapely.transform(frame.geometry.values, lambda xy: np.round(xy, PRECISION)))
-    frame = frame.sort_values(["iso_a3", "name"]).reset_index(drop=True)
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"name": row["name"], "iso_a3": row["iso_a3"]},
-            "geometry": shapely.geometry.mapping(row["geometry"]),
-        }
-        for _, row in frame.iterrows()
-        if row["geometry"].geom_type in ("Polygon", "MultiPolygon")
+    extent, region = box(*EXTENT), box(*REGION)
+    arcs = _topo_arcs(countries_50m)
+    countries = []
+    for g in countries_50m["objects"]["countries"]["geometries"]:
+        if "arcs" not in g:
+            continue
+        geom = _topo_shape(g, arcs)
+        if not geom.intersects(extent):
+            continue
+        # Near and far parts share their cut along REGION's edges exactly, so their union has no seam.
+        near = geom.intersection(region).simplify(SIMPLIFY, preserve_topology=True)
+        far = geom.intersection(extent).simplify(SIMPLIFY_FAR, preserve_topology=True).difference(region)
+        clipped = shapely.make_valid(shapely.union(shapely.make_valid(near), shapely.make_valid(far)))
+        polygons = _polygons(clipped, SCALE)
+        if polygons:
+            countries.append({"name": g["properties"]["name"], "iso_n3": g.get("id", ""), "polygons": polygons})
+    countries.sort(key=lambda c: (c["name"], c["iso_n3"]))
+
+    lakes = []
+    for f in lakes_50m["features"]:
+        geom = shapely.make_valid(shape(f["geometry"]))
+        if not geom.intersects(region):
+            continue
+        polygons = _polygons(geom.intersection(region).simplify(SIMPLIFY / 2, preserve_topology=True), SCALE)
+        if polygons:
+            lakes.append({"name": f["properties"].get("name") or "", "polygons": polygons})
+    lakes.sort(key=lambda c: (c["name"], json.dumps(c["polygons"][0][0][:2])))
+
+    rivers = []
+    for f in rivers_50m["features"]:
+        p = f["properties"]
+        if f["geometry"] is None or (p.get("scalerank") or 99) > MAX_RIVER_RANK:
+            continue
+        geom = shape(f["geometry"])
+        if not geom.intersects(region):
+            continue
+        lines = [_deltas(line.coords, SCALE, False) for line in _parts(geom.intersection(region).simplify(SIMPLIFY / 2), "LineString")]
+        lines = [line for line in lines if len(line) >= 4]
+        if lines:
+            rivers.append({"name": p.get("name") or "", "rank": int(p["scalerank"]), "minzoom": float(p.get("min_zoom") or 0), "lines": lines})
+    rivers.sort(key=lambda r: (r["rank"], r["name"], r["lines"][0][:2]))
+
+    detail = [
+        {"name": f["properties"]["name"], "polygons": _polygons(shape(f["geometry"]), DETAIL_SCALE)}
+        for f in countries_10m["features"]
     ]
-    collection = {
-        "type": "FeatureCollection",
-        "source": "Natural Earth 1:110m Admin 0 - Countries (public domain), as shipped in pyogrio; clipped and rounded by kzgeo.backdrop",
-        "features": features,
+    bounds = [round(float(v), 3) for v in shapely.total_bounds([shape(f["geometry"]) for f in countries_10m["features"]])]
+    document = {
+        "source": (
+            "Natural Earth (public domain, https://www.naturalearthdata.com/about/terms-of-use/): 1:50m Admin 0 countries "
+            "(TopoJSON of the npm package world-atlas 2.0.2), 1:50m lakes and river centre lines "
+            "(github.com/nvkelso/natural-earth-vector, as GeoJSON in github.com/martynafford/natural-earth-geojson), "
+            "and the 1:10m countries of kzgeo/data/countries.geojson; clipped, simplified and quantised by tools/make_backdrop.py"
+        ),
+        "extent": list(EXTENT),
+        "region": list(REGION),
+        "scale": SCALE,
+        "countries": countries,
+        "lakes": lakes,
+        "rivers": rivers,
+        "detail": {"scale": DETAIL_SCALE, "bounds": bounds, "minzoom": DETAIL_MIN_ZOOM, "countries": detail},
     }
-    return json.dumps(collection, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+# ---- reading the committed file ----
 
 
 @cache
 def backdrop_text() -> str:
-    """The committed backdrop GeoJSON, as text."""
+    """The committed backdrop file, as text."""
     return files("kzgeo").joinpath(_RESOURCE).read_text(encoding="utf-8")
 
 
-def backdrop_geojson() -> dict:
-    """The committed backdrop as a GeoJSON FeatureCollection (a fresh copy each call)."""
+def backdrop() -> dict[str, Any]:
+    """The committed backdrop, quantised as stored (a fresh copy each call): what a page carries."""
     return json.loads(backdrop_text())
 
 
-#: Decimal places of the close-view country shapes in a page (about 100 m; the shapes are simplified to 0.004 degrees).
-DETAIL_PRECISION = 3
-#: From this zoom, in views inside the detailed shapes' extent, they replace the 1:110m outlines.
-DETAIL_MIN_ZOOM = 5.5
+def _decode(flat: list[int], scale: int, closed: bool) -> list[tuple[float, float]]:
+    x = y = 0
+    out = []
+    for i in range(0, len(flat), 2):
+        x += flat[i]
+        y += flat[i + 1]
+        out.append((x / scale, y / scale))
+    return out + out[:1] if closed else out
 
 
-@cache
-def backdrop_detail() -> dict:
-    """The country shapes `kzgeo validate` checks against (Natural Earth 1:10m, simplified; #11's
-    ``data/countries.geojson``), quantised for a page: per country, rings of integer
-    ``(lon, lat) * 10**DETAIL_PRECISION`` deltas. Close views (Syunik, the Caspian ports) need
-    them: at 1:110m the Aras border is a straight line through TRIPP."""
-    import shapely
-    from shapely.geometry import shape
+def backdrop_frame(part: str = "countries"):
+    """One part of the backdrop as a GeoDataFrame (EPSG:4326), for static maps and the QGIS export.
 
-    collection = json.loads(files("kzgeo").joinpath("data/countries.geojson").read_text(encoding="utf-8"))
-    scale = 10**DETAIL_PRECISION
-    shapes = []
-    for feature in collection["features"]:
-        geom = shape(feature["geometry"])
-        polygons = []
-        for polygon in getattr(geom, "geoms", [geom]):
-            rings = []
-            for ring in [polygon.exterior, *polygon.interiors]:
-                prev = (0, 0)
-                flat = []
-                for x, y in ring.coords:
-                    q = (round(x * scale), round(y * scale))
-                    flat += [q[0] - prev[0], q[1] - prev[1]]
-                    prev = q
-                rings.append(flat)
-            polygons.append(rings)
-        shapes.append(polygons)
-    bounds = [round(float(v), 3) for v in shapely.total_bounds([shape(f["geometry"]) for f in collection["features"]])]
-    return {"scale": scale, "bounds": bounds, "minzoom": DETAIL_MIN_ZOOM, "shapes": shapes}
-
-
-def backdrop_frame():
-    """The committed backdrop as a GeoDataFrame (EPSG:4326), for static maps."""
+    ``part`` is ``"countries"`` (columns ``name``, ``iso_n3``), ``"lakes"`` (``name``) or
+    ``"rivers"`` (``name``, ``rank``), all at 1:50m. Quantising can make a ring touch itself;
+    the polygons are repaired (``make_valid``), as GIS tools expect.
+    """
     import geopandas as gpd
+    import shapely
+    from shapely import LineString, MultiLineString, MultiPolygon, Polygon
 
-    return gpd.GeoDataFrame.from_features(backdrop_geojson()["features"], crs="EPSG:4326")
+    doc = backdrop()
+    scale = doc["scale"]
+    rows = []
+    for item in doc[part]:
+        if part == "rivers":
+            geom = MultiLineString([LineString(_decode(line, scale, False)) for line in item["lines"]])
+            rows.append({"name": item["name"], "rank": item["rank"], "geometry": geom})
+        else:
+            geom = MultiPolygon([Polygon(_decode(rings[0], scale, True), [_decode(r, scale, True) for r in rings[1:]]) for rings in item["polygons"]])
+            geom = shapely.make_valid(geom) if not geom.is_valid else geom
+            rows.append({**{k: item[k] for k in ("name", "iso_n3") if k in item}, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

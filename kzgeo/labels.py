@@ -19,6 +19,8 @@ LANGUAGES = ("en", "ru", "kk")
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "source_undated": "source undated",
+        "undated": "undated",
+        "no_web_address": "no web address",
         "measured_part": "(the part in {country})",
         "shared_figure": "for {group} together",
         "leaflet_title": "A library for interactive maps",
@@ -86,6 +88,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "source_undated": "источник без даты",
+        "undated": "без даты",
+        "no_web_address": "нет веб-адреса",
         "measured_part": "(часть в стране: {country})",
         "shared_figure": "для группы «{group}» в целом",
         "leaflet_title": "Библиотека для интерактивных карт",
@@ -153,6 +157,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "source_undated": "дереккөз күнсіз",
+        "undated": "күні көрсетілмеген",
+        "no_web_address": "веб-мекенжайы жоқ",
         "measured_part": "({country} аумағындағы бөлігі)",
         "shared_figure": "«{group}» тобы үшін бірге",
         "leaflet_title": "Интерактивті карталарға арналған кітапхана",
@@ -259,6 +265,7 @@ TERMS: dict[str, dict[str, str]] = {
         "company claim": "заявление компании",
         "exact location": "точное местоположение",
         "approximate location (circle: uncertainty radius)": "приблизительное местоположение (круг: радиус неопределённости)",
+        "known only as a distance (ring: somewhere in the band)": "известно лишь расстояние (кольцо: где-то в его полосе)",
     },
     "kk": {
         "Kazakhstan's critical minerals and the corridors west": "Қазақстанның аса маңызды минералдары және батысқа апаратын дәліздер",
@@ -297,6 +304,7 @@ TERMS: dict[str, dict[str, str]] = {
         "company claim": "компания мәлімдемесі",
         "exact location": "дәл орны",
         "approximate location (circle: uncertainty radius)": "шамамен орны (шеңбер: белгісіздік радиусы)",
+        "known only as a distance (ring: somewhere in the band)": "тек қашықтығы белгілі (сақина: оның жолағының бір жерінде)",
     },
 }
 

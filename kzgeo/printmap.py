@@ -37,7 +37,7 @@ from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
 from kzgeo.places import place_labels
 from kzgeo.selection import check_view, select
-from kzgeo.style import is_approximate, legend_entries, path_style, ring_radii, shape_of, uncertainty_style
+from kzgeo.style import is_approximate, legend_entries, path_style, ring_radii, shape_of, style_samples, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
 FORMATS = ("png", "pdf")
@@ -80,15 +80,31 @@ def _extent(data: Dataset, layers: list[str], box_aspect: float, view=None) -> t
 _LABEL_SLOTS = (((5, 4), "left"), ((5, -12), "left"), ((-5, 4), "right"), ((-5, -12), "right"), ((5, 14), "left"), ((5, -22), "left"))
 
 
+def _inside(ax, box) -> bool:
+    frame = ax.get_window_extent(ax.figure.canvas.get_renderer())
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
 def _place_label(ax, annotation, placed: list) -> None:
-    """Move ``annotation`` to the first slot where it overlaps no label already placed."""
+    """Move ``annotation`` to the first slot inside the map frame where it overlaps no label
+    already placed; failing that, the first slot inside the frame (a feature is always named,
+    and never over the legend beside the map)."""
     renderer = ax.figure.canvas.get_renderer()
+    fallback = None
     for offset, align in _LABEL_SLOTS:
         annotation.set_position(offset)
         annotation.set_horizontalalignment(align)
         box = annotation.get_window_extent(renderer)
+        if not _inside(ax, box):
+            continue
         if not any(box.overlaps(other) for other in placed):
             break
+        fallback = fallback or (offset, align)
+    else:
+        offset, align = fallback or _LABEL_SLOTS[0]
+        annotation.set_position(offset)
+        annotation.set_horizontalalignment(align)
+    annotation.set_clip_on(True)  # a name longer than the map is cut at the frame, not drawn over the legend
     placed.append(annotation.get_window_extent(renderer))
 
 
@@ -204,6 +220,10 @@ _PLACE_STYLE = {
 }
 
 
+#: Offsets (points) tried for a small corridor's name, centred on its middle: on it, then below, above, further out.
+_CORRIDOR_SLOTS = ((0, -16), (0, 0), (0, 16), (0, -30), (0, 30), (-40, -16), (40, -16), (-40, 16), (40, 16), (0, -44))
+
+
 def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, extent) -> None:
     """Countries, seas, lakes and capitals (``kzgeo.places``) and small corridors (TRIPP), clear of other labels."""
     west, south, east, north = extent
@@ -224,9 +244,23 @@ def _draw_places(ax, data: Dataset, layers: list[str], lang: str, placed: list, 
             ha="center" if area else "left", va="center" if area else "bottom", zorder=5, **_PLACE_STYLE[item["kind"]], **_LITERAL,
         )
         box = annotation.get_window_extent(renderer)
-        frame = ax.get_window_extent(renderer)
-        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-        if not inside or any(box.overlaps(other) for other in placed):
+        if item["kind"] == "corridor":
+            # A small corridor (TRIPP) sits among its stations' names: try around it, and name it
+            # in any case (on a white box, which keeps it text in the PDF) -- the map's title promises it.
+            annotation.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+            annotation.set_horizontalalignment("center")
+            annotation.set_verticalalignment("center")
+            for offset in _CORRIDOR_SLOTS:
+                annotation.set_position(offset)
+                box = annotation.get_window_extent(renderer)
+                if _inside(ax, box) and not any(box.overlaps(other) for other in placed):
+                    break
+            else:
+                annotation.set_position(_CORRIDOR_SLOTS[0])
+                box = annotation.get_window_extent(renderer)
+            placed.append(box)
+            continue
+        if not _inside(ax, box) or any(box.overlaps(other) for other in placed):
             annotation.remove()
             continue
         placed.append(box)
@@ -237,24 +271,21 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
     for layer in layers:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
-        values: set[str] = set()
-        if spec.style:
-            for col in (spec.style.by, spec.style.dash_by, spec.field("accuracy")):
-                if col in frame:
-                    values |= set(frame[col].dropna().astype(str))
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
         words: dict[str, str] = {}
         for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
             if col:
                 words.update(value_translations(data, layer, col, lang))
-        for entry in legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang)):
+        for entry in legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang)):
             if entry["shape"] == "line":
                 handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))
             elif entry["shape"] == "area":
                 handle = Patch(facecolor=entry["color"], edgecolor=entry["color"], alpha=0.35)
             else:
-                hollow = entry["shape"] == "hollow"
-                handle = Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor="white" if hollow else entry["color"], markeredgecolor=entry["color"])
+                # As drawn: exact points filled with a dark edge, approximate ones hollow in their colour.
+                style = entry["style"]
+                handle = Line2D([], [], linestyle="none", marker="o", markersize=7 if entry["shape"] == "point" else 5,
+                                markerfacecolor=style.get("fillColor", entry["color"]), markeredgecolor=style.get("color", entry["color"]))
             handles.append((handle, "\n".join(textwrap.wrap(entry["label"], 32))))
     return handles
 
@@ -299,8 +330,11 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
     extent = _extent(data, layers, (box[2] * PAGE_SIZE[0]) / (box[3] * PAGE_SIZE[1]), view)
     west, south, east, north = extent
     ax.set_facecolor(bd.WATER)
-    land = bd.backdrop_frame()
-    land.plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
+    # The 1:50m backdrop: an A4 page at this extent shows about 0.02 degree a point, its resolution.
+    bd.backdrop_frame("countries").plot(ax=ax, facecolor=bd.LAND, edgecolor=bd.BORDER, linewidth=0.6, zorder=1)
+    bd.backdrop_frame("lakes").plot(ax=ax, facecolor=bd.WATER, edgecolor=bd.RIVER, linewidth=0.4, zorder=1.1)
+    rivers = bd.backdrop_frame("rivers")
+    rivers.plot(ax=ax, color=bd.RIVER, linewidth=[0.9 if r <= 3 else 0.6 for r in rivers["rank"]], zorder=1.05)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     # Equirectangular with the true scale at the middle latitude; the box shrinks, the extent stays.
@@ -330,7 +364,7 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
         wrapped = ["\n".join(textwrap.wrap(line, 48, subsequent_indent="  ")) for line in note_lines]
         fig.text(0.765, 0.36, heading, fontsize=7.5, fontweight="bold", va="top", **_LITERAL)
         fig.text(0.765, 0.34, "\n".join(wrapped), fontsize=5.6, va="top", linespacing=1.25, **_LITERAL)
-    lines = source_lines(data, layers)
+    lines = source_lines(data, layers, lang=lang)
     fig.text(0.03, 0.275, f"{label('source_list', lang)} ({len(lines)})", fontsize=8, fontweight="bold", va="top", **_LITERAL)
     columns = 3
     # Beside a lengths block the source list keeps to the map's width.
@@ -345,7 +379,7 @@ def _map_page(data: Dataset, layers: list[str], title: str, lang: str, view=None
 def _sources_page(data: Dataset, layers: list[str], title: str, lang: str) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     fig.text(0.03, 0.96, f"{title}: {label('source_list', lang)}", fontsize=13, fontweight="bold", va="top", **_LITERAL)
-    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ", break_long_words=True)) for line in source_lines(data, layers, urls=True)]
+    wrapped = ["\n".join(textwrap.wrap(line, 105, subsequent_indent="   ", break_long_words=True)) for line in source_lines(data, layers, urls=True, lang=lang)]
     half = math.ceil(len(wrapped) / 2)
     for c, chunk in enumerate((wrapped[:half], wrapped[half:])):
         fig.text(0.03 + c * 0.49, 0.92, "\n".join(chunk), fontsize=5.6, va="top", linespacing=1.3, **_LITERAL)

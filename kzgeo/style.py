@@ -91,32 +91,83 @@ def uncertainty_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
     return {"color": color, "weight": 1.5, "dashArray": APPROXIMATE_DASH, "fillColor": color, "fillOpacity": 0.08}
 
 
-def legend_entries(spec: LayerSpec, values_present: set[str], translate=lambda s: s) -> list[dict[str, Any]]:
-    """Legend rows for a layer: one per category present, plus what the marks mean.
+def style_samples(spec: LayerSpec, frame) -> list[dict[str, Any]]:
+    """One property row per distinct combination of the fields that style ``frame``'s features
+    (what :func:`legend_entries` needs; distinct first, since a cadastre has a million rows)."""
+    if spec.style is None:
+        return []
+    cols = [c for c in dict.fromkeys((spec.style.by, spec.style.dash_by, accuracy_field(spec))) if c and c in frame]
+    if not cols:
+        return [{}] if len(frame) else []
+    distinct = frame[cols].assign(_ring=_ring_mask(spec, frame)).drop_duplicates()
+    return [{k: (v if k == "_ring" else None if v != v else str(v)) for k, v in r.items()} for r in distinct.to_dict("records")]
 
-    Each row is ``{"label", "color", "shape", "dash"}`` where shape is
-    ``"point"``, ``"hollow"``, ``"line"`` or ``"area"``.
+
+def _ring_mask(spec: LayerSpec, frame):
+    """Which rows :func:`ring_radii` draws as rings, for a whole frame at once."""
+    import pandas as pd
+
+    inner, outer, accuracy = spec.field("uncertainty_min"), spec.field("uncertainty"), accuracy_field(spec)
+    if not (inner and outer and accuracy) or inner not in frame or outer not in frame or accuracy not in frame:
+        return False
+    low, high = pd.to_numeric(frame[inner], errors="coerce"), pd.to_numeric(frame[outer], errors="coerce")
+    return ((frame[accuracy] == APPROXIMATE) & (low > 0) & (low < high)).fillna(False).astype(bool)
+
+
+def ring_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path options of a ring drawn as the feature itself (see :func:`ring_radii`)."""
+    return {**uncertainty_style(spec, props), "weight": 2, "fillOpacity": 0.18}
+
+
+def legend_entries(spec: LayerSpec, samples: list[dict[str, Any]], translate=lambda s: s) -> list[dict[str, Any]]:
+    """Legend rows for a layer: one per category drawn, plus what the marks mean.
+
+    ``samples`` are the property rows of the features drawn (one per distinct combination of the
+    style fields is enough). Each row's symbol is drawn as one of those features is, so the legend
+    shows exactly the marks on the map: a row is ``{"label", "color", "shape", "dash", "style"}``,
+    where shape is ``"point"``, ``"hollow"``, ``"line"`` or ``"area"`` and ``style`` is the
+    :func:`path_style` of a feature it stands for; a ``"hollow"`` (approximate) row also has
+    ``"ring"``, the :func:`uncertainty_style` drawn around it.
     """
     if spec.style is None:
         return []
     line = spec.geometry_type in ("LineString", "MultiLineString")
     area = spec.geometry_type in ("Polygon", "MultiPolygon")
-    rows = [
-        {"label": translate(value), "color": color, "shape": "line" if line else "area" if area else "point", "dash": ""}
-        for value, color in spec.style.colors.items()
-        if value in values_present
-    ]
-    if line and spec.style.dash_by:
-        rows += [
-            {"label": translate(value), "color": "#444444", "shape": "line", "dash": dash}
-            for value, dash in spec.style.dashes.items()
-            if value in values_present
-        ]
-    if not line and APPROXIMATE in values_present:
-        rows += [
-            {"label": translate("exact location"), "color": "#444444", "shape": "point", "dash": ""},
-            {"label": translate("approximate location (circle: uncertainty radius)"), "color": "#444444", "shape": "hollow", "dash": APPROXIMATE_DASH},
-        ]
+    by, dash_by = spec.style.by, spec.style.dash_by
+    # Exact features and solid lines first, so a category's mark is the plain one wherever the
+    # category has it (the dash rows below say what each dash means).
+    dashes = spec.style.dashes if line and dash_by else {}
+    samples = sorted(samples, key=lambda p: (is_approximate(spec, p), bool(dashes.get(str(p.get(dash_by)), ""))))
+
+    def first(test):
+        return next((p for p in samples if test(p)), None)
+
+    def row(label: str, sample: dict[str, Any], shape: str, dash: str = "") -> dict[str, Any]:
+        style = path_style(spec, sample)
+        return {"label": translate(label), "color": color_for(spec, sample), "shape": shape, "dash": dash, "style": style}
+
+    kind = "line" if line else "area" if area else "point"
+    rows = []
+    for value in spec.style.colors:
+        sample = first(lambda p, v=value: str(p.get(by)) == v)
+        if sample is not None:
+            rows.append(row(value, sample, kind))
+    if line and dash_by:
+        for value, dash in spec.style.dashes.items():
+            sample = first(lambda p, v=value: str(p.get(dash_by)) == v)
+            if sample is not None:
+                rows.append(row(value, sample, "line", dash))
+    approximate = first(lambda p: is_approximate(spec, p) and not p.get("_ring"))
+    rings = first(lambda p: p.get("_ring"))
+    if not line and not area and (approximate or rings) is not None:
+        exact = first(lambda p: not is_approximate(spec, p))
+        if exact is not None:
+            rows.append(row("exact location", exact, "point"))
+        if approximate is not None:
+            ring = row("approximate location (circle: uncertainty radius)", approximate, "hollow", APPROXIMATE_DASH)
+            rows.append({**ring, "ring": uncertainty_style(spec, approximate)})
+        if rings is not None:
+            rows.append({**row("known only as a distance (ring: somewhere in the band)", rings, "area", APPROXIMATE_DASH), "style": ring_style(spec, rings)})
     return rows
 
 
@@ -151,4 +202,9 @@ def default_style(geometry_type: str | None, color: str) -> dict[str, Any]:
 
 def default_legend(shapes: set[str], color: str, title: str) -> list[dict[str, Any]]:
     """Legend rows for a layer without a catalog style: one per kind of shape it holds."""
-    return [{"label": title, "color": color, "shape": shape, "dash": ""} for shape in ("area", "line", "point") if shape in shapes]
+    types = {"area": "Polygon", "line": "LineString", "point": "Point"}
+    return [
+        {"label": title, "color": color, "shape": shape, "dash": "", "style": default_style(types[shape], color)}
+        for shape in ("area", "line", "point")
+        if shape in shapes
+    ]

@@ -167,14 +167,28 @@ def agreement_items(data: Dataset, lang: str = "en") -> list[dict[str, Any]]:
     return sorted(items, key=lambda a: (a["date"], a["id"]))
 
 
-def source_lines(data: Dataset, layers: list[str], *, urls: bool = False) -> list[str]:
+def citation_text(source: dict[str, Any], lang: str = "en") -> str:
+    """"Publisher: title (date)" for one row of the sources table, the date as ``lang`` writes it,
+    or "undated" in ``lang`` when the source carries none (never "None")."""
+    when = cell_value(source.get("date"))
+    return f"{source['publisher']}: {source['title']} ({formats.date(when, lang) if when is not None else label('undated', lang)})"
+
+
+def source_address(source: dict[str, Any], lang: str = "en") -> str:
+    """A source's web address, or "no web address" in ``lang`` (the reason stays in the sources
+    table: it is English data, and a briefing list needs only to say there is nothing to click)."""
+    url = cell_value(source.get("url"))
+    return str(url) if url is not None else label("no_web_address", lang)
+
+
+def source_lines(data: Dataset, layers: list[str], *, urls: bool = False, lang: str = "en") -> list[str]:
     """Every source cited by ``layers``, one line each, sorted by publisher and date (``urls``: with its web address)."""
     ids: set[str] = set()
     for layer in layers:
         for refs in data.layers[layer][data.catalog.layers[layer].field("sources")]:
             ids.update(split_refs(refs))
-    rows = [data.sources.loc[i] for i in sorted(ids)]
-    return sorted(f"{r['publisher']}: {r['title']} ({r['date']})" + (f" {r['url']}" if urls and cell_value(r["url"]) else "") for r in rows)
+    rows = [data.sources.loc[i].to_dict() for i in sorted(ids)]
+    return sorted(citation_text(r, lang) + (f" {source_address(r, lang)}" if urls else "") for r in rows)
 
 
 #: Field roles of a resource figure that a popup line shows.

@@ -86,7 +86,7 @@ def test_map_in_browser(built_map, offline_page):
     assert "142 kt WO3 (JORC)" in popup
     link = page.locator(".leaflet-popup-content a").last
     assert link.get_attribute("href") == "https://example.org/a?x=1&y=2"
-    assert "(2025-11-07)" in link.inner_text()
+    assert "(November 7, 2025)" in link.inner_text()  # the date as the page's language writes it
 
 
 

@@ -83,7 +83,7 @@ def test_wheel_carries_data_specs_static_files_and_licence(wheel):
     for source, _, pattern in COPIES:
         for path in packaged_files(source, pattern):
             assert f"kzgeo/data/{source.name}/{path.name}" in names
-    assert {"kzgeo/html/static/fastlayer.js", "kzgeo/html/static/controls.js", "kzgeo/data/backdrop.geojson"} <= names
+    assert {"kzgeo/html/static/fastlayer.js", "kzgeo/html/static/controls.js", "kzgeo/data/backdrop.json"} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 

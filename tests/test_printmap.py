@@ -61,7 +61,7 @@ def test_pdf_opens_in_a_real_reader(layers_dir, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "static-ru-page1.png").write_bytes(pages[0].read_bytes())
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    for expected in ("Верхнее Кайракты", "Данные на 23 февраля 2026", "Источники", "км", "Example Agency: Tungsten deal announced (2025-11-07)"):
+    for expected in ("Верхнее Кайракты", "Данные на 23 февраля 2026", "Источники", "км", "Example Agency: Tungsten deal announced (7 ноября 2025 г.)"):  # source dates as Russian writes them
         assert expected in text, expected
 
 
@@ -139,3 +139,23 @@ def test_cli_builds_a_png_of_the_benchmark_layers_with_licence_polygons(tmp_path
     assert "Traceback" not in result.stderr
     image = imread(maps / "overview.png")
     assert _ink(image) > 0.3
+
+
+def test_corridors_print_map_names_tripp_shows_variants_lengths_and_addresses(tmp_path):
+    """The shipped corridors map keeps its title's promise on paper: route variants in the legend,
+    drawn and published lengths, TRIPP named on the map itself, and the sources' web addresses."""
+    from conftest import SHIPPED_LAYERS
+
+    (path,) = kzgeo.build(SHIPPED_LAYERS, tmp_path, maps_dir=ROOT / "maps", spec=ROOT / "maps" / "corridors.toml", fmt="pdf")
+    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    width, height = (float(v) for v in re.search(r'<page width="([\d.]+)" height="([\d.]+)"', bbox).groups())
+    words = [(float(x0) / width, float(y0) / height, w) for x0, y0, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', bbox)]
+    # The map frame: 3-75 % across, 10-70 % down the page (printmap._map_page's axes).
+    on_map = [w for x, y, w in words if 0.03 < x < 0.75 and 0.1 < y < 0.7]
+    assert "TRIPP" in on_map, on_map
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for variant in ("Dostyk entry", "Khorgos/Altynkol entry", "Kuryk port", "under construction", "planned"):
+        assert variant in page1, variant
+    assert len(re.findall(r"drawn about [\d,]+ km", page1)) >= 5
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert len(re.findall(r"https?://", page2)) >= 30 and "None" not in page2

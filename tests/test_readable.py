@@ -19,6 +19,8 @@ import pytest
 from PIL import Image
 
 import kzgeo
+import kzgeo.backdrop
+import kzgeo.labels
 
 from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS
 
@@ -33,7 +35,7 @@ PROPER_NAMES = {"Leaflet", "Esri", "DeLorme", "NAVTEQ", "Natural", "Earth", "TRI
 def shipped(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("shipped")
     pages = {}
-    for lang in ("en", "ru"):
+    for lang in ("en", "ru", "kk"):
         for path in kzgeo.build(SHIPPED_LAYERS, out / lang, maps_dir=ROOT / "maps", lang=lang):
             pages[(path.name.split(".")[0], lang)] = path
     return pages
@@ -137,6 +139,8 @@ def test_phone_opens_on_every_deposit(shipped, context_factory, width, height):
         assert 0 <= x <= width and 0 <= y <= height, (fid, x, y)
     state = view_state(page)
     assert 2.5 <= state["zoom"] <= 6, state  # the region, not the world and not street level
+    # The country the map is about is named on a phone too, among the deposits' names.
+    assert page.locator(".kz-label-country", has_text="Kazakhstan").count() == 1
     # Legends and the layer list are folded away on a phone.
     assert page.locator("details.kz-legend[open]").count() == 0
     assert page.locator(".leaflet-control-layers-expanded").count() == 0
@@ -178,7 +182,7 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     assert abs(home["zoom"] - before["zoom"]) < 0.01 and abs(home["lat"] - before["lat"]) < 0.01
 
 
-def latin_words(page) -> list[str]:
+def latin_words(page, lang: str = "ru") -> list[str]:
     text = page.evaluate(
         """() => {
           const parts = [];
@@ -191,33 +195,59 @@ def latin_words(page) -> list[str]:
           return parts.join(' ');
         }"""
     )
-    return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in PROPER_NAMES | kept_by_translators()})
+    return sorted({w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in PROPER_NAMES | kept_by_translators(lang)})
 
 
-def kept_by_translators() -> set[str]:
-    """Latin words the Russian translations themselves keep (company names such as Cove Kaz Capital, USGS)."""
+def kept_by_translators(lang: str = "ru") -> set[str]:
+    """Latin words the translations themselves keep (company names such as Cove Kaz Capital, USGS)."""
     data = kzgeo.read_layers(SHIPPED_LAYERS)
     words: set[str] = set()
     for name, spec in data.catalog.all_tables.items():
         frame = data.layers.get(name, data.tables.get(name))
         for field in spec.fields:
-            if field.translates and field.lang == "ru":
+            if field.translates and field.lang == lang:
                 words |= {w for cell in frame[field.name].dropna() for w in re.findall(r"[A-Za-z]{2,}", str(cell))}
     return words
 
 
+@pytest.mark.parametrize("lang", ["ru", "kk"])
 @pytest.mark.parametrize("name", ["overview", "corridors"])
-def test_russian_controls_have_no_english_word(shipped, context_factory, name):
+def test_russian_controls_have_no_english_word(shipped, context_factory, name, lang):
+    """The Russian (and the Kazakh) page's controls carry no English word."""
     page = context_factory(1400, 900)
-    open_map(page, shipped[(name, "ru")])
+    open_map(page, shipped[(name, lang)])
     # Open everything a control can open: the agreements list and the layer list.
     page.locator(".kz-timeline-toggle").click()
-    shot(page, f"readable-{name}-ru-controls.png")
-    assert latin_words(page) == [], latin_words(page)
+    shot(page, f"readable-{name}-{lang}-controls.png")
+    assert latin_words(page, lang) == [], latin_words(page, lang)
     # On a phone too (collapsed layer list, folded legends).
     phone = context_factory(390, 844)
-    open_map(phone, shipped[(name, "ru")])
-    assert latin_words(phone) == []
+    open_map(phone, shipped[(name, lang)])
+    assert latin_words(phone, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_deposit_cards_have_no_untranslated_text(shipped, context_factory, lang):
+    """Every deposit's card, details open, is in the page's language: no text marked "(in English)"."""
+    page = context_factory(1400, 900)
+    open_map(page, shipped[("overview", lang)])
+    data = kzgeo.read_layers(SHIPPED_LAYERS)
+    deposits = data.catalog.require("deposits", "this test")
+    marker = kzgeo.labels.label("in_english", lang)
+    for fid in data.layers[deposits][data.catalog.layers[deposits].key]:
+        x, y = point_of(page, fid)
+        page.mouse.click(x, y)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        choose = popup.locator(f'button[data-feature="{fid}"]')
+        if choose.count():
+            choose.click()
+            page.wait_for_function("() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
+        popup.locator("summary").first.click()
+        text = popup.inner_text()
+        assert marker not in text, (fid, text)
+        page.locator(".leaflet-popup-close-button").click()
+        page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
 
 
 def test_russian_card_formats_money_and_numbers(shipped, context_factory):
@@ -314,3 +344,74 @@ def test_validate_warns_about_untranslated_text(tmp_path):
     lines = [line for line in result.output.splitlines() if line.startswith("Warning: ")]
     assert any("title_en has no kk translation" in line for line in lines)
     assert len(lines) == len(set(lines))  # one line per field and language, with a count
+
+
+@pytest.mark.parametrize("name", ["overview", "corridors", "tungsten", "rare-earths"])
+def test_each_legend_symbol_is_drawn_on_the_map(shipped, context_factory, name):
+    """Every mark in a legend (fill, outline, dash, width) is the mark of some feature on the map:
+    no grey "exact location" dot that matches nothing."""
+    page = context_factory(1400, 900)
+    open_map(page, shipped[(name, "en")])
+    marks = page.evaluate(
+        """() => {
+          const sig = el => [el.getAttribute('stroke'), el.tagName === 'line' ? 'none' : el.getAttribute('fill'),
+                             (el.getAttribute('stroke-dasharray') || '').replace(/,/g, ' ').replace(/\\s+/g, ' ').trim()].join('|');
+          const drawn = new Set();
+          document.querySelectorAll('.leaflet-overlay-pane path').forEach(p => drawn.add(sig(p)));
+          const legend = [];
+          document.querySelectorAll('.kz-legend div').forEach(row => {
+            row.querySelectorAll('svg > *').forEach(m => legend.push([row.textContent, sig(m)]));
+          });
+          return {drawn: [...drawn], legend};
+        }"""
+    )
+    assert marks["legend"], "no legend symbols"
+    missing = [(label, sig) for label, sig in marks["legend"] if sig not in marks["drawn"]]
+    assert not missing, (missing, marks["drawn"])
+    labels = [label for label, _ in marks["legend"]]
+    if name == "overview":
+        assert "exact location" in labels and any(lab.startswith("approximate location") for lab in labels)
+    shot(page, f"readable-legend-{name}.png")
+
+
+@pytest.mark.parametrize("width,height", [(1400, 900), (390, 844), (360, 740)])
+def test_backdrop_covers_every_allowed_view(shipped, context_factory, width, height):
+    """From the start view out to the least zoom allowed, and panned to the edges, the view never
+    runs off the Natural Earth land and sea."""
+    page = context_factory(width, height)
+    open_map(page, shipped[("overview", "en")])
+    result = page.evaluate(
+        f"""() => {{
+          const map = {MAP_JS};
+          const e = {list(kzgeo.backdrop.EXTENT)};
+          const out = [];
+          /* In screen pixels, with one pixel to spare for Leaflet's rounding at fractional zooms. */
+          const check = (what) => {{
+            const nw = map.latLngToContainerPoint([e[3], e[0]]), se = map.latLngToContainerPoint([e[1], e[2]]), size = map.getSize();
+            if (nw.x > 1 || nw.y > 1 || se.x < size.x - 1 || se.y < size.y - 1) out.push([what, map.getZoom(), map.getBounds().toBBoxString()]);
+          }};
+          check('start');
+          for (let z = map.getZoom(); z >= map.getMinZoom(); z -= 0.25) {{
+            map.setZoom(z, {{animate: false}});
+            for (const [lat, lng] of [[90, -180], [90, 180], [-90, -180], [-90, 180]]) {{
+              map.panTo([lat, lng], {{animate: false}});
+              check('panned ' + lat + ',' + lng);
+            }}
+          }}
+          map.setZoom(map.getMinZoom() - 1, {{animate: false}});
+          check('below the minimum');
+          return {{out, minZoom: map.getMinZoom()}};
+        }}"""
+    )
+    assert result["out"] == [], result
+
+
+@pytest.mark.parametrize("lang,undated,no_url", [("en", "undated", "no web address"), ("ru", "без даты", "нет веб-адреса")])
+def test_source_list_prints_no_none(shipped, lang, undated, no_url):
+    """The page's numbered source list says "undated" and "no web address" in the page's language."""
+    text = shipped[("overview", lang)].read_text(encoding="utf-8")
+    items = re.findall(r'<li id="kz-src-\d+">(.*?)</li>', text)
+    assert len(items) > 50
+    assert not [i for i in items if "None" in i or "nan" in i]
+    assert any(f"({undated})" in i for i in items)
+    assert all("<a href=" in i or f"({no_url})" in i for i in items)

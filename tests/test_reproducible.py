@@ -10,7 +10,9 @@ import re
 import pytest
 
 import kzgeo
-from kzgeo.backdrop import backdrop_text, derive_backdrop
+import importlib.util
+
+from kzgeo.backdrop import backdrop_frame, backdrop_text
 
 from conftest import ROOT
 
@@ -59,11 +61,52 @@ def test_changed_input_changes_the_manifest(layers_dir, tmp_path):
     assert before.read_bytes() != after.read_bytes()
 
 
+def _make_backdrop():
+    spec = importlib.util.spec_from_file_location("make_backdrop", ROOT / "tools" / "make_backdrop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_committed_backdrop_is_what_the_script_derives():
-    """kzgeo/data/backdrop.geojson is exactly tools/make_backdrop.py's output from Natural Earth."""
-    assert backdrop_text() == derive_backdrop()
-    collection = json.loads(backdrop_text())
-    names = {f["properties"]["name"] for f in collection["features"]}
-    assert {"Kazakhstan", "Azerbaijan", "Georgia", "Armenia", "Turkey", "China"} <= names
-    assert "public domain" in collection["source"]
-    assert (ROOT / "tools" / "make_backdrop.py").exists()
+    """kzgeo/data/backdrop.json is exactly tools/make_backdrop.py's output from the committed Natural Earth files."""
+    assert backdrop_text() == _make_backdrop().derive()
+    doc = json.loads(backdrop_text())
+    names = {c["name"] for c in doc["countries"]}
+    assert {"Kazakhstan", "Azerbaijan", "Georgia", "Armenia", "Turkey", "China", "Iran"} <= names
+    assert "public domain" in doc["source"] and "1:50m" in doc["source"]
+    assert {"Lake Balkhash", "Aral Sea", "Lake Sevan"} <= {lake["name"] for lake in doc["lakes"]}
+    assert {"Irtysh", "Syr Darya", "Ural", "Volga"} <= {river["name"] for river in doc["rivers"]}
+
+
+def test_backdrop_sources_are_the_published_files(tmp_path):
+    """A changed source file is refused, not silently turned into a different backdrop."""
+    import gzip
+
+    tool = _make_backdrop()
+    assert set(tool.SHA256) == {p.name for p in tool.SOURCES.glob("*.json.gz")}
+    tampered = tmp_path / "ne_50m_lakes.json.gz"
+    tampered.write_bytes(gzip.compress(b'{"type":"FeatureCollection","features":[]}'))
+    tool.SOURCES = tmp_path
+    with pytest.raises(SystemExit, match="not the published file"):
+        tool.read_source("ne_50m_lakes.json.gz")
+
+
+def test_backdrop_decodes_to_the_region_at_1_50m():
+    """The quantised shapes decode to valid polygons covering the region; Kazakhstan's area is right."""
+    countries = backdrop_frame("countries")
+    assert countries.geometry.is_valid.all()
+    kz = countries[countries["name"] == "Kazakhstan"].to_crs("ESRI:54034").area.sum() / 1e6
+    assert 2.6e6 < kz < 2.8e6  # 2,724,900 km2
+    bounds = countries.total_bounds
+    assert bounds[0] <= 26 and bounds[2] >= 89 and bounds[1] <= 36 and bounds[3] >= 56
+    assert len(backdrop_frame("lakes")) and len(backdrop_frame("rivers"))
+    # Land is land and sea is sea across the whole extent, the Arctic included (a ring crossing the
+    # antimeridian, Chukotka's, once painted bands of land over the Kara Sea and sea over Siberia).
+    from shapely import Point
+
+    land = countries.union_all()
+    for lon, lat in ((65, 62), (100, 66), (45, 63), (30, 0), (78, 20), (130, 45), (-5, 40)):
+        assert land.contains(Point(lon, lat)), (lon, lat)
+    for lon, lat in ((70, 75), (40, 75), (70, -10), (150, 20), (50, 42), (34, 43), (-20, 50)):
+        assert not land.contains(Point(lon, lat)), (lon, lat)

@@ -78,14 +78,15 @@ def test_north_katpar_is_a_ring_and_both_deposits_open_their_cards(tungsten_page
     assert "North Katpar" in popup.locator("h4").inner_text()
     assert "20–30 km" in popup.inner_text() and "not published" in popup.inner_text()
     screenshot(page, "north-katpar-ring-card-en.png")
-    page.keyboard.press("Escape")
-    page.evaluate(f"() => {MAP_JS}.closePopup()")
+    page.evaluate(f"() => {{ {MAP_JS}.closePopup(); }}")
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')")  # gone, not fading
 
     # Upper Kairakty's marker, in the ring's hole, opens Upper Kairakty's card alone.
     popup = open_card(page, "upper-kairakty")
     assert "Upper Kairakty" in popup.locator("h4").inner_text()
     assert popup.locator(".kz-chooser").count() == 0
-    page.evaluate(f"() => {MAP_JS}.closePopup()")
+    page.evaluate(f"() => {{ {MAP_JS}.closePopup(); }}")
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')")  # gone, not fading
 
     # A click in the hole away from the marker (10 km north) opens nothing: the centre is ruled out.
     lon, lat = (float(v[0]) for v in geodesy.fwd(centre.x, centre.y, 0, 10_000)[:2])

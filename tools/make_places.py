@@ -1,4 +1,4 @@
-"""Regenerate kzgeo/data/places.json: the place labels and lake outlines kzgeo draws.
+"""Regenerate kzgeo/data/places.json: the place labels kzgeo draws (lake outlines are in the backdrop).
 
 Sources (public domain, https://www.naturalearthdata.com/about/terms-of-use/):
 
@@ -6,7 +6,7 @@ Sources (public domain, https://www.naturalearthdata.com/about/terms-of-use/):
   the public repository martynafford/natural-earth-geojson (files
   ``50m/cultural/ne_50m_populated_places.json``, ``50m/physical/ne_50m_lakes.json``,
   ``50m/physical/ne_50m_geography_marine_polys.json``);
-* Natural Earth 1:110m countries as shipped in pyogrio's wheel (the backdrop's source).
+* Natural Earth 1:110m countries as shipped in pyogrio's wheel (for the countries' label points).
 
 Natural Earth gives the cities' Russian names (NAME_RU) but no Kazakh ones, and
 its lakes and seas carry no translations; those names are listed below. Kazakh
@@ -25,9 +25,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
-import shapely
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import box, shape
 from shapely.ops import polylabel
 
 from kzgeo.backdrop import natural_earth_source
@@ -111,7 +109,6 @@ def derive_places(ne_dir: Path) -> str:
             raise SystemExit(f"country {iso} missing from {natural_earth_source()}")
         lon, lat = _point(rows.geometry.iloc[0].intersection(region))
         labels.append({"kind": "country", "name": {"en": en, "ru": ru, "kk": kk}, "lon": lon, "lat": lat, "minzoom": minzoom})
-    water = []
     for name, path in (("lakes", "50m/physical/ne_50m_lakes.json"), ("marine", "50m/physical/ne_50m_geography_marine_polys.json")):
         for feature in json.loads((ne_dir / path).read_text(encoding="utf-8"))["features"]:
             ne_name = feature["properties"].get("name")
@@ -124,9 +121,6 @@ def derive_places(ne_dir: Path) -> str:
             clipped = geom.intersection(region)
             lon, lat = _point(clipped)
             labels.append({"kind": kind, "name": {"en": en, "ru": ru, "kk": kk}, "lon": lon, "lat": lat, "minzoom": minzoom})
-            if name == "lakes":
-                rounded = shapely.make_valid(shapely.transform(clipped, lambda xy: np.round(xy, PRECISION)))
-                water.append({"type": "Feature", "properties": {"name": en}, "geometry": mapping(rounded)})
     cities = json.loads((ne_dir / "50m/cultural/ne_50m_populated_places.json").read_text(encoding="utf-8"))["features"]
     for feature in cities:
         p = feature["properties"]
@@ -145,12 +139,10 @@ def derive_places(ne_dir: Path) -> str:
     if missing:
         raise SystemExit(f"cities missing from Natural Earth: {', '.join(missing)}")
     labels.sort(key=lambda x: (x["kind"], x["name"]["en"]))
-    water.sort(key=lambda x: x["properties"]["name"])
     doc = {
         "source": "Natural Earth 1:50m populated places, lakes and marine polygons and 1:110m countries (public domain); "
         "Russian and Kazakh names per tools/make_places.py",
         "labels": labels,
-        "water": {"type": "FeatureCollection", "features": water},
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 

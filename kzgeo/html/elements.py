@@ -13,6 +13,8 @@ from typing import Any
 from branca.element import MacroElement
 from jinja2 import Template
 
+from kzgeo.html.fastlayer import compact_json
+
 _CSS = """
 .kz-title{background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;
   box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif;max-width:320px}
@@ -88,27 +90,35 @@ class LayerLegend(MacroElement):
               var row = L.DomUtil.create("div", "", box);
               var ns = "http://www.w3.org/2000/svg";
               var svg = document.createElementNS(ns, "svg");
-              svg.setAttribute("width", "22"); svg.setAttribute("height", "12");
+              svg.setAttribute("width", "22"); svg.setAttribute("height", "14");
+              /* Each symbol is drawn with the path options of a feature it stands for (style.legend_entries). */
+              var st = e.style || {};
+              function shape(tag, attrs, opts) {
+                var m = document.createElementNS(ns, tag);
+                Object.keys(attrs).forEach(function (k) { m.setAttribute(k, attrs[k]); });
+                m.setAttribute("stroke", opts.color || e.color);
+                m.setAttribute("stroke-width", String(opts.weight == null ? 1 : opts.weight));
+                if (opts.dashArray) { m.setAttribute("stroke-dasharray", opts.dashArray); }
+                if (tag !== "line") {
+                  m.setAttribute("fill", opts.fill === false ? "none" : (opts.fillColor || opts.color || e.color));
+                  m.setAttribute("fill-opacity", String(opts.fillOpacity == null ? 0.2 : opts.fillOpacity));
+                }
+                if (opts.opacity != null) { m.setAttribute("stroke-opacity", String(opts.opacity)); }
+                return m;
+              }
               var mark;
               if (e.shape === "line") {
-                mark = document.createElementNS(ns, "line");
-                mark.setAttribute("x1", "1"); mark.setAttribute("y1", "6");
-                mark.setAttribute("x2", "21"); mark.setAttribute("y2", "6");
-                mark.setAttribute("stroke-width", "4");
+                mark = shape("line", {x1: 1, y1: 7, x2: 21, y2: 7}, st);
+                mark.setAttribute("stroke-width", String(Math.min(st.weight || 4, 4)));
               } else if (e.shape === "area") {
-                mark = document.createElementNS(ns, "rect");
-                mark.setAttribute("x", "3"); mark.setAttribute("y", "1");
-                mark.setAttribute("width", "16"); mark.setAttribute("height", "10");
-                mark.setAttribute("fill", e.color); mark.setAttribute("fill-opacity", "0.35");
-                mark.setAttribute("stroke-width", "1");
+                mark = shape("rect", {x: 3, y: 2, width: 16, height: 10}, st);
+              } else if (e.shape === "hollow") {
+                /* The approximate marker (small, hollow, dashed) inside its circle of uncertainty. */
+                svg.appendChild(shape("circle", {cx: 11, cy: 7, r: 6.3}, e.ring || {color: e.color, dashArray: e.dash}));
+                mark = shape("circle", {cx: 11, cy: 7, r: 3.2}, st);
               } else {
-                mark = document.createElementNS(ns, "circle");
-                mark.setAttribute("cx", "11"); mark.setAttribute("cy", "6"); mark.setAttribute("r", "5");
-                mark.setAttribute("fill", e.shape === "hollow" ? "#ffffff" : e.color);
-                mark.setAttribute("stroke-width", "1.5");
+                mark = shape("circle", {cx: 11, cy: 7, r: 5}, st);
               }
-              mark.setAttribute("stroke", e.color);
-              if (e.dash) { mark.setAttribute("stroke-dasharray", e.dash); }
               svg.appendChild(mark);
               row.appendChild(svg);
               var span = document.createElement("span");
@@ -159,24 +169,25 @@ class OwnControlsCode(MacroElement):
 
 
 class Backdrop(MacroElement):
-    """Country outlines on a water-coloured map, under the tiles (``kzgeo.backdrop``)."""
+    """Land, lakes and rivers on a water-coloured map, under the tiles (``kzgeo.backdrop``, quantised as stored)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }}_data = {{ this.geojson|tojson }};
+        var {{ this.get_name() }}_data = {{ this.data }};
         var {{ this.get_name() }} = kzgeo.backdrop({{ this._parent.get_name() }}, {{ this.get_name() }}_data, {{ this.style|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, geojson: dict[str, Any], style: dict[str, str]):
+    def __init__(self, shapes: dict[str, Any], style: dict[str, str]):
         super().__init__()
         self._name = "Backdrop"
-        self.geojson = geojson
+        #: Without JSON's spaces: the shapes are most of a page's bytes.
+        self.data = compact_json(shapes)
         self.style = style
-        #: The minimap draws the outlines only (no close-view shapes, no lakes): each is in the page once.
-        self.mini_style = {k: v for k, v in style.items() if k not in ("detail", "lakes")}
+        #: The minimap draws the 1:50m countries of the same data (each shape is in the page once).
+        self.mini_style = dict(style)
 
 
 class OwnControls(MacroElement):

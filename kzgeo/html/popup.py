@@ -13,6 +13,7 @@ from typing import Any
 
 from kzgeo.dataset import cell_value
 from kzgeo.labels import label
+from kzgeo.text import citation_text, source_address
 
 
 def esc(value: Any) -> str:
@@ -34,11 +35,11 @@ def is_web_url(url: Any) -> bool:
     """True for an http(s) address: the only kind a map links to."""
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
 
-def source_items(cited: list[dict[str, Any]]) -> str:
+def source_items(cited: list[dict[str, Any]], lang: str = "en") -> str:
     """``<li>`` items for cited sources: a link where the address is http(s), the date always."""
     items = []
     for src in cited:
-        text = f"{esc(src['publisher'])}: {esc(src['title'])} ({esc(src['date'])})"
+        text = esc(citation_text(src, lang))
         url = src.get("url")
         if is_web_url(url):
             text = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{text}</a>'
@@ -72,7 +73,7 @@ def popup_html(
     for heading, lines in extra_sections:
         if lines:
             parts.append(f"<h5>{esc(label(heading, lang))}</h5><ul>{''.join(f'<li>{esc(line)}</li>' for line in lines)}</ul>")
-    parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></div>")
+    parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited, lang)}</ul></div>")
     return "".join(parts)
 
 def card_html(card: dict[str, Any], *, cited: list[dict[str, Any]], lang: str = "en") -> str:
@@ -96,18 +97,21 @@ def card_html(card: dict[str, Any], *, cited: list[dict[str, Any]], lang: str = 
     for heading, lines in card.get("sections", []):
         if lines:
             parts.append(f"<h5>{esc(label(heading, lang))}</h5><ul>{''.join(f'<li>{esc(line)}</li>' for line in lines)}</ul>")
-    parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited)}</ul></details></div>")
+    parts.append(f"<h5>{esc(label('sources', lang))}</h5><ul class=\"kz-sources\">{source_items(cited, lang)}</ul></details></div>")
     return "".join(parts)
 
 
-def source_list_html(heading: str, cited: list[dict[str, Any]]) -> str:
-    """The page's numbered source list: publisher, title, date and the web address, printed and linked."""
+def source_list_html(heading: str, cited: list[dict[str, Any]], lang: str = "en") -> str:
+    """The page's numbered source list: publisher, title, date and the web address, printed and
+    linked (or why there is none)."""
     items = []
     for number, src in enumerate(cited, 1):
-        text = f"{esc(src['publisher'])}: {esc(src['title'])} ({esc(src['date'])})"
+        text = esc(citation_text(src, lang))
         url = src.get("url")
         if is_web_url(url):
             text += f' <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+        else:
+            text += f" ({esc(source_address(src, lang))})"
         items.append(f'<li id="kz-src-{number}">{text}</li>')
     return f'<section class="kz-sourcelist"><h3>{esc(heading)}</h3><ol>{"".join(items)}</ol></section>'
 

@@ -24,7 +24,7 @@ from shapely.geometry import mapping
 from kzgeo import backdrop as bd, formats, settings
 from kzgeo.analysis.geodesy import uncertainty_area
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
-from kzgeo.backdrop import EXTENT, backdrop_detail, backdrop_geojson
+from kzgeo.backdrop import EXTENT, backdrop
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.errors import MapArgumentError
 from kzgeo.html.elements import (
@@ -49,11 +49,11 @@ from kzgeo.html.page import CdnMap, Page, SelfContainedMap
 from kzgeo.html.popup import attribute_popup_html, card_html, esc, source_list_html, text_panel_html, tooltip_html
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import LANGUAGES, check_language, country_names, label, labels_for, term
-from kzgeo.places import place_labels, places
+from kzgeo.places import place_labels
 from kzgeo.provenance import manifest, package_version
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
-from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, ring_radii, shape_of, uncertainty_style
+from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, ring_radii, ring_style, shape_of, style_samples, uncertainty_style
 from kzgeo.text import (
     agreement_items,
     agreement_lines,
@@ -122,7 +122,7 @@ _STYLE_FROM_DATA = JsCode("function(feature) { return feature.properties._style;
 _POINT_FROM_DATA = JsCode("function(feature, latlng) { return L.circleMarker(latlng, feature.properties._style); }")
 #: A transparent 1x1 GIF: what a tile that failed to load shows (no broken-image icon).
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER}
+_BACKDROP_STYLE = {"water": bd.WATER, "land": bd.LAND, "border": bd.BORDER, "river": bd.RIVER}
 _PANEL_ID = "kz-text"
 _CONTROL_LABELS = ["fullscreen", "exit_fullscreen", "measure", "measure_hint", "measure_total", "measure_clear", "km", "minimap"]
 _TIMELINE_LABELS = ["timeline", "timeline_all", "timeline_none"]
@@ -277,7 +277,7 @@ def add_layer(
         if spec.geometry_type == "Point" and (ring := ring_radii(spec, row)):
             # Known only as a distance from a place: the ring itself is the feature to click.
             geometry = uncertainty_area(geometry.x, geometry.y, ring[1], ring[0])
-            props["_style"] = {**uncertainty_style(spec, row), "weight": 2, "fillOpacity": 0.18, "className": f"{class_name} kz-uncertainty-ring"}
+            props["_style"] = {**ring_style(spec, row), "className": f"{class_name} kz-uncertainty-ring"}
         features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(geometry, settings.coordinate_precision)})
         if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row) and not ring_radii(spec, row):
             VerbatimCircle(
@@ -303,16 +303,12 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
     group.add_to(fmap)
-    values = set()
-    if spec.style:
-        for col in (spec.style.by, spec.style.dash_by, accuracy_field(spec)):
-            if col in frame:
-                values |= {str(v) for v in frame[col].dropna().unique()}  # distinct first: a cadastre has a million rows
     words = {}
     for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
         if col:
             words.update(value_translations(data, layer, col, lang))
-    LayerLegend(group, layer_title(data, layer, lang), legend_entries(spec, values, translate=lambda word: words.get(word) or term(word, lang))).add_to(fmap)
+    entries = legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang))
+    LayerLegend(group, layer_title(data, layer, lang), entries).add_to(fmap)
     return group
 
 
@@ -367,7 +363,7 @@ def _add_text_panel(fmap: folium.Map, data: Dataset, names: list[str], lang: str
         summary=map_summary(data, names, lang),
         tables=tables,
         footer=label("built_with", lang).format(version=package_version(), files=len(data.file_hashes), as_of=formats.date(data.as_of, lang)),
-        sources=source_list_html(label("source_list", lang), _page_sources(data, names)),
+        sources=source_list_html(label("source_list", lang), _page_sources(data, names), lang),
     )
     TextPanel(_PANEL_ID, body, labels_for(["table_open", "table_close"], lang)).add_to(fmap)
 
@@ -427,16 +423,18 @@ def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, ba
     page.add_child(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    style = {**_BACKDROP_STYLE, "lakes": places()["water"], "detail": backdrop_detail(), "attribution": label("backdrop_credit", lang)}
-    backdrop = Backdrop(backdrop_geojson(), style)
-    backdrop.add_to(fmap)
+    style = {**_BACKDROP_STYLE, "attribution": label("backdrop_credit", lang)}
+    shapes = backdrop()
+    del shapes["source"]  # the credit is on the map; the page need not carry the long form
+    element = Backdrop(shapes, style)
+    element.add_to(fmap)
     tiles = basemap or settings.basemap
     if tiles != "none":
         attr = label("tiles_credit", lang) if tiles == settings.basemap else None
         folium.TileLayer(tiles, name="Basemap", control=False, error_tile_url=_BLANK_TILE, **({"attr": attr} if attr else {})).add_to(fmap)
     MapTitle(map_title, subtitle).add_to(fmap)
     ScaleBar({"km": label("km", lang), "m": label("m", lang), "leaflet": label("leaflet_title", lang)}).add_to(fmap)
-    return fmap, backdrop, tiles
+    return fmap, element, tiles
 
 
 #: The closest the first view zooms to fit the data (a region around a few close sites).

@@ -119,7 +119,7 @@ Lengths and areas do not depend on the projection: the project's ellipsoid is WG
 {chr(10).join(f"| `{name}` | {spec.title} |" for name, spec in data.catalog.all_tables.items())}
 {lists}
 | `uncertainty` | where each point may lie: a geodesic circle of its uncertainty radius (a ring where the sources rule out the centre); query or clip with it in any CRS |
-| `backdrop` | country outlines from Natural Earth 1:110m (public domain), for orientation only |
+| `backdrop` | country outlines from Natural Earth 1:50m (public domain), for orientation only |
 
 Lists of the CSV files (`a;b;c`) are junction tables here, related in the project (Project
 Properties -> Relations), so a deposit's form shows its resource figures, sources and agreements.

@@ -162,7 +162,7 @@ def write_geopackage(data: Dataset, path: Path, lang: str = "en") -> Path:
         spatial[UNCERTAINTY] = uncertainty_frame(data)
         countries = backdrop_frame()
         # Every exported table is keyed on a unique `id`; a country's is its name (ISO codes repeat as -99).
-        spatial[BACKDROP] = countries.assign(id=countries["name"])[["id", "name", "iso_a3", "geometry"]]
+        spatial[BACKDROP] = countries.assign(id=countries["name"])[["id", "name", "iso_n3", "geometry"]]
         for name, frame in spatial.items():
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=name == BACKDROP, **geometry, **first)
             first = {}

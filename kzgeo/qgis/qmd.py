@@ -29,7 +29,7 @@ from kzgeo.qgis.tables import BACKDROP, UNCERTAINTY, junctions
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, spatialrefsys, sub
 
 KEYWORD_VOCABULARY = "kzgeo"
-NATURAL_EARTH = ("Natural Earth: Admin 0 - Countries, 1:110m (public domain)", "https://www.naturalearthdata.com/about/terms-of-use/")
+NATURAL_EARTH = ("Natural Earth: Admin 0 - Countries, 1:50m (public domain)", "https://www.naturalearthdata.com/about/terms-of-use/")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def describe(data: Dataset, name: str) -> About:
     if name == BACKDROP:
         return About(
             "Countries (backdrop)",
-            "Country outlines of the region from Natural Earth's 1:110m Admin 0 countries, clipped and rounded; "
+            "Country outlines of the region from Natural Earth's 1:50m Admin 0 countries, clipped, simplified and quantised; "
             "a backdrop for orientation, not a statement on borders.",
             (),
             (NATURAL_EARTH,),

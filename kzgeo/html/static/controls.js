@@ -48,55 +48,59 @@
     return b;
   }
 
-  /* Country outlines under everything, in a pane below the tiles. */
-  function backdrop(map, geojson, style) {
+  /* Quantised backdrop shapes (kzgeo.backdrop): rings and lines of integer deltas at 1/scale degree. */
+  function decodeLine(flat, scale) {
+    var x = 0, y = 0, out = [];
+    for (var i = 0; i < flat.length; i += 2) { x += flat[i]; y += flat[i + 1]; out.push([y / scale, x / scale]); }
+    return out;
+  }
+  function decodePolygons(items, scale, options) {
+    return items.map(function (item) {
+      return L.polygon(item.polygons.map(function (rings) {
+        return rings.map(function (flat) { return decodeLine(flat, scale); });
+      }), options);
+    });
+  }
+
+  /* Land, lakes and rivers under everything, in a pane below the tiles: 1:50m, and 1:10m country
+     shapes in close views (Syunik, the Caspian ports). */
+  function backdrop(map, data, style) {
     var pane = map.createPane("kzBackdrop");
     pane.style.zIndex = 150;
-    /* One canvas for outlines, close-view shapes and lakes, so the lakes can be kept on top. */
+    /* One canvas for land, close-view shapes, lakes and rivers, so water stays on top of land. */
     var renderer = L.canvas({pane: "kzBackdrop"});
     map.getContainer().style.background = style.water;
-    var layer = L.geoJSON(geojson, {
-      pane: "kzBackdrop",
-      renderer: renderer,
-      attribution: style.attribution,
-      interactive: false,
-      style: function () {
-        return {color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1};
-      }
+    var common = {pane: "kzBackdrop", renderer: renderer, interactive: false};
+    var land = Object.assign({color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1}, common);
+    var layer = L.layerGroup(decodePolygons(data.countries, data.scale, land));
+    layer.getAttribution = function () { return style.attribution; };
+    var lakes = L.layerGroup(decodePolygons(data.lakes, data.scale,
+      Object.assign({color: style.river, weight: 0.6, fillColor: style.water, fillOpacity: 1}, common)));
+    /* Rivers by rank: the largest from the start, smaller ones as the reader zooms in (Natural Earth's min_zoom). */
+    var rivers = data.rivers.map(function (r) {
+      return {minzoom: r.minzoom, line: L.polyline(r.lines.map(function (flat) { return decodeLine(flat, data.scale); }),
+        Object.assign({color: style.river, weight: r.rank <= 3 ? 1.6 : r.rank <= 5 ? 1.2 : 0.8, opacity: 1}, common))};
     });
-    var lakes = L.geoJSON(style.lakes || [], {
-      pane: "kzBackdrop",
-      renderer: renderer,
-      interactive: false,
-      style: function () { return {color: style.border, weight: 0.5, fillColor: style.water, fillOpacity: 1}; }
-    });
-    /* Close views (Syunik, the Caspian ports) get 1:10m shapes: quantised delta rings, decoded here. */
-    var detail = null, detailBounds = null;
-    if (style.detail) {
-      var d = style.detail, polys = [];
-      d.shapes.forEach(function (country) {
-        var rings = country.map(function (polygon) {
-          return polygon.map(function (flat) {
-            var x = 0, y = 0, out = [];
-            for (var i = 0; i < flat.length; i += 2) { x += flat[i]; y += flat[i + 1]; out.push([y / d.scale, x / d.scale]); }
-            return out;
-          });
-        });
-        polys.push(L.polygon(rings, {pane: "kzBackdrop", renderer: renderer, interactive: false,
-          color: style.border, weight: 0.8, fillColor: style.land, fillOpacity: 1}));
-      });
-      detail = L.layerGroup(polys);
-      detail.getAttribution = function () { return style.attribution; };
-      detailBounds = L.latLngBounds([[d.bounds[1], d.bounds[0]], [d.bounds[3], d.bounds[2]]]);
+    var d = data.detail;
+    var detail = L.layerGroup(decodePolygons(d.countries, d.scale, land));
+    detail.getAttribution = function () { return style.attribution; };
+    var detailBounds = L.latLngBounds([[d.bounds[1], d.bounds[0]], [d.bounds[3], d.bounds[2]]]);
+    function show(part, on) {
+      if (on && !map.hasLayer(part)) { part.addTo(map); }
+      if (!on && map.hasLayer(part)) { map.removeLayer(part); }
     }
     function pick() {
-      var close = detail && map.getZoom() >= style.detail.minzoom && detailBounds.contains(map.getBounds());
-      if (close) { if (map.hasLayer(layer)) { map.removeLayer(layer); } if (!map.hasLayer(detail)) { detail.addTo(map); } }
-      else { if (detail && map.hasLayer(detail)) { map.removeLayer(detail); } if (!map.hasLayer(layer)) { layer.addTo(map); } }
-      if (map.hasLayer(lakes)) { lakes.bringToFront(); }
+      var zoom = map.getZoom(), close = zoom >= d.minzoom && detailBounds.contains(map.getBounds());
+      show(layer, !close);
+      show(detail, close);
+      /* Water over land: canvas paths paint in the order they were added. */
+      rivers.forEach(function (r) { show(r.line, false); });
+      show(lakes, false);
+      show(lakes, true);
+      rivers.forEach(function (r) { show(r.line, zoom + 1 >= r.minzoom); });
     }
     /* A path in a custom pane cannot be added before the map has a view (Leaflet 1.9). */
-    map.whenReady(function () { layer.addTo(map); lakes.addTo(map); pick(); map.on("zoomend moveend", pick); });
+    map.whenReady(function () { pick(); map.on("zoomend moveend", pick); });
     return layer;
   }
 
@@ -174,7 +178,7 @@
   }
 
   /* A small second map of the backdrop with the main view drawn as a rectangle. */
-  function minimap(map, geojson, style, t) {
+  function minimap(map, data, style, t) {
     var ctl = L.control({position: "bottomleft"});
     ctl.onAdd = function () {
       var box = el("div", "kz-minimap");
@@ -191,15 +195,17 @@
       attributionControl: false, zoomControl: false, dragging: false, scrollWheelZoom: false,
       doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false, zoomSnap: 0.25, preferCanvas: true
     });
-    var outlines = L.geoJSON(geojson, {interactive: false, style: function () {
-      return {color: style.border, weight: 0.5, fillColor: style.land, fillOpacity: 1};
-    }});
+    var outlines = L.layerGroup(decodePolygons(data.countries, data.scale,
+      {interactive: false, color: style.border, weight: 0.5, fillColor: style.land, fillOpacity: 1}));
+    var extent = L.latLngBounds([[data.extent[1], data.extent[0]], [data.extent[3], data.extent[2]]]);
+    mini.setMaxBounds(extent);
     var view = null;
     function sync() {
       var b = map.getBounds();
       if (view) { view.setBounds(b); }
       else { view = L.rectangle(b, {className: "kz-minimap-view", color: "#c0392b", weight: 2, fillOpacity: 0.1, interactive: false}).addTo(mini); }
-      mini.setView(map.getCenter(), Math.max(map.getZoom() - 3.5, 0), {animate: false});
+      /* Never so far out that the little map runs off the backdrop. */
+      mini.setView(map.getCenter(), Math.max(map.getZoom() - 3.5, mini.getBoundsZoom(extent, true)), {animate: false});
       if (!mini.hasLayer(outlines)) { outlines.addTo(mini); view.bringToFront(); }
     }
     mini.on("click", function (e) { map.panTo(e.latlng); });
@@ -311,6 +317,9 @@
 
   /* ---- Place labels: placed greedily by priority, clear of each other and of the controls. ---- */
   var LABEL_OFFSETS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [1, 1], [-1, -1], [-1, 1]];
+  /* A large country's name (places.py "roomy") may move off its point by up to two lines or half its
+     width, in that order of preference, so deposits' names nearby do not push it off the map. */
+  var AREA_OFFSETS = [[0, 0], [0, -1], [0, 1], [0, -2], [0, 2], [-0.5, 0], [0.5, 0], [-0.5, -1], [0.5, -1], [-0.5, 1], [0.5, 1]];
   function labels(map, items) {
     var pane = map.createPane("kzLabels");
     pane.style.zIndex = 450;
@@ -334,6 +343,15 @@
         if (r.width && r.height) { obstacles.push({left: r.left - box.left - 4, right: r.right - box.left + 4, top: r.top - box.top - 4, bottom: r.bottom - box.top + 4}); }
       });
       var origin = map.containerPointToLayerPoint([0, 0]);
+      /* The deposits' markers are kept clear too, so one deposit's name never covers its neighbour
+         (Upper Kairakty's name beside North Katpar's marker). */
+      var markers = items.filter(function (item) { return item.kind === "deposit"; }).map(function (item) {
+        var q = map.latLngToContainerPoint([item.lat, item.lon]);
+        return {item: item, left: q.x - 7, right: q.x + 7, top: q.y - 7, bottom: q.y + 7};
+      });
+      function hitsMarker(r, item) {
+        return markers.some(function (m) { return m.item !== item && overlaps(r, [m]); });
+      }
       items.forEach(function (item) {
         if (z < item.minzoom) { return; }
         var p = map.latLngToContainerPoint([item.lat, item.lon]);
@@ -343,16 +361,16 @@
         var w = node.offsetWidth, h = node.offsetHeight;
         var area = item.kind === "country" || item.kind === "sea" || item.kind === "lake" || item.kind === "corridor";
         var gap = item.gap || 4;
-        var offsets = area ? [[0, 0], [0, -1], [0, 1]] : LABEL_OFFSETS;
+        var offsets = !area ? LABEL_OFFSETS : item.roomy ? AREA_OFFSETS : [[0, 0], [0, -1], [0, 1]];
         var chosen = null;
         for (var k = 0; k < offsets.length; k++) {
           var dx = offsets[k][0], dy = offsets[k][1];
           var left = dx > 0 ? p.x + gap : dx < 0 ? p.x - gap - w : p.x - w / 2;
           var top = dy > 0 ? p.y + gap : dy < 0 ? p.y - gap - h : p.y - h / 2;
-          if (area && dy !== 0) { top = p.y - h / 2 + dy * h; }
+          if (area) { left = p.x - w / 2 + dx * w; top = p.y - h / 2 + dy * h; }
           var r = {left: left, top: top, right: left + w, bottom: top + h};
           var inside = r.left >= 0 && r.top >= 0 && r.right <= size.x && r.bottom <= size.y;
-          if (inside && !overlaps(r, placed) && !overlaps(r, obstacles)) { chosen = r; break; }
+          if (inside && !overlaps(r, placed) && !overlaps(r, obstacles) && !hitsMarker(r, item)) { chosen = r; break; }
         }
         if (!chosen && item.always) {
           /* A deposit is always named: take the first place clear of other labels, else the first one. */
@@ -467,8 +485,9 @@
       }
     }, 0);
     var outer = L.latLngBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
-    map.setMinZoom(Math.max(0, Math.min(map.getZoom(), map.getBoundsZoom(outer, true)) - 0.5));
-    map.setMaxBounds(outer.pad(0.05));
+    /* The backdrop covers every view from here in: no zooming out past land and sea into blank space. */
+    map.setMinZoom(Math.max(0, Math.min(map.getZoom(), map.getBoundsZoom(outer, true))));
+    map.setMaxBounds(outer);
     map.kzStart = {center: map.getCenter(), zoom: map.getZoom(), fit: fit};
     var last = map.getSize();
     map.on("resize", function () {
