@@ -24,9 +24,6 @@ from typing import Any
 
 _RESOURCE = "data/places.json"
 
-#: Label kinds, in the order they are placed (earlier ones win a collision).
-KINDS = ("deposit", "tripp", "country", "sea", "lake", "capital", "node", "city")
-
 #: Attribution shown with the labels and in the credits.
 ATTRIBUTION = "Natural Earth (public domain)"
 
