@@ -107,6 +107,8 @@ def _column(rng, field, n: int, number: np.ndarray, approximate: np.ndarray, sou
         return np.where(approximate, "approximate", "exact")
     if field.role == "uncertainty":
         return np.where(approximate, _pick(rng, ["5", "10", "20", "30"], n), "0.1")
+    if field.role == "uncertainty_min":  # synthetic locations are circles, never rings
+        return np.full(n, "", dtype=object)
     if field.role == "sources":
         return _pick(rng, source_ids, n)
     if field.type == "enum":

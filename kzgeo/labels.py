@@ -26,6 +26,7 @@ LABELS: dict[str, dict[str, str]] = {
         "leaflet_title": "A library for interactive maps",
         "location_exact": "Exact location",
         "location_within": "Approximate location: within {km} of the point",
+        "location_ring": "Location not published: somewhere {km} from the centre of the ring",
         "headline_basis": "{basis}; source dated {date}",
         "start_view": "Back to the start view",
         "layers": "Layers",
@@ -94,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
         "leaflet_title": "Библиотека для интерактивных карт",
         "location_exact": "Точное местоположение",
         "location_within": "Местоположение приблизительное: в пределах {km} от точки",
+        "location_ring": "Местоположение не опубликовано: где-то в {km} от центра кольца",
         "headline_basis": "{basis}; источник от {date}",
         "start_view": "Вернуться к исходному виду",
         "layers": "Слои",
@@ -162,6 +164,7 @@ LABELS: dict[str, dict[str, str]] = {
         "leaflet_title": "Интерактивті карталарға арналған кітапхана",
         "location_exact": "Дәл орны",
         "location_within": "Орны шамамен: нүктеден {km} шегінде",
+        "location_ring": "Орны жарияланбаған: сақина ортасынан {km} қашықтықта бір жерде",
         "headline_basis": "{basis}; дереккөз күні: {date}",
         "start_view": "Бастапқы көрініске оралу",
         "layers": "Қабаттар",
@@ -262,6 +265,7 @@ TERMS: dict[str, dict[str, str]] = {
         "company claim": "заявление компании",
         "exact location": "точное местоположение",
         "approximate location (circle: uncertainty radius)": "приблизительное местоположение (круг: радиус неопределённости)",
+        "known only as a distance (ring: somewhere in the band)": "известно лишь расстояние (кольцо: где-то в его полосе)",
     },
     "kk": {
         "Kazakhstan's critical minerals and the corridors west": "Қазақстанның аса маңызды минералдары және батысқа апаратын дәліздер",
@@ -300,6 +304,7 @@ TERMS: dict[str, dict[str, str]] = {
         "company claim": "компания мәлімдемесі",
         "exact location": "дәл орны",
         "approximate location (circle: uncertainty radius)": "шамамен орны (шеңбер: белгісіздік радиусы)",
+        "known only as a distance (ring: somewhere in the band)": "тек қашықтығы белгілі (сақина: оның жолағының бір жерінде)",
     },
 }
 

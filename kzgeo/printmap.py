@@ -27,15 +27,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Ellipse, FancyArrow, Patch, Rectangle
+from matplotlib.patches import Ellipse, FancyArrow, Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
 from kzgeo import backdrop as bd, formats
+from kzgeo.analysis.geodesy import uncertainty_area
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
 from kzgeo.dataset import Dataset
 from kzgeo.labels import check_language, label, term
 from kzgeo.places import place_labels
 from kzgeo.selection import check_view, select
-from kzgeo.style import is_approximate, legend_entries, style_samples, path_style, shape_of, uncertainty_style
+from kzgeo.style import is_approximate, legend_entries, path_style, ring_radii, shape_of, style_samples, uncertainty_style
 from kzgeo.text import layer_title, name_field, source_lines, value_translations
 
 FORMATS = ("png", "pdf")
@@ -174,10 +176,20 @@ def _draw_layer(ax, data: Dataset, layer: str, lang: str, placed: list) -> None:
         return
     for i, row in enumerate(records):
         geom = geoms[i]
-        if approximate[i]:
+        ring = ring_radii(spec, row)
+        if ring:
+            # Known only as a distance from a place (North Katpar): the ring is the feature,
+            # drawn as on the HTML map, and its label sits on the ring's northern edge.
+            area = uncertainty_area(geom.x, geom.y, ring[1], ring[0])
+            circle = uncertainty_style(spec, row)
+            path = MplPath.make_compound_path(*(MplPath(np.asarray(r.coords)) for r in (area.exterior, *area.interiors)))
+            ax.add_patch(PathPatch(path, facecolor=circle["fillColor"], alpha=0.3, edgecolor="none", zorder=2))
+            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=circle["color"], linestyle=(0, (3, 3)), linewidth=1.2, zorder=2))
+            geom = shapely.Point(geom.x, geom.y + (ring[0] + ring[1]) / 2 / _KM_PER_DEGREE)
+        elif approximate[i]:
             style = styles[i]
             ax.scatter([geom.x], [geom.y], s=size, facecolor=style["fillColor"], edgecolor=style["color"], linewidth=edge, linestyle="--", zorder=4)
-        if approximate[i] and spec.field("uncertainty"):
+        if approximate[i] and spec.field("uncertainty") and not ring:
             circle = uncertainty_style(spec, row)
             radius = float(row[spec.field("uncertainty")]) / _KM_PER_DEGREE
             ax.add_patch(Ellipse((geom.x, geom.y), 2 * radius / math.cos(math.radians(geom.y)), 2 * radius, facecolor=circle["fillColor"], alpha=0.15, edgecolor="none", zorder=2))

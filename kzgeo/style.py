@@ -41,6 +41,31 @@ def is_approximate(spec: TableSpec, props: dict[str, Any]) -> bool:
     return field is not None and props.get(field) == APPROXIMATE
 
 
+def ring_radii(spec: TableSpec, props: dict[str, Any]) -> tuple[float, float] | None:
+    """``(inner_km, outer_km)`` when an approximate point is known only to lie on a ring, else None.
+
+    A ring is what the sources say when they give a distance from a known place but no
+    direction (North Katpar: "20 to 30 km from Upper Kairakty"). The point is then the
+    centre of the ring, not the feature's location, so the maps draw the ring itself as
+    the feature (the thing to click) and no marker at the centre.
+    """
+    inner, outer = spec.field("uncertainty_min"), spec.field("uncertainty")
+    if not (inner and outer and is_approximate(spec, props)):
+        return None
+    low, high = _number(props.get(inner)), _number(props.get(outer))
+    if low is None or high is None or not 0 < low < high:
+        return None
+    return low, high
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
 def path_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
     """Leaflet path options for one feature.
 
@@ -74,8 +99,24 @@ def style_samples(spec: LayerSpec, frame) -> list[dict[str, Any]]:
     cols = [c for c in dict.fromkeys((spec.style.by, spec.style.dash_by, accuracy_field(spec))) if c and c in frame]
     if not cols:
         return [{}] if len(frame) else []
-    distinct = frame[cols].drop_duplicates()
-    return [{k: (None if v != v else str(v)) for k, v in r.items()} for r in distinct.to_dict("records")]
+    distinct = frame[cols].assign(_ring=_ring_mask(spec, frame)).drop_duplicates()
+    return [{k: (v if k == "_ring" else None if v != v else str(v)) for k, v in r.items()} for r in distinct.to_dict("records")]
+
+
+def _ring_mask(spec: LayerSpec, frame):
+    """Which rows :func:`ring_radii` draws as rings, for a whole frame at once."""
+    import pandas as pd
+
+    inner, outer, accuracy = spec.field("uncertainty_min"), spec.field("uncertainty"), accuracy_field(spec)
+    if not (inner and outer and accuracy) or inner not in frame or outer not in frame or accuracy not in frame:
+        return False
+    low, high = pd.to_numeric(frame[inner], errors="coerce"), pd.to_numeric(frame[outer], errors="coerce")
+    return ((frame[accuracy] == APPROXIMATE) & (low > 0) & (low < high)).fillna(False).astype(bool)
+
+
+def ring_style(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path options of a ring drawn as the feature itself (see :func:`ring_radii`)."""
+    return {**uncertainty_style(spec, props), "weight": 2, "fillOpacity": 0.18}
 
 
 def legend_entries(spec: LayerSpec, samples: list[dict[str, Any]], translate=lambda s: s) -> list[dict[str, Any]]:
@@ -116,13 +157,17 @@ def legend_entries(spec: LayerSpec, samples: list[dict[str, Any]], translate=lam
             sample = first(lambda p, v=value: str(p.get(dash_by)) == v)
             if sample is not None:
                 rows.append(row(value, sample, "line", dash))
-    approximate = first(lambda p: is_approximate(spec, p))
-    if not line and not area and approximate is not None:
+    approximate = first(lambda p: is_approximate(spec, p) and not p.get("_ring"))
+    rings = first(lambda p: p.get("_ring"))
+    if not line and not area and (approximate or rings) is not None:
         exact = first(lambda p: not is_approximate(spec, p))
         if exact is not None:
             rows.append(row("exact location", exact, "point"))
-        ring = row("approximate location (circle: uncertainty radius)", approximate, "hollow", APPROXIMATE_DASH)
-        rows.append({**ring, "ring": uncertainty_style(spec, approximate)})
+        if approximate is not None:
+            ring = row("approximate location (circle: uncertainty radius)", approximate, "hollow", APPROXIMATE_DASH)
+            rows.append({**ring, "ring": uncertainty_style(spec, approximate)})
+        if rings is not None:
+            rows.append({**row("known only as a distance (ring: somewhere in the band)", rings, "area", APPROXIMATE_DASH), "style": ring_style(spec, rings)})
     return rows
 
 

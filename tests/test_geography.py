@@ -49,6 +49,9 @@ TOWNS_ON_LEGS = {
     ("Yevlakh", 40.61832, 47.15014): "az-alat-ganja",
     ("Aghstafa", 41.11889, 45.45389): "az-ganja-gardabani",
     ("Tsalka", 41.5946, 44.08909): "ge-tbilisi-akhalkalaki",
+    ("Tetritskaro", 41.54448, 44.46153): "ge-tbilisi-akhalkalaki",
+    ("Kartsakhi", 41.24583, 43.27889): "ge-akhalkalaki-kars",
+    ("Karsakpay", 47.83278, 66.73167): "kz-zhezkazgan-saksaulskaya",
     ("Gori", 41.98422, 44.11578): "ge-tbilisi-samtredia",
     ("Samtredia", 42.1537, 42.33517): "ge-tbilisi-samtredia",
     ("Kobuleti", 41.82, 41.77528): "ge-samtredia-batumi",
@@ -62,16 +65,15 @@ TOWNS_ON_LEGS = {
 #: reason (also in routes.csv) and the band its drawn length must stay in.
 #: Only adding sourced station coordinates may move a route out of this list.
 KNOWN_GAPS_PCT = {
-    # Dostyk-Aktogay is one chord: its five stations have no sourced coordinate.
-    "route-dostyk-moyynty": (-8.5, -5.0),
-    "route-aktogay-dostyk": (-6.5, -5.0),
-    # Marabda, Tetritskaro and the Kartsakhi tunnel have no sourced coordinate.
-    "route-btk": (-10.5, -5.0),
-    "route-akhalkalaki-kars": (-10.0, -5.0),
+    # Balkhash-Sayak: the Great Soviet Encyclopedia puts Sayak 250 km east of Balkhash,
+    # the chord is 174 km; no station between them has a sourced coordinate.
+    "route-dostyk-moyynty": (-6.0, -5.0),
+    # Marabda (23 km south of Tbilisi) and the Javakheti stations have no sourced coordinate.
+    "route-btk": (-8.5, -5.0),
     # The Aras as simplified in Natural Earth 1:10m is smoother than the river.
-    "route-tripp-armenia": (-17.5, -5.0),
+    "route-tripp-armenia": (-16.5, -5.0),
     # Mahmudlu and Gumlag have no sourced coordinate.
-    "route-tripp-horadiz-aghband": (-11.0, -5.0),
+    "route-tripp-horadiz-aghband": (-10.0, -5.0),
 }
 
 
@@ -259,15 +261,20 @@ def test_fixture_layers_pass(layers_dir):
 # --------------------------------------------------------- places, figures
 
 
-def test_north_katpar_is_not_drawn_on_upper_kairakty(shipped):
+def test_north_katpar_is_the_ring_around_upper_kairakty(shipped):
+    """Sources: 20 or 30 km from Upper Kairakty, no bearing. The data says exactly that and no more."""
     deposits = shipped.layers["deposits"].set_index("id")
+    spec = shipped.catalog.layers["deposits"]
     nk, uk = deposits.geometry["north-katpar"], deposits.geometry["upper-kairakty"]
-    apart = _km((nk.y, nk.x), (uk.y, uk.x))
-    assert apart >= 10  # both markers can be clicked
-    # the radius covers the whole 20-30 km ring around Upper Kairakty
-    assert deposits.loc["north-katpar", "uncertainty_km"] >= apart + 30
+    assert _km((nk.y, nk.x), (uk.y, uk.x)) < 0.01  # the centre of the ring, not a guessed bearing
+    assert deposits.loc["north-katpar", spec.field("uncertainty_min")] == 20
+    assert deposits.loc["north-katpar", spec.field("uncertainty")] == 30
     assert deposits.loc["north-katpar", "location_accuracy"] == "approximate"
-    assert "ring" in deposits.loc["north-katpar", "location_note"] and "arbitrary" in deposits.loc["north-katpar", "location_note"]
+    note = deposits.loc["north-katpar", "location_note"]
+    assert "ring" in note and "not published" in note
+    # Only North Katpar is a ring: every other deposit keeps a plain circle.
+    others = deposits.drop(index="north-katpar")[spec.field("uncertainty_min")]
+    assert others.isna().all()
 
 
 def test_uncertainty_radii_cover_every_reading_in_their_notes(shipped):

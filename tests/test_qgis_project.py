@@ -151,16 +151,23 @@ def test_backdrop_and_uncertainty_areas_are_layers(project):
     backdrop = layer(project, "backdrop")
     assert backdrop["valid"] and backdrop["features"] > 20
     areas = project.report["uncertainty"]
+    def inner(spec, row):
+        value = row.get(spec.field("uncertainty_min")) if spec.field("uncertainty_min") else None
+        return float(value) if value is not None and value == value else 0.0
+
     expected = {
-        f"{name}/{row['id']}": row[spec.field("uncertainty")]
+        f"{name}/{row['id']}": (row[spec.field("uncertainty")], inner(spec, row))
         for name, spec in project.data.catalog.layers.items() if spec.field("uncertainty")
         for row in project.data.layers[name].to_dict("records") if row[spec.field("uncertainty")] > 0
     }
     assert set(areas) == set(expected)
+    assert any(hole for _, hole in expected.values())  # North Katpar's 20-30 km ring
     for fid, area in areas.items():
         assert area["valid"], fid
-        # Reprojected to the project CRS and measured on the ellipsoid: a circle of the feature's radius.
-        assert area["km2"] == pytest.approx(math.pi * expected[fid] ** 2, rel=0.01), fid
+        # Reprojected to the project CRS and measured on the ellipsoid: a circle of the feature's
+        # radius, or a ring where the sources also rule out an inner radius.
+        outer, hole = expected[fid]
+        assert area["km2"] == pytest.approx(math.pi * (outer ** 2 - hole ** 2), rel=0.01), fid
 
 
 def test_relations_forms_and_map_tips(project):

@@ -292,3 +292,33 @@ def within_distance(points: Any, lines: Any, distance: float, *, spacing: float 
     array([ True, False, False])
     """
     return (line_distance(points, lines, spacing=spacing) <= distance).any(axis=1)
+
+
+#: Vertices of an uncertainty circle: a 30 km circle is then true to about 10 m.
+CIRCLE_VERTICES = 144
+#: Beyond this radius (a quarter of a great circle) a "circle" covers a hemisphere and is no
+#: longer an area anyone can use; such a row keeps its radius and gets no shape.
+MAX_CIRCLE_KM = 10_000.0
+
+
+def _ring(lon: float, lat: float, radius_m: float) -> list[tuple[float, float]]:
+    azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
+    lons, lats, _ = fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
+    # Azimuths run clockwise; reversed, the ring is counter-clockwise (an exterior).
+    ring = list(zip(lons[::-1].tolist(), lats[::-1].tolist(), strict=True))
+    return ring + ring[:1]
+
+
+def uncertainty_area(lon: float, lat: float, radius_km: float, inner_km: float | None = None) -> shapely.Polygon | None:
+    """Where a point located to within ``radius_km`` may lie: a geodesic circle on WGS 84,
+    or a ring when the sources also rule out the inner ``inner_km`` (North Katpar's
+    "20 to 30 km from Upper Kairakty"); None beyond :data:`MAX_CIRCLE_KM`.
+
+    The HTML map, the print map and the QGIS export all draw this one shape, so a
+    ring reads the same everywhere.
+    """
+    if not (0 < radius_km <= MAX_CIRCLE_KM):
+        return None
+    outer = _ring(lon, lat, radius_km * 1000)
+    holes = [_ring(lon, lat, inner_km * 1000)[::-1]] if inner_km and 0 < inner_km < radius_km else []
+    return shapely.Polygon(outer, holes)

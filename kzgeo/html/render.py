@@ -22,6 +22,7 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from kzgeo import backdrop as bd, formats, settings
+from kzgeo.analysis.geodesy import uncertainty_area
 from kzgeo.analysis.measures import SMALL_CORRIDOR_DEG, corridor_groups
 from kzgeo.backdrop import EXTENT, backdrop
 from kzgeo.dataset import Dataset, cell_value
@@ -52,7 +53,7 @@ from kzgeo.places import place_labels
 from kzgeo.provenance import manifest, package_version
 from kzgeo.selection import apply_filters, check_basemap, check_layers_argument, check_view, frames_argument, select
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, popup_extras as spec_popup_extras, restyled
-from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, shape_of, style_samples, uncertainty_style
+from kzgeo.style import accuracy_field, default_color, default_legend, default_style, is_approximate, legend_entries, path_style, ring_radii, ring_style, shape_of, style_samples, uncertainty_style
 from kzgeo.text import (
     agreement_items,
     agreement_lines,
@@ -185,8 +186,13 @@ def card(
         if key and cell_value(row.get(key)) is not None:
             facts.append(f"{field_label(spec, key, lang)}: {country_names(row[key], lang)}")
             skip.add(key)
+    if spec.field("uncertainty_min"):
+        skip.add(spec.field("uncertainty_min"))
     if accuracy and cell_value(row.get(accuracy)) is not None:
-        if is_approximate(spec, row) and uncertainty and cell_value(row.get(uncertainty)) is not None:
+        if ring := ring_radii(spec, row):
+            span = f"{formats.number(ring[0], lang)}–{formats.number(ring[1], lang)} {label('km', lang)}"
+            facts.append(label("location_ring", lang).format(km=span))
+        elif is_approximate(spec, row) and uncertainty and cell_value(row.get(uncertainty)) is not None:
             radius = f"{formats.number(row[uncertainty], lang)} {label('km', lang)}"
             facts.append(label("location_within", lang).format(km=radius))
         elif not is_approximate(spec, row):
@@ -267,8 +273,13 @@ def add_layer(
             "_tooltip": tooltip_html(row[label_field]),
             "_popup": _popup_for(data, layer, row, names, lang, agreements, figures, (popup_extras or {}).get(row[spec.key], ())),
         }
-        features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(row["geometry"], settings.coordinate_precision)})
-        if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row):
+        geometry = row["geometry"]
+        if spec.geometry_type == "Point" and (ring := ring_radii(spec, row)):
+            # Known only as a distance from a place: the ring itself is the feature to click.
+            geometry = uncertainty_area(geometry.x, geometry.y, ring[1], ring[0])
+            props["_style"] = {**ring_style(spec, row), "className": f"{class_name} kz-uncertainty-ring"}
+        features.append({"type": "Feature", "id": row[spec.key], "properties": props, "geometry": _rounded(geometry, settings.coordinate_precision)})
+        if spec.geometry_type == "Point" and uncertainty and is_approximate(spec, row) and not ring_radii(spec, row):
             VerbatimCircle(
                 location=[round(row["geometry"].y, settings.coordinate_precision), round(row["geometry"].x, settings.coordinate_precision)],
                 radius=float(row[uncertainty]) * 1000,

@@ -195,41 +195,13 @@ def junction_lists(frame: pd.DataFrame) -> dict[str, list[str]]:
     return {owner: [ref for *_, ref in sorted(items)] for owner, items in lists.items()}
 
 
-#: Vertices of an uncertainty circle: a 30 km circle is then true to about 10 m.
-CIRCLE_VERTICES = 144
-#: Beyond this radius (a quarter of a great circle) a "circle" covers a hemisphere and is no
-#: longer an area anyone can use; such a row keeps its radius and gets no shape.
-MAX_CIRCLE_KM = 10_000.0
-
-
-def _ring(lon: float, lat: float, radius_m: float) -> list[tuple[float, float]]:
-    import numpy as np
-
-    from kzgeo.analysis import geodesy
-
-    azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
-    lons, lats, _ = geodesy.fwd(np.full(azimuths.size, lon), np.full(azimuths.size, lat), azimuths, np.full(azimuths.size, radius_m))
-    # Azimuths run clockwise; reversed, the ring is counter-clockwise (an exterior).
-    ring = list(zip(lons[::-1].tolist(), lats[::-1].tolist(), strict=True))
-    return ring + ring[:1]
-
-
-def uncertainty_area(lon: float, lat: float, radius_km: float, inner_km: float | None = None):
-    """None for a radius beyond :data:`MAX_CIRCLE_KM`; else where a point located to within ``radius_km`` may lie: a geodesic circle on WGS 84,
-    or a ring when the sources also rule out the inner ``inner_km`` (North Katpar's
-    "20 to 30 km from Upper Kairakty")."""
-    import shapely
-
-    if not (0 < radius_km <= MAX_CIRCLE_KM):
-        return None
-    outer = _ring(lon, lat, radius_km * 1000)
-    holes = [_ring(lon, lat, inner_km * 1000)[::-1]] if inner_km and 0 < inner_km < radius_km else []
-    return shapely.Polygon(outer, holes)
 
 
 def uncertainty_frame(data: Dataset):
     """One area per located feature with an uncertainty radius, from every point layer that has one."""
     import geopandas as gpd
+
+    from kzgeo.analysis.geodesy import uncertainty_area
 
     rows, shapes = [], []
     for name, frame in data.layers.items():

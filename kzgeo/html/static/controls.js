@@ -521,6 +521,20 @@
     }
     return best;
   }
+  /* Even-odd rule over every ring, so a click in a ring's hole is outside it. */
+  function insideRings(map, p, latlngs) {
+    if (!latlngs.length) { return false; }
+    if (!(latlngs[0] instanceof L.LatLng)) {
+      return latlngs.reduce(function (acc, part) { return acc !== insideRings(map, p, part); }, false);
+    }
+    var inside = false, prev = map.latLngToContainerPoint(latlngs[latlngs.length - 1]);
+    for (var i = 0; i < latlngs.length; i++) {
+      var cur = map.latLngToContainerPoint(latlngs[i]);
+      if ((cur.y > p.y) !== (prev.y > p.y) && p.x < (prev.x - cur.x) * (p.y - cur.y) / (prev.y - cur.y) + cur.x) { inside = !inside; }
+      prev = cur;
+    }
+    return inside;
+  }
   function popupOptions(map, latlng) {
     var size = map.getSize();
     /* Tall enough to read, short enough to open above its point without panning the map away. */
@@ -548,8 +562,10 @@
             if (d > l.getRadius()) { d += 50; } /* in the slop ring: only if no marker is hit squarely */
           } else {
             d = lineDist(map, p, l.getLatLngs());
-            if (d > (l.options.weight || 3) / 2 + slop) { return; }
-            d += 100; /* points before lines */
+            /* An area (a ring of uncertainty) is hit anywhere inside it, not only on its outline. */
+            var inside = l instanceof L.Polygon && insideRings(map, p, l.getLatLngs());
+            if (!inside && d > (l.options.weight || 3) / 2 + slop) { return; }
+            d = inside ? 100 : d + 100; /* points before lines and areas */
           }
           found.push({layer: l, d: d});
         });
