@@ -37,12 +37,15 @@ package-data:
 
 # The suite against every runtime dependency at its declared minimum (tools/minimum_requirements.py),
 # in its own environment; pytest's own warning filter is off because old releases warn about
-# deprecations the pinned ones no longer have. The wheel and benchmark tests are left out (they
-# need the build backend and lonboard, not kzgeo's runtime). Not part of `make test`.
+# deprecations the pinned ones no longer have. Left out: the wheel and benchmark tests (they need
+# the build backend and lonboard, not kzgeo's runtime) and the byte-for-byte rebuild of the
+# committed backdrop, which is derived with the pinned shapely/GEOS (`make test` checks it; an
+# older GEOS simplifies a few vertices differently). Not part of `make test`.
 MIN_VENV := .venv-min
 test-minimums: system-deps
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(PYTHON) tools/minimum_requirements.py > $(MIN_VENV)/minimums.txt
 	$(MIN_VENV)/bin/pip install --quiet --only-binary :all: -r $(MIN_VENV)/minimums.txt
 	$(MIN_VENV)/bin/pip install --quiet -c $(MIN_VENV)/minimums.txt -e '.[test]'
-	$(MIN_VENV)/bin/python -m pytest -p no:warnings --ignore=tests/test_packaging.py --ignore=tests/test_scale_benchmark.py
+	$(MIN_VENV)/bin/python -m pytest -p no:warnings --ignore=tests/test_packaging.py --ignore=tests/test_scale_benchmark.py \
+	  --deselect tests/test_reproducible.py::test_committed_backdrop_is_what_the_script_derives
