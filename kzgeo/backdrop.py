@@ -73,7 +73,8 @@ def natural_earth_source() -> Path:
 # ---- deriving the file (tools/make_backdrop.py and its test) ----
 
 
-def _topo_arcs(topo: dict) -> list[list[tuple[float, float]]]:
+def topo_arcs(topo: dict) -> list[list[tuple[float, float]]]:
+    """A quantised TopoJSON's arcs as lon/lat points (``tools/make_countries.py`` decodes with it too)."""
     (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
     out = []
     for arc in topo["arcs"]:
@@ -161,7 +162,7 @@ def derive_backdrop(countries_50m: dict, lakes_50m: dict, rivers_50m: dict, coun
     from shapely.geometry import box, shape
 
     extent, region = box(*EXTENT), box(*REGION)
-    arcs = _topo_arcs(countries_50m)
+    arcs = topo_arcs(countries_50m)
     countries = []
     for g in countries_50m["objects"]["countries"]["geometries"]:
         if "arcs" not in g:

@@ -31,7 +31,8 @@ import sys
 from pathlib import Path
 
 from shapely import MultiPolygon, Polygon, box, make_valid
-from shapely.geometry import mapping
+
+from kzgeo.backdrop import topo_arcs
 
 #: Catalog bounds (lon_min, lat_min, lon_max, lat_max), widened by one degree.
 BOUNDS = (25.0, 35.0, 89.0, 57.0)
@@ -51,20 +52,6 @@ BY_NAME = {"Baikonur": "KZ"}
 
 TOLERANCE = 0.004
 DECIMALS = 4
-
-
-def _arcs(topo: dict) -> list[list[tuple[float, float]]]:
-    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
-    out = []
-    for arc in topo["arcs"]:
-        x = y = 0
-        points = []
-        for dx, dy in arc:
-            x += dx
-            y += dy
-            points.append((x * sx + tx, y * sy + ty))
-        out.append(points)
-    return out
 
 
 def _ring(indexes: list[int], arcs: list) -> list[tuple[float, float]]:
@@ -100,7 +87,7 @@ def _rounded(geom) -> dict:
 
 
 def derive(topo: dict) -> dict:
-    arcs = _arcs(topo)
+    arcs = topo_arcs(topo)
     frame = box(*BOUNDS)
     features = []
     for g in topo["objects"]["countries"]["geometries"]:
