@@ -22,8 +22,16 @@ from kzgeo.qgis.xml import number, option_map, sub
 PAGE = (297.0, 210.0)
 MAP_FRAME = (10.0, 20.0, 195.0, 158.0)
 LEGEND_FRAME = (210.0, 20.0, 80.0, 146.0)
+#: The same two frames when the legend needs two columns: the map gives up 35 mm of width.
+MAP_FRAME_WIDE_LEGEND = (10.0, 20.0, 160.0, 158.0)
+LEGEND_FRAME_WIDE = (175.0, 20.0, 115.0, 146.0)
 #: Legend headings are wrapped at this many characters (QGIS 3.22 legends do not wrap by themselves).
 LEGEND_WRAP = 36
+#: Lines one legend column holds in LEGEND_FRAME at the fonts below; a longer legend (the
+#: corridors map's variants with their statuses) runs in two columns, its headings wrapped
+#: shorter, instead of being cut off at the frame's foot.
+LEGEND_ROWS_PER_COLUMN = 40
+LEGEND_WRAP_TWO_COLUMNS = 22
 WRAP_CHAR = "|"
 NORTH_ARROW = ":/images/north_arrows/layout_default_north_arrow.svg"
 #: QGIS's layout item type codes (QgsLayoutItemRegistry).
@@ -56,7 +64,7 @@ def _label(parent: ET.Element, uuid: str, frame, text: str, size: float, *, bold
 
 def layout_element(
     *, name: str, title: str, theme: str, view: tuple[float, float, float, float], legend_layers: list[tuple[str, str, str]],
-    as_of: str, sources: list[str], lang: str,
+    as_of: str, sources: list[str], lang: str, legend_rows: int = 0,
 ) -> ET.Element:
     """The ``<Layout>`` of one spec. ``view`` is lon/lat; ``legend_layers`` (id, name, source) in legend order."""
     layout = ET.Element("Layout", name=name, units="mm", printResolution="300", worldFileMap="")
@@ -66,16 +74,19 @@ def layout_element(
     _item(pages, PAGE_ITEM, f"{{{name}-page}}", (0.0, 0.0, *PAGE), z=0, background="#ffffff")
     sub(pages, "GuideCollection", visible="1")
     map_uuid = f"{{{name}-map}}"
-    x, y, w, h = MAP_FRAME
+    columns = 2 if legend_rows > LEGEND_ROWS_PER_COLUMN else 1
+    map_frame, legend_frame = (MAP_FRAME, LEGEND_FRAME) if columns == 1 else (MAP_FRAME_WIDE_LEGEND, LEGEND_FRAME_WIDE)
+    x, y, w, h = map_frame
     xmin, ymin, xmax, ymax = fit_aspect(project_box(view), w, h)
-    item = _item(layout, MAP_ITEM, map_uuid, MAP_FRAME, z=1, background=WATER, outline=True, followPreset="true", followPresetName=theme,
+    item = _item(layout, MAP_ITEM, map_uuid, map_frame, z=1, background=WATER, outline=True, followPreset="true", followPresetName=theme,
                  keepLayerSet="false", drawCanvasItems="true", mapRotation="0", mapFlags="0", labelMargin="0,mm", isTemporal="0")
     sub(item, "Extent", xmin=number(xmin), ymin=number(ymin), xmax=number(xmax), ymax=number(ymax))
     sub(item, "LayerSet")
     sub(item, "AtlasMap", atlasDriven="0", scalingMode="2", margin="0.1")
     _label(layout, f"{{{name}-title}}", (10.0, 6.0, 277.0, 12.0), title, 15, bold=True)
-    legend = _item(layout, LEGEND_ITEM, f"{{{name}-legend}}", LEGEND_FRAME, z=3, background="#ffffff", title=word("legend", lang), legendFilterByMap="1",
-                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="5", symbolHeight="3", wrapChar=WRAP_CHAR, columnCount="1", splitLayer="0", equalColumnWidth="0",
+    wrap_at = LEGEND_WRAP_TWO_COLUMNS if columns > 1 else LEGEND_WRAP
+    legend = _item(layout, LEGEND_ITEM, f"{{{name}-legend}}", legend_frame, z=3, background="#ffffff", title=word("legend", lang), legendFilterByMap="1",
+                   map_uuid=map_uuid, resizeToContents="0", symbolWidth="5", symbolHeight="3", wrapChar=WRAP_CHAR, columnCount=str(columns), splitLayer="1" if columns > 1 else "0", equalColumnWidth="0",
                    boxSpace="2", columnSpace="2", symbolAlignment="1", titleAlignment="1", legendFilterByAtlas="0", fontColor="#222222", lineSpacing="1",
                    rasterBorder="0", minSymbolSize="0", maxSymbolSize="0", wmsLegendWidth="50", wmsLegendHeight="25")
     styles = sub(legend, "styles")
@@ -87,7 +98,7 @@ def layout_element(
         sub(style, "styleFont", description=f"{FONT},{size},-1,5,{weight},0,0,0,0,0", style="")
     tree = sub(legend, "layer-tree-group")
     for layer_id, layer_name, source in legend_layers:
-        wrapped = WRAP_CHAR.join(textwrap.wrap(layer_name.replace(WRAP_CHAR, "/"), LEGEND_WRAP)) or layer_name
+        wrapped = WRAP_CHAR.join(textwrap.wrap(layer_name.replace(WRAP_CHAR, "/"), wrap_at)) or layer_name
         node = sub(tree, "layer-tree-layer", id=layer_id, name=layer_name, source=source, providerKey="ogr", checked="Qt::Checked", expanded="1")
         option_map(sub(node, "customproperties"), {"legend/title-label": wrapped})
     arrow = _item(layout, PICTURE_ITEM, f"{{{name}-north}}", (x + w - 13.0, y + 3.0, 10.0, 14.0), z=4, file=NORTH_ARROW, mapUuid=map_uuid, northMode="0",
@@ -102,7 +113,7 @@ def layout_element(
     text_style = sub(scalebar, "text-style", fontFamily=FONT, fontSize="7", fontSizeUnit="Point", textColor="34,34,34,255", textOpacity="1", fontWeight="50")
     sub(text_style, "families")
     sub(text_style, "text-buffer", bufferDraw="0")
-    _label(layout, f"{{{name}-date}}", (210.0, 167.0, 80.0, 13.0),
+    _label(layout, f"{{{name}-date}}", (legend_frame[0], 167.0, legend_frame[2], 13.0),
            f"{label('as_of', lang)}: {as_of}\n{word('printed', lang)}: [% format_date(now(), 'yyyy-MM-dd') %]\n{word('projection', lang)}",
            6)
     cited = "; ".join(sources) if sources else "none"

@@ -28,7 +28,7 @@ from kzgeo.qgis.qmd import metadata_element, project_metadata
 from kzgeo.qgis.qml import (
     AREA_TYPES, LINE_TYPES, backdrop_renderer, caption, form_elements, junction_form, labeling, renderer, uncertainty_renderer,
 )
-from kzgeo.qgis.roles import name_field, source_fields
+from kzgeo.qgis.roles import field_for, name_field, source_fields
 from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, relation_id, POSITION, REF, UNCERTAINTY, export_columns, junctions
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, ogr_source, quote_field, quote_literal, spatialrefsys, sub
@@ -253,6 +253,28 @@ def _theme_element(parent: ET.Element, data: Dataset, theme: Theme) -> None:
         sub(preset, "layer", id=layer_id(name), visible="1", style=style)
 
 
+def _legend_rows(data: Dataset, theme: Theme) -> int:
+    """About how many lines the theme's legend shows, so the layout can give a long one two columns.
+
+    The legend is filtered by the map, so it lists the symbol classes the theme's features use:
+    per layer a heading, a line per category and one per (category, dash or accuracy) class drawn;
+    the uncertainty areas a heading and a line per category; the backdrop two lines.
+    """
+    rows = 2
+    for name in theme.layers:
+        spec = theme.styled.get(name) or data.catalog.layers[name]
+        frame = data.layers[name]
+        if theme.ids.get(name) is not None:
+            frame = frame[frame[spec.key].isin(theme.ids[name])]
+        by = spec.style.by if spec.style else None
+        second = (spec.style.dash_by if spec.style else None) or field_for(spec, "accuracy")
+        keys = [f for f in (by, second) if f and f in frame.columns]
+        rows += 1 + (len(frame[keys].drop_duplicates()) if keys else 1) + (frame[by].nunique() if by in keys and second in keys else 0)
+        if by in keys and field_for(spec, "uncertainty"):
+            rows += 1 + frame[by].nunique()
+    return rows
+
+
 def _polygon(box: tuple[float, float, float, float]) -> str:
     x0, y0, x1, y1 = (number(v) for v in box)
     return f"POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, {x0} {y1}, {x0} {y0}))"
@@ -341,7 +363,7 @@ def project_document(data: Dataset, specs: list[MapSpec] | None = None, *, lang:
     for theme in theme_list:
         legend = [(layer_id(n), _title(data, n, lang), _source(n)) for n in [*sorted(theme.layers, key=drawing_order(data).index), UNCERTAINTY, BACKDROP]]
         layouts.append(layout_element(name=theme.name, title=term(theme.title, lang), theme=theme.name, view=theme.view, legend_layers=legend,
-                                      as_of=data.as_of, sources=_sources_shown(data, theme), lang=lang))
+                                      as_of=data.as_of, sources=_sources_shown(data, theme), lang=lang, legend_rows=_legend_rows(data, theme)))
     marks = sub(root, "Bookmarks")
     for theme in theme_list:
         mark = sub(marks, "Bookmark", id=f"kzgeo_bookmark_{theme.name}", name=term(theme.title, lang), group="kzgeo map specs", extent=_polygon(theme.view))
