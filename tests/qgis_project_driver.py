@@ -112,6 +112,16 @@ def layout_report(project, layout, png_dir: str) -> dict:
     path = os.path.join(png_dir, f"layout-{layout.name()}.png")
     report["export_result"] = int(exporter.exportToImage(path, settings))
     report["png"] = path
+    # After the export the legend is filtered by what the map drew; letting it size itself to its
+    # content then tells whether the fixed frame held everything (a frame cuts off what does not fit).
+    for item in items:
+        if isinstance(item, QgsLayoutItemLegend):
+            frame = item.rect()
+            item.setResizeToContents(True)
+            item.adjustBoxSize()
+            needed = item.rect()
+            report["legend_frame_mm"] = [frame.width(), frame.height()]
+            report["legend_needed_mm"] = [needed.width(), needed.height()]
     return report
 
 

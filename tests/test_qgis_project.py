@@ -202,6 +202,15 @@ def test_relations_forms_and_map_tips(project):
             assert "()" not in tips[row["id"]] and "nan" not in tips[row["id"]]
 
 
+def test_every_layout_legend_fits_its_frame(project, project_ru):
+    """A fixed legend frame cuts off whatever does not fit, so each legend, in English and in
+    Russian (the longer words), must need no more room than its frame has."""
+    for case in (project, project_ru):
+        for spec_name, layout in case.report["layouts"].items():
+            (frame_w, frame_h), (needed_w, needed_h) = layout["legend_frame_mm"], layout["legend_needed_mm"]
+            assert needed_w <= frame_w + 0.5 and needed_h <= frame_h + 0.5, (case.lang, spec_name, layout["legend_frame_mm"], layout["legend_needed_mm"])
+
+
 def test_map_themes_bookmarks_and_layouts_for_every_spec(project):
     report = project.report
     data = project.data
