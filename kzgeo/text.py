@@ -88,7 +88,10 @@ def table_rows(data: Dataset, layer: str, lang: str) -> tuple[list[str], list[li
         row = [record[name_field(data, layer, lang)]]
         for c in columns:
             value = record[c]
-            row.append(term(str(value), lang) if c in enums and isinstance(value, str) else value)
+            if spec.translations_of(c):  # data text with its own translation columns (route variants)
+                row.append(translated(spec, record, c, lang) or value)
+            else:
+                row.append(term(str(value), lang) if c in enums and isinstance(value, str) else value)
         rows.append(row)
     return headers, rows
 
