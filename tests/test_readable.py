@@ -167,7 +167,7 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     assert "Tungsten · Development" in head and "Exact location" in head
     assert re.search(r"\d Mt|\d kt", head) and re.search(r"source (dated \w|undated)", head) and "nan" not in head
     card.locator("summary").click()  # the details open inside the card, which scrolls
-    page.wait_for_timeout(300)
+    card.locator("details[open]").wait_for()
     box = page.locator(".leaflet-popup").bounding_box()
     shot(page, f"readable-upper-kairakty-{width}.png")
     assert box["height"] <= 0.8 * height, box
@@ -177,7 +177,11 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     # The start-view button brings the opening view back.
     page.locator(".leaflet-popup-close-button").click()
     page.get_by_role("button", name="Back to the start view").click()
-    page.wait_for_timeout(300)
+    # Wait for the view itself (under load the move can outlast any fixed pause).
+    page.wait_for_function(
+        f"""([zoom, lat]) => {{ const m = {MAP_JS}; return Math.abs(m.getZoom() - zoom) < 0.01 && Math.abs(m.getCenter().lat - lat) < 0.01; }}""",
+        arg=[before["zoom"], before["lat"]], timeout=10_000,
+    )
     home = view_state(page)
     assert abs(home["zoom"] - before["zoom"]) < 0.01 and abs(home["lat"] - before["lat"]) < 0.01
 
