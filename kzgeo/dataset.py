@@ -9,8 +9,10 @@ geometry file with its attribute table on the key, resolves every reference
 
 from __future__ import annotations
 
+import gc
 import logging
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,7 +28,7 @@ from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
-from kzgeo.citations import check_citations
+from kzgeo.citations import INTERNAL_WORDS, check_citations
 from kzgeo.geography import check_dataset_geography
 
 log = logging.getLogger(__name__)
@@ -174,33 +176,62 @@ def _location_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
 
 
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
-    problems: list[Problem] = []
+    """Read and check every file the catalog names: the geometries, tables, problems.
+
+    The CSV tables are read in a second thread while this one reads the
+    GeoJSON: pyarrow splits and types a table without Python's lock, while
+    parsing GeoJSON needs it, so the two use both cores. The problems come out
+    in the same order as reading the files one after another would give.
+    """
     geometries: dict[str, Geometries] = {}
     frames: dict[str, pd.DataFrame] = {}
-    unreadable: set[str] = set()
+    found: dict[str, list[Problem]] = {name: [] for name in catalog.all_tables}
     limit = input_limit(catalog.max_input_mb)
+    csv_tables = {name: spec for name, spec in catalog.all_tables.items() if not (name in catalog.layers and spec.columnar)}
+    paused = gc.isenabled()
+    gc.disable()  # for both threads at once (read_table and read_geometries pause it too, but each alone)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kzgeo-tables") as pool:
+            lacking: set[Path] = set()  # the CSV files in which no cell can hold an internal word
+            tables = {
+                name: pool.submit(read_table, catalog.path(spec.attributes), spec, found[name], digests=digests, limit=limit, words=INTERNAL_WORDS, lacking=lacking)
+                for name, spec in csv_tables.items()
+            }
+            shape_problems: dict[str, list[Problem]] = {}
+            try:
+                for name, spec in catalog.layers.items():
+                    shape_problems[name] = []
+                    if spec.columnar:
+                        frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, found[name], digests=digests, limit=limit)
+                    else:
+                        geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems[name], digests=digests, limit=limit)
+            except BaseException:
+                for future in tables.values():  # the tables not yet begun are not read
+                    future.cancel()
+                raise
+            for name, future in tables.items():
+                frames[name] = future.result()
+    finally:
+        if paused:
+            gc.enable()
+    problems: list[Problem] = []
+    unreadable: set[str] = set()
     for name, spec in catalog.all_tables.items():
         before = len(problems)
-        if name in catalog.layers and spec.columnar:
-            frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, problems, digests=digests, limit=limit)
-        elif name in catalog.layers:
-            # Geometries first: their parsed document is large but brief, the typed table large and kept.
-            # Their problems are still reported after the table's, as the files are listed.
-            shape_problems: list[Problem] = []
-            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems, digests=digests, limit=limit)
-            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
-            problems += shape_problems
+        problems += found[name]
+        if name in catalog.layers and not spec.columnar:
+            # The table's problems first, then the geometry file's, as the files are listed.
+            problems += shape_problems[name]
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
                 problems += _join_problems(spec, geometries[name], frames[name])
-        else:
-            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
         problems += _location_problems(spec, frames[name])
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, frames, unreadable)
     if not problems:  # geography and citations need well-formed, joined layers
-        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames)
+        without_words = {name for name, spec in csv_tables.items() if catalog.path(spec.attributes) in lacking}
+        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames, without_words=without_words)
     return geometries, frames, problems
 
 
