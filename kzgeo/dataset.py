@@ -103,10 +103,16 @@ class Dataset:
         """
         return str(self.sources["date"].dropna().max())
 
-    def cited(self, refs: Any) -> list[dict[str, Any]]:
-        """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`)."""
+    @cached_property
+    def _source_rows(self) -> dict[str, dict[str, Any]]:
+        """Each source's row of :attr:`sources` as a dict, by id: a popup looks up a few, a page hundreds."""
         table = self.sources
-        return [table.loc[sid].to_dict() for sid in split_refs(refs)]
+        return dict(zip(table.index, table.to_dict("records")))
+
+    def cited(self, refs: Any) -> list[dict[str, Any]]:
+        """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`); an unknown id is a KeyError."""
+        rows = self._source_rows
+        return [dict(rows[sid]) for sid in split_refs(refs)]
 
 
 def cell_value(value: Any) -> Any:
