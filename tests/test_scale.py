@@ -612,7 +612,7 @@ def test_a_table_with_an_internal_word_is_reported_when_its_file_is_searched_onc
     cells[header.index("holder")] = "See the FACT SHEET"
     lines[7] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    problems = kzgeo.check_layers(layers)
+    problems = kzgeo.validate(layers)
     assert [(p.file, p.where, p.message) for p in problems] == [
         ("licences.csv", f'row (id "{cells[0]}")', 'field holder: internal word "fact sheet" would reach the maps')
     ]

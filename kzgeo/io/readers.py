@@ -36,7 +36,7 @@ from kzgeo import settings
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.schema import MAX_MAGNITUDE
 from kzgeo.errors import KzgeoIOError, Problem
-from kzgeo.io.columns import needs_trim, trimmed, typed_columns
+from kzgeo.io.columns import map_columns, needs_trim, trimmed, typed_columns
 from kzgeo.io.files import read_capped
 
 
@@ -895,7 +895,8 @@ def _table_if_valid(box: list[bytes], header: list[str], spec: TableSpec) -> pd.
     if columns is None:
         return None
     box.clear()
-    columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
+    rows = len(columns[header[0]]) if columns else 0
+    columns = dict(zip(columns, map_columns(lambda c: trimmed(c) if needs_trim(c) else c, [(c,) for c in columns.values()], rows)))
     # A blank row has an empty key: only if some key is empty need the other columns be looked at.
     if columns and len(columns[header[0]]) and pc.any(pc.equal(columns[spec.key], "")).as_py():
         blank = None
