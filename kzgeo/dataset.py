@@ -12,8 +12,8 @@ from __future__ import annotations
 import gc
 import logging
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +29,7 @@ from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
 from kzgeo.citations import INTERNAL_WORDS, check_citations
-from kzgeo.geography import check_dataset_geography
+from kzgeo.geography import check_dataset_geography, shipped_countries
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +211,9 @@ def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
                         frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, found[name], digests=digests, limit=limit)
                     else:
                         geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems[name], digests=digests, limit=limit)
+                # While the tables are still being read: the country outlines the geography checks need
+                # (package data, made once per process).
+                shipped_countries()
             except BaseException:
                 for future in tables.values():  # the tables not yet begun are not read
                     future.cancel()

@@ -627,3 +627,25 @@ def test_backdrop_built_for_some_names_is_the_same_as_built_whole():
     expected = whole[whole["name"].isin(names)].reset_index(drop=True)
     assert some["name"].tolist() == expected["name"].tolist() and len(some) == 4
     assert shapely.equals_exact(some.geometry.values, expected.geometry.values, 0).all()
+
+
+def test_large_layers_encoded_side_by_side_make_the_same_page(tmp_path, monkeypatch):
+    """render_map makes the fast layers' payloads in two threads; the page is byte for byte the one made one layer at a time."""
+    from kzgeo.html import render
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    layers = synthetic.write_layers(tmp_path / "layers", 1500, n_licences=30)
+    monkeypatch.setattr(settings, "fast_layer_min_features", 20)
+    data = kzgeo.read_layers(layers)
+    assert len(render._fast_payloads(data, list(data.catalog.layers), "ru", {}, {})) == 2
+    pages = []
+    for side_by_side in (True, False):
+        with monkeypatch.context() as m:
+            if not side_by_side:
+                m.setattr(render, "_fast_payloads", lambda *a: {})
+            out = tmp_path / f"page-{side_by_side}.html"
+            kzgeo.render_map(data, lang="ru").save(str(out))
+            pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
