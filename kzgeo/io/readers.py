@@ -1007,10 +1007,11 @@ def may_hold_words(data: bytes, words: tuple[str, ...]) -> bool:
     """
     if not words:
         return False
-    if any(ch in data for ch in _FOLDS_TO_ASCII) or not is_utf8(data):
+    if not is_utf8(data):
         return True
     whole = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)])
-    pattern = "(?i)" + "|".join(re.escape(word) for word in words)
+    # The words in any case, or any of those characters (as themselves: one pass over the bytes).
+    pattern = "(?i:" + "|".join(re.escape(word) for word in words) + ")|" + "|".join(f"\\x{{{ord(ch.decode()):x}}}" for ch in _FOLDS_TO_ASCII)
     return bool(pc.match_substring_regex(whole, pattern)[0].as_py())
 
 
