@@ -144,7 +144,9 @@ def _reference_problems(catalog: Catalog, frames: dict[str, pd.DataFrame], unrea
     Each distinct cell is checked once (a million rows cite a few dozen
     source lists); only rows holding a bad reference are visited.
     """
-    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items()}
+    # Key sets of the tables some field refers to (not of a national layer nothing refers to).
+    targets = {t for spec in catalog.all_tables.values() for f in spec.fields if f.type in ("ref", "refs") for t in f.to}
+    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items() if name in targets}
     problems = []
     for name, spec in catalog.all_tables.items():
         frame = frames.get(name)

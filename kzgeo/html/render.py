@@ -338,17 +338,24 @@ def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_containe
 def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
     """Every source the page's features, their figures and agreements cite, by publisher and date."""
     ids: set[str] = set()
-    shown: set[str] = set()
     for layer in names:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
-        shown |= set(frame[spec.key])
         for refs in frame[spec.field("sources")].unique():  # a national layer repeats a few lists
             ids.update(split_refs(refs))
-    for figure in data.records("figures", "feature", "sources"):
+    figures = data.records("figures", "feature", "sources")
+    agreements = data.records("agreements", "features", "sources")
+    # Which of the features the figures and agreements name are on the page: a few ids looked up
+    # in each layer's key column at once, not a set of a national layer's million ids.
+    named = {f["feature"] for f in figures} | {i for a in agreements for i in split_refs(a["features"])}
+    shown: set[str] = set()
+    for layer in names:
+        keys = data.layers[layer][data.catalog.layers[layer].key]
+        shown.update(keys[keys.isin(named)].tolist())
+    for figure in figures:
         if figure["feature"] in shown:
             ids.update(split_refs(figure["sources"]))
-    for agreement in data.records("agreements", "features", "sources"):
+    for agreement in agreements:
         if set(split_refs(agreement["features"])) & shown:
             ids.update(split_refs(agreement["sources"]))
     table = data.sources
