@@ -250,12 +250,13 @@ def _decode(flat: list[int], scale: int, closed: bool) -> list[tuple[float, floa
     return out + out[:1] if closed else out
 
 
-def backdrop_frame(part: str = "countries"):
+def backdrop_frame(part: str = "countries", names=None):
     """One part of the backdrop as a GeoDataFrame (EPSG:4326), for static maps and the QGIS export.
 
     ``part`` is ``"countries"`` (columns ``name``, ``iso_n3``), ``"lakes"`` (``name``) or
     ``"rivers"`` (``name``, ``rank``), all at 1:50m. Quantising can make a ring touch itself;
-    the polygons are repaired (``make_valid``), as GIS tools expect.
+    the polygons are repaired (``make_valid``), as GIS tools expect. With ``names``, only the
+    features of those names are made (each feature's shape is made alone, so they come out the same).
     """
     import geopandas as gpd
     import shapely
@@ -265,6 +266,8 @@ def backdrop_frame(part: str = "countries"):
     scale = doc["scale"]
     rows = []
     for item in doc[part]:
+        if names is not None and item["name"] not in names:
+            continue
         if part == "rivers":
             geom = MultiLineString([LineString(_decode(line, scale, False)) for line in item["lines"]])
             rows.append({"name": item["name"], "rank": item["rank"], "geometry": geom})

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from kzgeo.errors import Problem
@@ -88,11 +88,13 @@ def _may_hold(data: bytes, words) -> bool:
     return any(word.lower().encode() in lowered for word in words)
 
 
-def check_citations(catalog: Any, rows: Mapping[str, Any]) -> list[Problem]:
+def check_citations(catalog: Any, rows: Mapping[str, Any], *, without_words: Collection[str] = ()) -> list[Problem]:
     """Sources that cannot be found again, and internal words in any text cell.
 
     ``rows`` maps a table name to its rows: a DataFrame (as the loader holds
-    them) or a list of row dicts.
+    them) or a list of row dicts. ``without_words`` names tables known to hold
+    none of :data:`INTERNAL_WORDS` (the loader searched their files' bytes,
+    :func:`kzgeo.io.readers.may_hold_words`): their cells are not searched again.
     """
     import pandas as pd
 
@@ -111,7 +113,7 @@ def check_citations(catalog: Any, rows: Mapping[str, Any]) -> list[Problem]:
             for i, (u, r) in enumerate(zip(frame[url].tolist(), frame[reason].tolist())):
                 if not (isinstance(u, str) and u) and not (isinstance(r, str) and r):
                     found.append((i, -1, 0, Problem(spec.attributes, f'row ({spec.key} "{keys[i]}")', f"has no {url} and no {reason}: give the address or say why there is none")))
-        for j, field in enumerate(text_fields):
+        for j, field in enumerate(text_fields if name not in without_words else ()):
             for i, k in _word_hits(frame[field], INTERNAL_WORDS):
                 found.append((i, j, k, Problem(spec.attributes, f'row ({spec.key} "{keys[i]}")', f'field {field}: internal word "{INTERNAL_WORDS[k]}" would reach the maps')))
         problems += [p for *_, p in sorted(found, key=lambda t: t[:3])]

@@ -9,9 +9,11 @@ geometry file with its attribute table on the key, resolves every reference
 
 from __future__ import annotations
 
+import gc
 import logging
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,8 +28,8 @@ from kzgeo.errors import LayersInvalid, Problem, TranslationWarning
 from kzgeo.io.columnar import read_columnar
 from kzgeo.io.readers import Geometries, input_limit, read_geometries, read_table, split_refs
 
-from kzgeo.citations import check_citations
-from kzgeo.geography import check_dataset_geography
+from kzgeo.citations import INTERNAL_WORDS, check_citations
+from kzgeo.geography import check_dataset_geography, shipped_countries
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,16 @@ class Dataset:
         """
         return str(self.sources["date"].dropna().max())
 
-    def cited(self, refs: Any) -> list[dict[str, Any]]:
-        """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`)."""
+    @cached_property
+    def _source_rows(self) -> dict[str, dict[str, Any]]:
+        """Each source's row of :attr:`sources` as a dict, by id: a popup looks up a few, a page hundreds."""
         table = self.sources
-        return [table.loc[sid].to_dict() for sid in split_refs(refs)]
+        return dict(zip(table.index, table.to_dict("records")))
+
+    def cited(self, refs: Any) -> list[dict[str, Any]]:
+        """The sources a ``sources`` cell cites, in the order cited (see :attr:`sources`); an unknown id is a KeyError."""
+        rows = self._source_rows
+        return [dict(rows[sid]) for sid in split_refs(refs)]
 
 
 def cell_value(value: Any) -> Any:
@@ -136,7 +144,9 @@ def _reference_problems(catalog: Catalog, frames: dict[str, pd.DataFrame], unrea
     Each distinct cell is checked once (a million rows cite a few dozen
     source lists); only rows holding a bad reference are visited.
     """
-    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items()}
+    # Key sets of the tables some field refers to (not of a national layer nothing refers to).
+    targets = {t for spec in catalog.all_tables.values() for f in spec.fields if f.type in ("ref", "refs") for t in f.to}
+    keys = {name: set(frame[catalog.all_tables[name].key].tolist()) for name, frame in frames.items() if name in targets}
     problems = []
     for name, spec in catalog.all_tables.items():
         frame = frames.get(name)
@@ -174,33 +184,65 @@ def _location_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
 
 
 def _read_all(catalog: Catalog, digests: dict[Path, str] | None = None):
-    problems: list[Problem] = []
+    """Read and check every file the catalog names: the geometries, tables, problems.
+
+    The CSV tables are read in a second thread while this one reads the
+    GeoJSON: pyarrow splits and types a table without Python's lock, while
+    parsing GeoJSON needs it, so the two use both cores. The problems come out
+    in the same order as reading the files one after another would give.
+    """
     geometries: dict[str, Geometries] = {}
     frames: dict[str, pd.DataFrame] = {}
-    unreadable: set[str] = set()
+    found: dict[str, list[Problem]] = {name: [] for name in catalog.all_tables}
     limit = input_limit(catalog.max_input_mb)
+    csv_tables = {name: spec for name, spec in catalog.all_tables.items() if not (name in catalog.layers and spec.columnar)}
+    paused = gc.isenabled()
+    gc.disable()  # for both threads at once (read_table and read_geometries pause it too, but each alone)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kzgeo-tables") as pool:
+            lacking: set[Path] = set()  # the CSV files in which no cell can hold an internal word
+            tables = {
+                name: pool.submit(read_table, catalog.path(spec.attributes), spec, found[name], digests=digests, limit=limit, words=INTERNAL_WORDS, lacking=lacking)
+                for name, spec in csv_tables.items()
+            }
+            shape_problems: dict[str, list[Problem]] = {}
+            try:
+                for name, spec in catalog.layers.items():
+                    shape_problems[name] = []
+                    if spec.columnar:
+                        frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, found[name], digests=digests, limit=limit)
+                    else:
+                        geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems[name], digests=digests, limit=limit)
+                # While the tables are still being read: the country outlines the geography checks need
+                # (package data, made once per process).
+                shipped_countries()
+            except BaseException:
+                for future in tables.values():  # the tables not yet begun are not read
+                    future.cancel()
+                raise
+            for name, future in tables.items():
+                frames[name] = future.result()
+    finally:
+        if paused:
+            gc.enable()
+    problems: list[Problem] = []
+    unreadable: set[str] = set()
     for name, spec in catalog.all_tables.items():
         before = len(problems)
-        if name in catalog.layers and spec.columnar:
-            frames[name], geometries[name] = read_columnar(catalog.path(spec.geometry), spec, catalog.bounds, problems, digests=digests, limit=limit)
-        elif name in catalog.layers:
-            # Geometries first: their parsed document is large but brief, the typed table large and kept.
-            # Their problems are still reported after the table's, as the files are listed.
-            shape_problems: list[Problem] = []
-            geometries[name] = read_geometries(catalog.path(spec.geometry), spec.geometry_type, catalog.bounds, shape_problems, digests=digests, limit=limit)
-            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
-            problems += shape_problems
+        problems += found[name]
+        if name in catalog.layers and not spec.columnar:
+            # The table's problems first, then the geometry file's, as the files are listed.
+            problems += shape_problems[name]
             # A file that could not be read at all would make every key look unmatched.
             if not any(p.where in ("", "header") or p.where.startswith("line ") for p in problems[before:]):
                 problems += _join_problems(spec, geometries[name], frames[name])
-        else:
-            frames[name] = read_table(catalog.path(spec.attributes), spec, problems, digests=digests, limit=limit)
         problems += _location_problems(spec, frames[name])
         if len(problems) > before:
             unreadable.add(name)
     problems += _reference_problems(catalog, frames, unreadable)
     if not problems:  # geography and citations need well-formed, joined layers
-        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames)
+        without_words = {name for name, spec in csv_tables.items() if catalog.path(spec.attributes) in lacking}
+        problems += check_dataset_geography(catalog, _FeatureLists(geometries), _RowLists(frames)) + check_citations(catalog, frames, without_words=without_words)
     return geometries, frames, problems
 
 
@@ -304,7 +346,9 @@ def read_layers(layers_dir: str | Path | None = None) -> Dataset:
         frame = frame.reset_index(drop=True)
         # The geometry inserted as a column, then named: a third of the time of geometry=... at a million rows.
         frame.insert(len(frame.columns), "geometry", gpd.GeoSeries(geoms.geometry, crs="EPSG:4326"))
-        layers[name] = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+        # copy=False: the frame is this layer's alone; geopandas would otherwise copy every column
+        # and merge them into blocks (nearly a second at a million rows).
+        layers[name] = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326", copy=False)
         log.debug("layer %s: %d features", name, len(frame))
     tables = {name: frames[name] for name in catalog.tables}
     files = {spec.attributes for spec in catalog.all_tables.values()} | {spec.geometry for spec in catalog.layers.values()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -48,7 +49,12 @@ def usd(value: float, lang: str = "en") -> str:
 
 def date(value: Any, lang: str = "en") -> str:
     """A ``YYYY-MM-DD`` or ``YYYY-MM`` date as the locale writes it; anything else unchanged."""
-    text = str(value)
+    return _date(str(value), lang)
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str, lang: str) -> str:
+    """:func:`date` of a text, remembered: a page formats the same few hundred dates again and again."""
     try:
         if len(text) == 7:
             day = dt.date.fromisoformat(text + "-01")

@@ -502,3 +502,150 @@ def test_fast_popups_show_translations_in_place_of_their_fields(layers_dir):
         ]
         assert region == want
 
+
+
+# ---------------------------------------------------------------- issue 16, third round: the shortcuts agree with the paths they skip
+
+
+POINT_DOCUMENTS = {
+    "valid": '{"type":"FeatureCollection","features":[%s]}',
+    "valid, spaced and reordered": '{ "features" : [ %s ] , "type" : "FeatureCollection" }',
+    "valid, with a byte-order mark": '\ufeff{"type":"FeatureCollection","features":[%s]}',
+}
+POINT_FEATURES = {
+    "plain": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[70.5,48]}}',
+    "properties.id the same": '{"type":"Feature","id":"p%d","properties":{"id":"p%d"},"geometry":{"type":"Point","coordinates":[70,48.25]}}',
+    "properties.id differs": '{"type":"Feature","id":"p%d","properties":{"id":"q%d"},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "properties.id a number": '{"type":"Feature","id":"p%d","properties":{"id":7},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "only properties.id": '{"type":"Feature","properties":{"id":"p%d"},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "properties null": '{"type":"Feature","id":"p%d","properties":null,"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "properties a list": '{"type":"Feature","id":"p%d","properties":[1],"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "integer id": '{"type":"Feature","id":%d,"properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "id with spaces": '{"type":"Feature","id":" p%d","properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "empty id": '{"type":"Feature","id":"","properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "lone surrogate id": '{"type":"Feature","id":"p%d\\ud800","properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "repeated key": '{"type":"Feature","id":"x","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+    "extra members": '{"type":"Feature","id":"p%d","bbox":[1,2,3,4],"properties":{"a":[{}]},"geometry":{"type":"Point","coordinates":[70,48],"x":1}}',
+    "boolean coordinate": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[70,true]}}',
+    "NaN": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[NaN,48]}}',
+    "huge number": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[1e400,48]}}',
+    "outside the region": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[48,70]}}',
+    "3D": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[70,48,5]}}',
+    "coordinates as text": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":["70","48"]}}',
+    "a line": '{"type":"Feature","id":"p%d","properties":{},"geometry":{"type":"LineString","coordinates":[[70,48],[71,48]]}}',
+    "no geometry": '{"type":"Feature","id":"p%d","properties":{},"geometry":null}',
+    "not a feature": '{"type":"Fixture","id":"p%d","properties":{},"geometry":{"type":"Point","coordinates":[70,48]}}',
+}
+
+
+def _one_feature(template: str, i: int) -> str:
+    return template % ((i,) * template.count("%d"))
+
+
+@pytest.mark.parametrize("odd", sorted(POINT_FEATURES))
+def test_points_decoded_into_typed_records_as_the_general_path_reads_them(tmp_path, monkeypatch, odd):
+    """msgspec's typed decoding (``_typed_points``) gives exactly what orjson and the bulk or
+    feature-by-feature checks give: the same ids and points, or it steps aside and they name the problem."""
+    from kzgeo.io import readers
+
+    plain = POINT_FEATURES["plain"]
+    for shell in POINT_DOCUMENTS.values():
+        for extra in ("", ',"crs":null'):
+            features = ",".join(_one_feature(odd if i == 2 else plain, i) for i in range(5))
+            text = shell % features
+            if extra:
+                text = text.rstrip()[:-1] + extra + "}"
+            path = tmp_path / "points.geojson"
+            path.write_bytes(text.encode("utf-8"))
+            fast_problems, slow_problems = [], []
+            fast = readers.read_geometries(path, "Point", (26, 36, 88, 56), fast_problems)
+            with monkeypatch.context() as m:
+                m.setattr(readers, "_typed_points", lambda *a: None)
+                slow = readers.read_geometries(path, "Point", (26, 36, 88, 56), slow_problems)
+            assert [str(p) for p in fast_problems] == [str(p) for p in slow_problems]
+            assert fast.ids.tolist() == slow.ids.tolist() and fast.index.tolist() == slow.index.tolist()
+            assert shapely.equals_exact(fast.geometry, slow.geometry, 0).all()
+            took_it = readers._typed_points(path.read_bytes(), (26, 36, 88, 56)) is not None
+            assert took_it == (not slow_problems and not extra and odd in ("plain", "properties.id the same", "properties null", "repeated key", "extra members")), (odd, extra)
+
+
+def test_internal_words_ruled_out_by_the_file_only_where_no_cell_holds_one():
+    """``may_hold_words`` on a CSV file's bytes says False only if no cell, read as kzgeo reads it,
+    holds an internal word by either rule the per-column search applies (str.lower, RE2 ignoring case)."""
+    import csv
+    import io
+    import random
+    import re
+
+    from kzgeo.citations import INTERNAL_WORDS
+    from kzgeo.io.readers import may_hold_words
+
+    rng = random.Random(16)
+    pieces = ["seed article", "Fact Sheet", "[CsC]", "seed", "SEED", " ", "article", "ARTicle", "[", "csc", "CSC", "]", "fact", "ſheet", "sheet", "\u212aa", "\u0130", '"', '""', ",", "\n", "ф", "x", "  "]
+    found_any = 0
+    for _ in range(3000):
+        cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(4)]
+        out = io.StringIO()
+        csv.writer(out).writerows([["a", "b", "c", "d"], cells])
+        data = out.getvalue().encode("utf-8")
+        values = [c.strip() for row in list(csv.reader(io.StringIO(out.getvalue())))[1:] for c in row]
+        by_lower = any(word in v.lower() for v in values for word in INTERNAL_WORDS)
+        by_re2 = any(re.search(re.escape(word), v, re.IGNORECASE) for v in values for word in INTERNAL_WORDS)
+        if by_lower or by_re2:
+            found_any += 1
+            assert may_hold_words(data, INTERNAL_WORDS), cells
+    assert found_any > 300
+    assert not may_hold_words("id,name\nkz-1,Fact  sheet; seed-article\n".encode(), INTERNAL_WORDS)
+    assert may_hold_words(b"id,name\nkz-1,\xff\n", INTERNAL_WORDS)  # not UTF-8: cannot rule anything out
+
+
+def test_a_table_with_an_internal_word_is_reported_when_its_file_is_searched_once(tmp_path):
+    """The whole-file search only spares looking: a word in one cell of a large table is still one problem, at its row."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    layers = synthetic.write_layers(tmp_path / "layers", 2000, n_licences=20)
+    path = layers / "licences.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[7].split(",")
+    cells[header.index("holder")] = "See the FACT SHEET"
+    lines[7] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = kzgeo.validate(layers)
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        ("licences.csv", f'row (id "{cells[0]}")', 'field holder: internal word "fact sheet" would reach the maps')
+    ]
+
+
+def test_backdrop_built_for_some_names_is_the_same_as_built_whole():
+    from kzgeo.backdrop import backdrop_frame
+
+    whole = backdrop_frame("countries")
+    names = ["Kazakhstan", "Russia", "Egypt", "Armenia", "no such country"]
+    some = backdrop_frame("countries", names=names)
+    expected = whole[whole["name"].isin(names)].reset_index(drop=True)
+    assert some["name"].tolist() == expected["name"].tolist() and len(some) == 4
+    assert shapely.equals_exact(some.geometry.values, expected.geometry.values, 0).all()
+
+
+def test_large_layers_encoded_side_by_side_make_the_same_page(tmp_path, monkeypatch):
+    """render_map makes the fast layers' payloads in two threads; the page is byte for byte the one made one layer at a time."""
+    from kzgeo.html import render
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    layers = synthetic.write_layers(tmp_path / "layers", 1500, n_licences=30)
+    monkeypatch.setattr(settings, "fast_layer_min_features", 20)
+    data = kzgeo.read_layers(layers)
+    assert len(render._fast_payloads(data, list(data.catalog.layers), "ru", {}, {})) >= 2
+    pages = []
+    for side_by_side in (True, False):
+        with monkeypatch.context() as m:
+            if not side_by_side:
+                m.setattr(render, "_fast_payloads", lambda *a: {})
+            out = tmp_path / f"page-{side_by_side}.html"
+            kzgeo.render_map(data, lang="ru").save(str(out))
+            pages.append(out.read_bytes())
+    assert pages[0] == pages[1]

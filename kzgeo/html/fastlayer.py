@@ -591,11 +591,20 @@ class FastLayer(Layer):
     )
 
     def __init__(
-        self, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+        self,
+        data: Dataset,
+        layer: str,
+        *,
+        lang: str = "en",
+        names: dict[str, str] | None = None,
+        popup_extras: dict | None = None,
+        payload: dict[str, Any] | None = None,
     ):
         super().__init__(name=layer_title(data, layer, lang), control=False)
         self._name = "FastLayer"
-        payload = layer_payload(data, layer, lang=lang, names=names, popup_extras=popup_extras)
+        # ``payload``: what layer_payload gives for these arguments, made beforehand (render_map makes
+        # the large layers' payloads side by side, in threads).
+        payload = payload if payload is not None else layer_payload(data, layer, lang=lang, names=names, popup_extras=popup_extras)
         self.payload = compact_json(payload)
         geometry = payload["geometry"]
         self.report = {

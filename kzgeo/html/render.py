@@ -241,12 +241,20 @@ def _popup_for(
 
 
 def add_layer(
-    fmap: folium.Map, data: Dataset, layer: str, *, lang: str = "en", names: dict[str, str] | None = None, popup_extras: dict | None = None
+    fmap: folium.Map,
+    data: Dataset,
+    layer: str,
+    *,
+    lang: str = "en",
+    names: dict[str, str] | None = None,
+    popup_extras: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> folium.FeatureGroup:
     """Add one layer to ``fmap`` as a toggleable group with its own legend.
 
     Every drawn feature carries the class ``kz-layer-<layer>``, so a page (or
-    a test) can find what a layer drew.
+    a test) can find what a layer drew. ``payload`` is a large layer's
+    :func:`~kzgeo.html.fastlayer.layer_payload`, if already made.
     """
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
@@ -256,7 +264,7 @@ def add_layer(
     # Leaflet's layer control inserts names as HTML: escape.
     group = folium.FeatureGroup(name=esc(f"{title} ({len(frame)})"), show=True)
     if len(frame) >= settings.fast_layer_min_features:
-        FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras).add_to(group)
+        FastLayer(data, layer, lang=lang, names=names, popup_extras=popup_extras, payload=payload).add_to(group)
         return _add_group(fmap, group, data, layer, lang)
     agreements = agreement_lines(data, lang)
     figures = figures_by_feature(data, lang)
@@ -330,17 +338,24 @@ def _add_controls(fmap: folium.Map, backdrop: Backdrop, lang: str, self_containe
 def _page_sources(data: Dataset, names: list[str]) -> list[dict[str, Any]]:
     """Every source the page's features, their figures and agreements cite, by publisher and date."""
     ids: set[str] = set()
-    shown: set[str] = set()
     for layer in names:
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
-        shown |= set(frame[spec.key])
         for refs in frame[spec.field("sources")].unique():  # a national layer repeats a few lists
             ids.update(split_refs(refs))
-    for figure in data.records("figures", "feature", "sources"):
+    figures = data.records("figures", "feature", "sources")
+    agreements = data.records("agreements", "features", "sources")
+    # Which of the features the figures and agreements name are on the page: a few ids looked up
+    # in each layer's key column at once, not a set of a national layer's million ids.
+    named = {f["feature"] for f in figures} | {i for a in agreements for i in split_refs(a["features"])}
+    shown: set[str] = set()
+    for layer in names:
+        keys = data.layers[layer][data.catalog.layers[layer].key]
+        shown.update(keys[keys.isin(named)].tolist())
+    for figure in figures:
         if figure["feature"] in shown:
             ids.update(split_refs(figure["sources"]))
-    for agreement in data.records("agreements", "features", "sources"):
+    for agreement in agreements:
         if set(split_refs(agreement["features"])) & shown:
             ids.update(split_refs(agreement["sources"]))
     table = data.sources
@@ -511,7 +526,8 @@ def render_map(
     fmap, backdrop, tiles = _base_map(map_title, f"{label('as_of', lang)} {formats.date(data.as_of, lang)}", lang, self_contained, basemap)
     SkipLink(label("skip_to_text", lang), _PANEL_ID).add_to(fmap)
     order = sorted(names, key=lambda n: (_RANK[data.catalog.layers[n].geometry_type], -names.index(n)))
-    groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name)) for name in order]
+    payloads = _fast_payloads(data, order, lang, all_names, popup_extras or {})
+    groups = [add_layer(fmap, data, name, lang=lang, names=all_names, popup_extras=(popup_extras or {}).get(name), payload=payloads.get(name)) for name in order]
     folium.LayerControl(collapsed=False).add_to(fmap)
     _add_controls(fmap, backdrop, lang, self_contained, tiles)
     small = [g for g in groups if _feature_layers(g)]
@@ -525,6 +541,34 @@ def render_map(
     PlaceLabels(_label_items(data, names, lang)).add_to(fmap)
     _fit(fmap, view, [data.layers[n] for n in names], lang)
     return fmap
+
+
+def _fast_payloads(data: Dataset, names: list[str], lang: str, all_names: dict[str, str], popup_extras: dict) -> dict[str, dict[str, Any]]:
+    """The payloads of the layers drawn by the fast layer, made side by side when there are several.
+
+    Simplifying shapes (shapely), deflating columns (zlib) and most of the
+    Arrow and numpy work let go of Python's lock, so a national point layer and
+    a layer of licence outlines are encoded on both cores. Each payload is made
+    exactly as :class:`~kzgeo.html.fastlayer.FastLayer` would make it alone.
+    """
+    large = [n for n in names if len(data.layers[n]) >= settings.fast_layer_min_features]
+    if len(large) < 2:
+        return {}
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kzgeo.html.fastlayer import layer_payload
+
+    data.sources  # noqa: B018 - made once here, not by both threads at once
+    paused = gc.isenabled()
+    gc.disable()  # for every thread at once (layer_payload pauses it too, but each thread alone)
+    try:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kzgeo-layers") as pool:
+            made = {n: pool.submit(layer_payload, data, n, lang=lang, names=all_names, popup_extras=popup_extras.get(n)) for n in large}
+            return {n: future.result() for n, future in made.items()}
+    finally:
+        if paused:
+            gc.enable()
 
 
 #: Columns that name a feature, tried in order for an analyst's frame (``{lang}`` is the map's language).

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import orjson
@@ -36,7 +36,7 @@ from kzgeo import settings
 from kzgeo.catalog import FieldSpec, TableSpec, text_problem
 from kzgeo.schema import MAX_MAGNITUDE
 from kzgeo.errors import KzgeoIOError, Problem
-from kzgeo.io.columns import needs_trim, trimmed, typed_columns
+from kzgeo.io.columns import map_columns, needs_trim, trimmed, typed_columns
 from kzgeo.io.files import read_capped
 
 
@@ -517,6 +517,82 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
     return Geometries(out, geoms, np.arange(n, dtype=np.int64))
 
 
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - a declared dependency; without it every layer takes orjson's path
+    msgspec = None
+
+if msgspec is not None:
+
+    class _MsPoint(msgspec.Struct):
+        type: Literal["Point"]
+        coordinates: tuple[float, float]
+
+    class _MsPointFeature(msgspec.Struct):
+        type: Literal["Feature"]
+        geometry: _MsPoint
+        id: str
+        properties: dict[str, msgspec.Raw] | None = None
+
+    class _MsPointCollection(msgspec.Struct):
+        type: Literal["FeatureCollection"]
+        features: list[_MsPointFeature]
+        crs: Any = msgspec.UNSET
+
+    _POINTS_DECODER = msgspec.json.Decoder(_MsPointCollection)
+
+
+def _typed_points(data: bytes, bounds) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ids and (x, y) of a plainly valid point layer decoded straight into typed records, or None.
+
+    The fastest path for a national point layer: msgspec decodes the document
+    into small typed records instead of a dict per feature, checking the
+    structure as it goes (strict JSON, a ``"FeatureCollection"`` of
+    ``"Feature"`` s, each with a ``"Point"`` of two numbers -- never booleans --
+    and a string ``id``). It accepts only what :func:`_bulk_points` accepts
+    after orjson: ``properties.id``, where given, equal to the id; ids
+    distinct, non-empty, trimmed and free of lone surrogates; no ``crs``
+    member; every coordinate finite and inside the region. Anything else
+    returns None and the document is parsed again by the general path, which
+    names every problem.
+    """
+    if msgspec is None:
+        return None
+    try:
+        doc = _POINTS_DECODER.decode(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+        return None
+    if doc.crs is not msgspec.UNSET:
+        return None
+    features = doc.features
+    del doc
+    n = len(features)
+    if not n:
+        return None
+    fids = [f.id for f in features]
+    props = [f.properties for f in features]
+    if any(props):  # properties.id, where given, must be the feature's id, as the bulk check asks
+        for fid, p in zip(fids, props):
+            if p and "id" in p:
+                try:
+                    if orjson.loads(bytes(p["id"])) != fid:
+                        return None
+                except orjson.JSONDecodeError:
+                    return None
+    del props
+    xy = np.array([f.geometry.coordinates for f in features], dtype=float)
+    del features
+    if len(set(fids)) != n or not _all_inside(xy, bounds):
+        return None
+    try:
+        ids = pa.array(fids, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return None
+    if pc.min(pc.binary_length(ids)).as_py() == 0 or needs_trim(ids):
+        return None
+    return ids.to_numpy(zero_copy_only=False), xy
+
+
 def _parse_geojson(data: bytes, name: str, problems: list[Problem]) -> Any:
     """The parsed document and whether orjson read it (None after noting why it cannot be parsed).
 
@@ -553,6 +629,10 @@ def read_geometries(path: Path, expected_type: str, bounds, problems: list[Probl
     data = _read(path, problems, digests, limit)
     if data is None:
         return empty
+    if expected_type == "Point" and (typed := _typed_points(data, bounds)) is not None:
+        del data
+        ids, xy = typed
+        return Geometries(ids, shapely.points(xy), np.arange(len(ids), dtype=np.int64))
     doc, fast = _parse_geojson(data, name, problems)
     no_booleans = b"true" not in data and b"false" not in data
     del data
@@ -747,6 +827,18 @@ def _plain_quoting(data: bytes) -> tuple[bool, bool]:
     return seen == total, multiline
 
 
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text, by the rule of ``bytes.decode("utf-8")`` (Arrow's validator:
+    no overlong forms, surrogates or code points past U+10FFFF), without making a string of it."""
+    buffer = pa.py_buffer(data)
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), buffer])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _split_csv(data: bytes, header: list[str]) -> dict[str, pa.ChunkedArray] | None:
     """The body's cells as string columns, or None if a row is ragged.
 
@@ -756,12 +848,18 @@ def _split_csv(data: bytes, header: list[str]) -> dict[str, pa.ChunkedArray] | N
     """
     plain, multiline = _plain_quoting(data)
     if plain and b'"' not in data[: data.find(b"\n") + 1]:
+        # The whole file is checked as UTF-8 once (cutting valid UTF-8 at commas, quotes and line
+        # breaks leaves valid UTF-8), so the reader need not check every cell: a third of its time.
+        if not is_utf8(data):
+            return None
         try:
             table = pa_csv.read_csv(
                 pa.py_buffer(data),
-                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=True, block_size=1 << 24),
+                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, use_threads=True, block_size=1 << 22),
                 parse_options=pa_csv.ParseOptions(quote_char='"', double_quote=True, newlines_in_values=multiline, ignore_empty_lines=True),
-                convert_options=pa_csv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
+                ),
             )
         except (pa.ArrowInvalid, pa.ArrowKeyError):
             return None
@@ -797,7 +895,8 @@ def _table_if_valid(box: list[bytes], header: list[str], spec: TableSpec) -> pd.
     if columns is None:
         return None
     box.clear()
-    columns = {h: trimmed(c) if needs_trim(c) else c for h, c in columns.items()}
+    rows = len(columns[header[0]]) if columns else 0
+    columns = dict(zip(columns, map_columns(lambda c: trimmed(c) if needs_trim(c) else c, [(c,) for c in columns.values()], rows)))
     # A blank row has an empty key: only if some key is empty need the other columns be looked at.
     if columns and len(columns[header[0]]) and pc.any(pc.equal(columns[spec.key], "")).as_py():
         blank = None
@@ -891,17 +990,56 @@ def _checked_header(name: str, header: list[str], spec: TableSpec, problems: lis
     return header
 
 
+#: Characters whose lower case (:meth:`str.lower`) or case folding (RE2's ``(?i)``) holds an ASCII
+#: letter: the dotted capital I, the long s and the Kelvin sign, as UTF-8.
+_FOLDS_TO_ASCII = ("\u0130".encode(), "\u017f".encode(), "\u212a".encode())
+
+
+def may_hold_words(data: bytes, words: tuple[str, ...]) -> bool:
+    """False only if no cell of the CSV file ``data`` can hold any of ``words`` (ASCII), in any case.
+
+    A cell's text is a piece of the file's bytes (trimmed, with a doubled quote
+    made single, and no word holds a quote), so a word no cell holds is not in
+    the bytes either: one search of the whole file (RE2, case-insensitive, in
+    Arrow, without Python's lock) instead of one per column. A file that is not
+    UTF-8, or holds a character that lower-cases or folds to an ASCII letter,
+    may hold them.
+    """
+    if not words:
+        return False
+    if not is_utf8(data):
+        return True
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)])
+    # The words in any case, or any of those characters (as themselves: one pass over the bytes).
+    pattern = "(?i:" + "|".join(re.escape(word) for word in words) + ")|" + "|".join(f"\\x{{{ord(ch.decode()):x}}}" for ch in _FOLDS_TO_ASCII)
+    return bool(pc.match_substring_regex(whole, pattern)[0].as_py())
+
+
 @without_gc
-def read_table(path: Path, spec: TableSpec, problems: list[Problem], *, digests: dict[Path, str] | None = None, limit: int | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path,
+    spec: TableSpec,
+    problems: list[Problem],
+    *,
+    digests: dict[Path, str] | None = None,
+    limit: int | None = None,
+    words: tuple[str, ...] = (),
+    lacking: set[Path] | None = None,
+) -> pd.DataFrame:
     """Read a CSV table and type its cells per the catalog, noting each bad cell.
 
     Returns a DataFrame with the catalog's fields as columns (text as Python
     strings, ``int`` as Int64, ``float`` as float64, None/NaN where missing).
+    With ``words`` and ``lacking``, ``path`` is added to ``lacking`` when no
+    cell can hold any of ``words`` in any case (:func:`may_hold_words`), so a
+    check for them need not look at the table.
     """
     name = path.name
     data = _read(path, problems, digests, limit)
     if data is None:
         return frame_of_rows(spec, [])
+    if lacking is not None and not may_hold_words(data, words):
+        lacking.add(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     head = data[: data.find(b"\n") + 1] if b"\n" in data else data
