@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 import numpy as np
 import orjson
 import pandas as pd
@@ -517,29 +518,26 @@ def _shapes_if_valid(raws: list, expected: str, bounds) -> Geometries | None:
     return Geometries(out, geoms, np.arange(n, dtype=np.int64))
 
 
-try:
-    import msgspec
-except ImportError:  # pragma: no cover - a declared dependency; without it every layer takes orjson's path
-    msgspec = None
+#: The typed records msgspec decodes a plainly valid point layer into (see _typed_points).
+class _MsPoint(msgspec.Struct):
+    type: Literal["Point"]
+    coordinates: tuple[float, float]
 
-if msgspec is not None:
 
-    class _MsPoint(msgspec.Struct):
-        type: Literal["Point"]
-        coordinates: tuple[float, float]
+class _MsPointFeature(msgspec.Struct):
+    type: Literal["Feature"]
+    geometry: _MsPoint
+    id: str
+    properties: dict[str, msgspec.Raw] | None = None
 
-    class _MsPointFeature(msgspec.Struct):
-        type: Literal["Feature"]
-        geometry: _MsPoint
-        id: str
-        properties: dict[str, msgspec.Raw] | None = None
 
-    class _MsPointCollection(msgspec.Struct):
-        type: Literal["FeatureCollection"]
-        features: list[_MsPointFeature]
-        crs: Any = msgspec.UNSET
+class _MsPointCollection(msgspec.Struct):
+    type: Literal["FeatureCollection"]
+    features: list[_MsPointFeature]
+    crs: Any = msgspec.UNSET
 
-    _POINTS_DECODER = msgspec.json.Decoder(_MsPointCollection)
+
+_POINTS_DECODER = msgspec.json.Decoder(_MsPointCollection)
 
 
 def _typed_points(data: bytes, bounds) -> tuple[np.ndarray, np.ndarray] | None:
@@ -556,8 +554,6 @@ def _typed_points(data: bytes, bounds) -> tuple[np.ndarray, np.ndarray] | None:
     returns None and the document is parsed again by the general path, which
     names every problem.
     """
-    if msgspec is None:
-        return None
     try:
         doc = _POINTS_DECODER.decode(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
