@@ -72,6 +72,25 @@ def _is(field: str, value: str) -> str:
     return f"{quote_field(field)} = {quote_literal(value)}"
 
 
+def _both(a: str | None, b: str | None) -> str | None:
+    """Two rule filters that must both hold (either may be absent)."""
+    return f"({a}) AND ({b})" if a and b else a or b
+
+
+def drawn_as_point(spec: LayerSpec) -> str | None:
+    """A filter true where a feature's point means its location; None when every point does.
+
+    A location known only as a distance from somewhere (a field with role ``uncertainty_min``,
+    the ring's inner radius: North Katpar, 20-30 km from Upper Kairakty) has no point of its
+    own: its geometry is the ring's centre, the *other* deposit's spot. As the HTML and print
+    maps do, QGIS draws only the ring (the uncertainty areas layer) for it, and neither a
+    marker nor a name at the centre; the feature stays in the layer (attributes, relations,
+    identify, and so edits come back through ``kzgeo import``).
+    """
+    inner = field_for(spec, "uncertainty_min") if spec.geometry_type == "Point" else None
+    return f"{quote_field(inner)} IS NULL" if inner else None
+
+
 def _none_of(field: str, values) -> str:
     """True where ``field`` holds none of ``values`` (NULL included).
 
@@ -181,6 +200,7 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     words = words or {}
     rules = _Rules()
     parent = rules.rules
+    point = drawn_as_point(spec)
     if only_ids is not None:
         ids = ", ".join(quote_literal(str(i)) for i in only_ids)
         parent = rules.group(parent, "", f"{quote_field(spec.key)} IN ({ids})")
@@ -189,6 +209,7 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     for value, text in _categories(spec):
         props = {by: value} if by and value not in (None, "ELSE") else {}
         filter_ = _none_of(by, spec.style.colors) if value == "ELSE" else _is(by, value) if by and value is not None else None
+        filter_ = _both(filter_, point)
         shown = word("other", lang) if value == "ELSE" else _shown(text, lang, words)
         if spec.geometry_type in LINE_TYPES:
             dash_by = spec.style.dash_by if spec.style else None
@@ -256,15 +277,14 @@ def backdrop_renderer() -> ET.Element:
 # ------------------------------------------------------------------ labels
 
 
-def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) -> ET.Element | None:
-    """Feature names in ``lang`` beside points and along lines, with a white halo; None without a name field."""
-    field = name_field(spec, lang)
-    if field is None or spec.geometry_type in AREA_TYPES:
-        return None
-    line = spec.geometry_type in LINE_TYPES
+def _label_node(text: str, is_expression: bool, kind: str, show: str | None) -> ET.Element:
+    """A simple labelling with a white halo: ``kind`` "point" (beside it) or "line" (along it);
+    ``show``: an expression limiting which features are named."""
+    line = kind != "point"
     node = ET.Element("labeling", type="simple")
     settings = sub(node, "settings", calloutType="simple")
-    style = sub(settings, "text-style", fieldName=field, isExpression="0", fontFamily=LABEL_FONT, fontSize=str(LABEL_POINTS.get(spec.geometry_type, 8.0)),
+    size = LABEL_POINTS["LineString"] if line else LABEL_POINTS["Point"]
+    style = sub(settings, "text-style", fieldName=text, isExpression="1" if is_expression else "0", fontFamily=LABEL_FONT, fontSize=str(size),
                 fontSizeUnit="Point", fontItalic="1" if line else "0", fontWeight="50", textColor="40,40,40,255" if not line else "90,90,90,255",
                 textOpacity="1", multilineHeight="1", blendMode="0", allowHtml="0")
     sub(style, "families")
@@ -276,11 +296,21 @@ def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) 
         sub(settings, "placement", placement="6", dist="1.2", distUnits="MM", predefinedPositionOrder="TR,TL,BR,BL,R,L,TSR,BSR", priority="7")
     sub(settings, "rendering", obstacle="1", obstacleFactor="1", obstacleType="1", displayAll="0", upsidedownLabels="0", labelPerPart="0", mergeLines="1" if line else "0",
         limitNumLabels="0", maxNumLabels="2000", minFeatureSize="0", scaleVisibility="0", fontLimitPixelSize="0", drawLabels="1", zIndex="1" if not line else "0")
-    shown = {}
-    if only_ids is not None:
-        shown = {"Show": {"active": True, "expression": f"{quote_field(spec.key)} IN ({', '.join(quote_literal(str(i)) for i in only_ids)})", "type": 3}}
+    shown = {"Show": {"active": True, "expression": show, "type": 3}} if show else {}
     option_map(sub(settings, "dd_properties"), {"name": "", "properties": shown, "type": "collection"})
     return node
+
+
+def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) -> ET.Element | None:
+    """Feature names in ``lang`` beside points and along lines, with a white halo; None without a name field.
+
+    A location known only as a ring is not named at the ring's centre (:func:`drawn_as_point`).
+    """
+    field = name_field(spec, lang)
+    if field is None or spec.geometry_type in AREA_TYPES:
+        return None
+    show = _both(f"{quote_field(spec.key)} IN ({', '.join(quote_literal(str(i)) for i in only_ids)})" if only_ids is not None else None, drawn_as_point(spec))
+    return _label_node(field, False, "line" if spec.geometry_type in LINE_TYPES else "point", show)
 
 
 # ------------------------------------------------------------------ fields and forms
