@@ -38,7 +38,7 @@ from kzgeo.labels import check_language, label, term
 from kzgeo.places import place_labels
 from kzgeo.selection import check_view, select
 from kzgeo.style import is_approximate, legend_entries, path_style, ring_radii, shape_of, style_samples, uncertainty_style
-from kzgeo.text import layer_title, name_field, source_lines, value_translations
+from kzgeo.text import layer_title, name_field, source_lines, style_value_words
 
 FORMATS = ("png", "pdf")
 #: A4 landscape, in inches.
@@ -272,10 +272,7 @@ def _legend_handles(data: Dataset, layers: list[str], lang: str) -> list[tuple[A
         spec = data.catalog.layers[layer]
         frame = data.layers[layer]
         handles.append((Line2D([], [], linestyle="none"), "\n".join(textwrap.wrap(layer_title(data, layer, lang), 30))))
-        words: dict[str, str] = {}
-        for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
-            if col:
-                words.update(value_translations(data, layer, col, lang))
+        words = style_value_words(data, layer, lang)
         for entry in legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang)):
             if entry["shape"] == "line":
                 handle = Line2D([], [], color=entry["color"], linewidth=2.2, linestyle=_dash(entry["dash"]))

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from kzgeo import figures, formats
-from kzgeo.catalog import TableSpec
+from kzgeo.catalog import LayerSpec, TableSpec
 from kzgeo.dataset import Dataset, cell_value
 from kzgeo.io.readers import split_refs
 from kzgeo.labels import label, term
@@ -230,6 +230,22 @@ def value_translations(data: Dataset, layer: str, field: str, lang: str) -> dict
         return {}
     frame = data.layers[layer]
     return {str(a): str(b) for a, b in zip(frame[field], frame[column]) if cell_value(a) is not None and cell_value(b) not in (None, "")}
+
+
+def style_value_words(data: Dataset, layer: str, lang: str, spec: LayerSpec | None = None) -> dict[str, str]:
+    """The values a layer's style colours and dashes by, mapped to the data's own translations in ``lang``.
+
+    For a style by a text field with translation columns (the corridors map colours route
+    variants: ``variant`` with ``variant_ru``, ``variant_kk``); enum values are catalog words and
+    go through :func:`kzgeo.labels.term` instead. ``spec``: the layer as a map spec restyles it.
+    Every legend uses this: the HTML map's, the QGIS rule labels and layout legends.
+    """
+    spec = spec or data.catalog.layers[layer]
+    words: dict[str, str] = {}
+    for column in (spec.style.by, spec.style.dash_by) if spec.style else ():
+        if column:
+            words.update(value_translations(data, layer, column, lang))
+    return words
 
 
 def resource_lines(data: Dataset, fid: str, figures: dict[str, list[dict[str, Any]]] | None = None, lang: str = "en") -> tuple[list[str], list[str]]:

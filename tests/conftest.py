@@ -68,6 +68,30 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED_JS, polling="raf", timeout=30_000)
 
 
+def opened_card(page):
+    """The open card (the popup's content), once it is in place and the map has stopped moving.
+
+    A card pans the map as it opens (autopan) and again when its details open. A click on the
+    card while the map still moves is what made the Upper Kairakty test flaky: Playwright found
+    the card "not stable", and on its fourth try scrolled the map's container (``overflow:
+    hidden``) to put the summary at its start edge; Leaflet scrolls its container back on the
+    next ``scroll`` event, which under load fell between mouse down and mouse up, so the release
+    landed on the map, and the click closed the card instead of opening its details.
+    """
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    settle(page)
+    return popup
+
+
+def open_details(page, card) -> None:
+    """Open the first ``<details>`` of ``card`` by clicking its summary, as a reader does, and wait
+    until it is open and the card, grown, has been panned into view."""
+    card.locator("summary").first.click()
+    card.locator("details[open]").first.wait_for()
+    settle(page)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a screenshot of ``page`` under :data:`ARTIFACTS` once the map has settled."""
     settle(page)

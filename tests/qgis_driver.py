@@ -25,6 +25,7 @@ from qgis.core import (
     Qgis,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
+    QgsPalLayerSettings,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsProject,
@@ -145,6 +146,20 @@ def feature_styles(layer) -> dict:
     return styles
 
 
+def labels_shown(layer) -> dict | None:
+    """Per feature id: whether its label is drawn (the labelling's data-defined "Show", true when unset); None unlabelled."""
+    if not layer.labelsEnabled() or layer.labeling() is None:
+        return None
+    settings = layer.labeling().settings()
+    show = settings.dataDefinedProperties().property(QgsPalLayerSettings.Show)
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    shown = {}
+    for feature in layer.getFeatures():
+        context.setFeature(feature)
+        shown[str(feature["id"])] = bool(show.valueAsBool(context, True)[0]) if show.isActive() else True
+    return shown
+
+
 def metadata_report(layer) -> dict:
     md = layer.metadata()
     return {
@@ -179,6 +194,7 @@ def layer_report(layer) -> dict:
         ],
         "renderer": renderer_report(layer),
         "feature_styles": feature_styles(layer) if layer.isSpatial() else None,
+        "labels_shown": labels_shown(layer) if layer.isSpatial() else None,
         "metadata": metadata_report(layer),
     }
     return report

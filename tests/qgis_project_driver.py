@@ -5,8 +5,9 @@
 Reports: the project CRS and ellipsoid; ``$length`` of every line feature as
 the Field Calculator computes it (the project's expression context and
 distance settings); QGIS's own metadata validators on every layer and on the
-project; labelling; relations; map themes; bookmarks; print layouts (each
-rendered to ``PNG_DIR/<layout>.png``, with its items); map tips evaluated;
+project; labelling; legend (rule) labels in every style; relations; map themes;
+bookmarks; print layouts (each rendered to ``PNG_DIR/<layout>.png``, with its
+items and the lines its legend shows); map tips evaluated;
 SLD exported from every styled layer; the uncertainty areas measured on the
 ellipsoid after reprojection. It judges nothing; the tests do. QGIS 3.22 can
 crash in ``exitQgis()``, so it prints, flushes and leaves with ``os._exit``.
@@ -36,7 +37,7 @@ from qgis.core import (
     QgsUnitTypes,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QVariant, Qt
 
 
 def plain(value):
@@ -66,6 +67,31 @@ def lengths(project, layer) -> dict:
 def legend_labels(layer) -> list[str]:
     renderer = layer.renderer()
     return [item.label() for item in renderer.legendSymbolItems()] if renderer else []
+
+
+def legend_labels_by_style(layer) -> dict[str, list[str]]:
+    """The renderer's legend labels (rule labels) in each of the layer's styles (one per map theme)."""
+    manager = layer.styleManager()
+    current = manager.currentStyle()
+    out = {}
+    for style in manager.styles():
+        manager.setCurrentStyle(style)
+        out[style] = legend_labels(layer)
+    manager.setCurrentStyle(current)
+    return out
+
+
+def legend_texts(legend) -> list[str]:
+    """Every line a layout legend shows: each layer's heading and each of its symbol classes."""
+    model = legend.model()
+    texts = []
+    for node in model.rootGroup().findLayers():
+        texts.append(node.name())
+        for legend_node in model.layerLegendNodes(node):
+            text = legend_node.data(Qt.DisplayRole)
+            if text:
+                texts.append(str(text))
+    return texts
 
 
 def uncertainty_areas(project, layer) -> dict:
@@ -116,6 +142,7 @@ def layout_report(project, layout, png_dir: str) -> dict:
     # content then tells whether the fixed frame held everything (a frame cuts off what does not fit).
     for item in items:
         if isinstance(item, QgsLayoutItemLegend):
+            report["legend_texts"] = legend_texts(item)
             frame = item.rect()
             item.setResizeToContents(True)
             item.adjustBoxSize()
@@ -164,6 +191,7 @@ def main(project_dir: str, png_dir: str) -> dict:
         if layer.isSpatial():
             entry["renderer"] = layer.renderer().type()
             entry["legend"] = legend_labels(layer)
+            entry["legend_by_style"] = legend_labels_by_style(layer)
             entry["labels_enabled"] = layer.labelsEnabled()
             entry["label_field"] = layer.labeling().settings().fieldName if layer.labelsEnabled() and layer.labeling() else None
             entry["styles"] = layer.styleManager().styles()

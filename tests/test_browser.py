@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 import kzgeo
 from kzgeo import settings
 
-from conftest import FIXTURE_LAYERS, ROOT, SHIPPED_LAYERS, screenshot, settle
+from conftest import FIXTURE_LAYERS, ROOT, SHIPPED_LAYERS, open_details, opened_card, screenshot, settle
 
 HOSTILE_NAME = "O'Brien <script>window.__pwned=1</script> & <img src=x onerror=\"window.__pwned=2\">"
 #: Features the fixture layers draw, per layer.
@@ -52,12 +52,12 @@ def open_card(page, fid: str):
     from the chooser. Returns the popup's content locator."""
     x, y = page.evaluate(CENTER_OF_JS, fid)
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = opened_card(page)
     if popup.locator(".kz-chooser").count():
         popup.locator(f'button[data-feature="{fid}"]').click()
         page.wait_for_function(f"() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
-    return page.locator(".leaflet-popup-content")
+        popup = opened_card(page)  # the card replaces the chooser and pans the map again
+    return popup
 
 
 def tile_url_pattern() -> re.Pattern:
@@ -163,7 +163,7 @@ def test_clicking_a_deposit_opens_its_popup(pages, offline_page):
     open_offline(page, pages["en"])
     popup = open_card(page, "upper-kairakty")
     assert "Upper Kairakty" in popup.locator("h4").inner_text()
-    popup.locator("summary").click()
+    open_details(page, popup)
     link = popup.locator("ul.kz-sources a")
     assert link.get_attribute("href") == "https://example.org/a?x=1&y=2"
     assert "Tungsten deal announced" in link.inner_text()
@@ -189,7 +189,7 @@ def test_hostile_values_show_as_text_and_run_nothing(pages, offline_page):
     page = offline_page
     open_offline(page, pages["en"])
     popup = open_card(page, "hostile")
-    popup.locator("summary").click()
+    open_details(page, popup)
     text = popup.inner_text()
     assert HOSTILE_NAME in text
     assert "Hostile <script>window.__pwned=3</script>" in text

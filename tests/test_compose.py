@@ -23,7 +23,7 @@ import shapely
 import kzgeo
 from kzgeo.errors import CrsError, MapArgumentError, OfflineAssetError
 
-from conftest import ROOT
+from conftest import ROOT, settle
 from test_browser import MAP_JS, tile_url_pattern
 
 from conftest import ARTIFACTS  # noqa: E402  (screenshots for review go to a temporary folder, never the checkout)
@@ -155,7 +155,7 @@ def test_analyst_additions_work_offline(case, basemap, layers_dir, tmp_path, off
         assert page.locator(".leaflet-interactive").count() > 10
     if case == "everything" and basemap is None:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.wait_for_timeout(400)  # let the popup's pan finish before the picture
+        settle(page)  # the popup's pan has finished before the picture (no fixed pause: under load it can take longer)
         page.screenshot(path=str(ARTIFACTS / "compose-everything.png"))
 
 

@@ -200,8 +200,12 @@ def test_each_feature_is_drawn_like_the_html_map(case):
     for where, name, report in spatial_reports(case):
         spec = case.data.catalog.layers[name]
         frame = case.data.layers[name].set_index("id", drop=False)
+        inner = spec.field("uncertainty_min")
         for fid, drawn in report["feature_styles"].items():
             props = frame.loc[fid].to_dict()
+            if inner and pd.notna(props.get(inner)):  # known only as a ring: no marker, as on the HTML map
+                assert drawn is None, (where, fid)
+                continue
             html = path_style(spec, props)
             symbol = drawn["properties"]
             if spec.geometry_type in LINE_TYPES:
@@ -229,8 +233,35 @@ def test_planned_legs_are_dashed_and_approximate_points_hollow(case):
     assert corridors[planned]["properties"]["customdash"] == qgis_dash("2 6") and corridors[planned]["properties"]["line_style"] == "dash"
     assert corridors[operating]["properties"]["line_style"] == "solid"
     deposits = case.report["geojson"]["deposits"]["feature_styles"]
-    assert deposits["north-katpar"]["properties"]["color"].startswith("255,255,255") and deposits["north-katpar"]["properties"]["outline_style"] == "dash"
+    if case.name == "fixture":  # an approximate point with a radius only (the shipped North Katpar is a ring: see below)
+        assert deposits["north-katpar"]["properties"]["color"].startswith("255,255,255") and deposits["north-katpar"]["properties"]["outline_style"] == "dash"
     assert deposits["upper-kairakty"]["properties"]["color"].startswith("31,95,168") and deposits["upper-kairakty"]["properties"]["outline_style"] == "solid"
+
+
+@pytest.mark.parametrize("case", ["shipped"], indirect=True)
+def test_a_location_known_only_as_a_ring_has_no_marker_and_no_name_at_the_centre(case):
+    """North Katpar is somewhere 20-30 km from Upper Kairakty; its point is Upper Kairakty's. In QGIS,
+    as on the HTML and print maps, only its ring is drawn: the deposits layer draws no marker and no
+    name for it (GeoPackage and GeoJSON with its sidecar style), while Upper Kairakty keeps both and
+    North Katpar stays a feature of the layer, with its attributes, for identify and ``kzgeo import``."""
+    deposits = case.data.catalog.require("deposits", "this test")
+    spec = case.data.catalog.layers[deposits]
+    inner = spec.field("uncertainty_min")
+    frame = case.data.layers[deposits].set_index("id", drop=False)
+    rings = set(frame.index[frame[inner].notna()])
+    assert rings == {"north-katpar"}
+    project = {layer_id.removeprefix("kzgeo_layer_"): r for layer_id, r in case.report["project"]["layers"].items()}
+    for where, reports in (("geopackage", case.report["geopackage"]), ("geojson", case.report["geojson"]), ("project", project)):
+        report = reports[deposits]
+        assert report["feature_styles"]["north-katpar"] is None, where
+        assert report["feature_styles"]["upper-kairakty"]["symbol_count"] == 1, where
+        assert report["labels_shown"]["north-katpar"] is False and report["labels_shown"]["upper-kairakty"] is True, where
+        assert sum(shown for shown in report["labels_shown"].values()) == len(frame) - len(rings), where
+        kept = [f["attributes"] for f in report["features"] if f["attributes"]["id"] == "north-katpar"]
+        assert len(kept) == 1 and kept[0][inner] == frame.loc["north-katpar", inner], where
+    # The ring itself is drawn, in the uncertainty areas layer.
+    areas = case.report["geopackage"][UNCERTAINTY]["feature_styles"]
+    assert areas[f"{deposits}/north-katpar"] is not None and areas[f"{deposits}/north-katpar"]["symbol_count"] == 1
 
 
 def test_metadata_shows_title_abstract_sources_licence_and_date(case):

@@ -211,6 +211,55 @@ def test_every_layout_legend_fits_its_frame(project, project_ru):
             assert needed_w <= frame_w + 0.5 and needed_h <= frame_h + 0.5, (case.lang, spec_name, layout["legend_frame_mm"], layout["legend_needed_mm"])
 
 
+def _translated_style_values(data, lang: str) -> dict[str, dict[str, str]]:
+    """Per layer, the values a shipped map spec gives a colour or a dash that the data itself translates
+    (route variants: ``variant`` -> ``variant_ru``), each with its translation, where the two differ."""
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted(SHIPPED_MAPS.glob("*.toml")):
+        for name, style in kzgeo.read_map_spec(path).styles.items():
+            spec = data.catalog.layers[name]
+            for field, listed in ((style.get("by"), style.get("colors", {})), (style.get("dash_by"), style.get("dashes", {}))):
+                column = spec.translation_of(field, lang) if field else None
+                if column:
+                    frame = data.layers[name]
+                    found.setdefault(name, {}).update({v: t for v, t in zip(frame[field], frame[column]) if v in listed and isinstance(t, str) and t != v})
+    return found
+
+
+def test_russian_legends_name_route_variants_in_russian(project_ru):
+    """The corridors map colours legs by route variant, a data text with its own translation columns.
+    In the Russian project every rule label (in every layer style, one per map theme) and every line of
+    every layout legend, as QGIS shows them, is the data's translation: no English variant name
+    ("Dostyk entry", "common"), as on the HTML cards and text panel; the uncoloured rest is "прочее"."""
+    data = project_ru.data
+    translated = _translated_style_values(data, "ru")
+    assert translated, "no shipped map spec colours by a translated text field: the test has nothing to check"
+    english = {v for values in translated.values() for v in values} | {"other"}
+    for lid, entry in project_ru.report["layers"].items():
+        for style, labels in entry.get("legend_by_style", {}).items():
+            assert not english & set(labels), (lid, style, sorted(english & set(labels)))
+    for spec_name, layout in project_ru.report["layouts"].items():
+        assert not english & set(layout["legend_texts"]), (spec_name, sorted(english & set(layout["legend_texts"])))
+    # ...and the translations are what the corridors theme's style and layout legend show.
+    for name, values in translated.items():
+        themed = [label for style, labels in layer(project_ru, name)["legend_by_style"].items() if style != "default" for label in labels]
+        assert set(values.values()) <= set(themed), (name, sorted(set(values.values()) - set(themed)))
+    in_layouts = {text for layout in project_ru.report["layouts"].values() for text in layout["legend_texts"]}
+    assert in_layouts & {t for values in translated.values() for t in values.values()}, in_layouts
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_rule_labels_in_every_export_language_are_the_datas_translations(tmp_path, lang):
+    """The same in the written project for both languages the data translates (no QGIS needed):
+    each rule of each style is labelled with the data's translation, never the English value."""
+    kzgeo.export(SHIPPED_LAYERS, tmp_path / "out", lang=lang, maps_dir=SHIPPED_MAPS)
+    labels = {rule.get("label") for rule in ET.parse(tmp_path / "out" / "kzgeo.qgs").getroot().iter("rule")}
+    translated = _translated_style_values(kzgeo.read_layers(SHIPPED_LAYERS), lang)
+    assert translated
+    assert not ({v for values in translated.values() for v in values} | {"other"}) & labels
+    assert {t for values in translated.values() for t in values.values()} <= labels
+
+
 def test_map_themes_bookmarks_and_layouts_for_every_spec(project):
     report = project.report
     data = project.data

@@ -22,7 +22,7 @@ import kzgeo
 import kzgeo.backdrop
 import kzgeo.labels
 
-from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS
+from conftest import CHROMIUM_ARGS, ROOT, SHIPPED_LAYERS, open_details, opened_card, settle
 
 from conftest import ARTIFACTS  # noqa: E402  (screenshots for review go to a temporary folder, never the checkout)
 MAP_JS = "Object.keys(window).filter(k => /^map_[0-9]+$/.test(k)).map(k => window[k])[0]"
@@ -62,7 +62,9 @@ def context_factory(browser):
 def open_map(page, path: Path) -> None:
     page.goto(path.as_uri())
     page.wait_for_function("""document.querySelectorAll('.kz-label').length > 0 && document.querySelectorAll('path[class*="kz-layer-"]').length > 0""")
-    page.wait_for_timeout(400)  # labels are placed again once fonts and controls have their sizes
+    # Labels are placed again once fonts and controls have their sizes and the start view is fitted.
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    settle(page)
     assert page.errors == []
 
 
@@ -156,8 +158,7 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     before = view_state(page)
     x, y = point_of(page, "upper-kairakty")
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = opened_card(page)  # the card has opened and panned the map; a click now lands on it
     # North Katpar is drawn as the 20-30 km ring round Upper Kairakty, whose marker sits in the
     # ring's hole: a click on the marker opens Upper Kairakty's card with no chooser.
     assert popup.locator(".kz-chooser").count() == 0
@@ -166,8 +167,7 @@ def test_upper_kairakty_card_fits_and_the_map_stays(shipped, context_factory, wi
     head = card.inner_text()
     assert "Tungsten · Development" in head and "Exact location" in head
     assert re.search(r"\d Mt|\d kt", head) and re.search(r"source (dated \w|undated)", head) and "nan" not in head
-    card.locator("summary").click()  # the details open inside the card, which scrolls
-    card.locator("details[open]").wait_for()
+    open_details(page, card)  # the details open inside the card, which scrolls; the map pans once more
     box = page.locator(".leaflet-popup").bounding_box()
     shot(page, f"readable-upper-kairakty-{width}.png")
     assert box["height"] <= 0.8 * height, box
@@ -241,13 +241,13 @@ def test_deposit_cards_have_no_untranslated_text(shipped, context_factory, lang)
     for fid in data.layers[deposits][data.catalog.layers[deposits].key]:
         x, y = point_of(page, fid)
         page.mouse.click(x, y)
-        popup = page.locator(".leaflet-popup-content")
-        popup.wait_for()
+        popup = opened_card(page)
         choose = popup.locator(f'button[data-feature="{fid}"]')
         if choose.count():
             choose.click()
             page.wait_for_function("() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
-        popup.locator("summary").first.click()
+            popup = opened_card(page)  # the card replaces the chooser and pans the map again
+        open_details(page, popup)
         text = popup.inner_text()
         assert marker not in text, (fid, text)
         page.locator(".leaflet-popup-close-button").click()
@@ -259,10 +259,9 @@ def test_russian_card_formats_money_and_numbers(shipped, context_factory):
     open_map(page, shipped[("overview", "ru")])
     x, y = point_of(page, "upper-kairakty")
     page.mouse.click(x, y)
-    card = page.locator(".leaflet-popup-content").last
-    card.wait_for()
+    card = opened_card(page)
     assert card.locator("h4").inner_text() == "Верхнее Кайракты"
-    card.locator("summary").click()
+    open_details(page, card)
     text = card.inner_text()
     assert "1,1 млрд долл. США" in text  # the agreements' value, in Russian
     assert re.search(r"\d+(,\d+)? (млн|тыс\.) т ", text)  # figures in Russian units and decimals
@@ -294,7 +293,8 @@ def test_measuring_adds_points_and_opens_no_card(shipped, context_factory):
     for fid in ("upper-kairakty", "aktau"):
         x, y = point_of(page, fid)
         page.mouse.click(x, y)
-    page.wait_for_timeout(300)
+    # Both clicks have been handled once the line has both points (a card would open in the same click).
+    page.wait_for_function(f"() => {MAP_JS}.kzMeasure.total() > 1000")
     assert page.locator(".leaflet-popup").count() == 0
     assert page.evaluate(f"{MAP_JS}.kzMeasure.total()") > 1000
     out = page.locator(".kz-measure-out").inner_text()
@@ -305,7 +305,7 @@ def test_tripp_zoom_to_and_a_wide_click_target(shipped, context_factory):
     page = context_factory(1400, 900)
     open_map(page, shipped[("overview", "en")])
     page.get_by_role("button", name="Zoom to TRIPP").click()
-    page.wait_for_timeout(800)
+    settle(page)  # the fit to TRIPP has finished (under load it can outlast any fixed pause)
     shot(page, "readable-tripp.png")
     assert view_state(page)["zoom"] >= 7
     labels = page.locator(".kz-label").all_inner_texts()

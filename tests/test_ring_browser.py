@@ -14,7 +14,7 @@ import pytest
 import kzgeo
 from kzgeo.analysis import geodesy
 
-from conftest import SHIPPED_LAYERS, screenshot, settle
+from conftest import SHIPPED_LAYERS, opened_card, screenshot, settle
 from test_browser import LAYER_OF, MAP_JS, open_card, open_offline
 
 CENTRE_JS = f"""(id) => {{
@@ -73,8 +73,7 @@ def test_north_katpar_is_a_ring_and_both_deposits_open_their_cards(tungsten_page
     lon, lat = (float(v[0]) for v in geodesy.fwd(centre.x, centre.y, 90, 25_000)[:2])
     x, y = page.evaluate(TO_SCREEN_JS, [lat, lon])
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = opened_card(page)
     assert "North Katpar" in popup.locator("h4").inner_text()
     assert "20–30 km" in popup.inner_text() and "not published" in popup.inner_text()
     screenshot(page, "north-katpar-ring-card-en.png")
@@ -106,12 +105,12 @@ def test_the_ring_reads_in_russian(tmp_path, offline_page):
     lon, lat = (float(v[0]) for v in geodesy.fwd(centre.x, centre.y, 270, 25_000)[:2])
     x, y = page.evaluate(TO_SCREEN_JS, [lat, lon])
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = opened_card(page)
     # The Moyynty–Zharyk line crosses the ring here: the chooser offers both, as for any overlap.
     if popup.locator(".kz-chooser").count():
         assert popup.locator('button[data-feature="north-katpar"]').count() == 1
         popup.locator('button[data-feature="north-katpar"]').click()
         page.wait_for_function("() => !document.querySelector('.leaflet-popup-content .kz-chooser')")
+        popup = opened_card(page)
     assert "20–30 км" in popup.inner_text() and "не опубликовано" in popup.inner_text()
     assert page.errors == []

@@ -71,7 +71,7 @@ from kzgeo.text import (
     resource_lines,
     table_rows,
     translated,
-    value_translations,
+    style_value_words,
 )
 
 log = logging.getLogger(__name__)
@@ -311,10 +311,7 @@ def _add_group(fmap: folium.Map, group: folium.FeatureGroup, data: Dataset, laye
     spec = data.catalog.layers[layer]
     frame = data.layers[layer]
     group.add_to(fmap)
-    words = {}
-    for col in (spec.style.by, spec.style.dash_by) if spec.style else ():
-        if col:
-            words.update(value_translations(data, layer, col, lang))
+    words = style_value_words(data, layer, lang)
     entries = legend_entries(spec, style_samples(spec, frame), translate=lambda word: words.get(word) or term(word, lang))
     LayerLegend(group, layer_title(data, layer, lang), entries).add_to(fmap)
     return group

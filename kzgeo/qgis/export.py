@@ -41,6 +41,7 @@ from kzgeo.qgis.qmd import metadata_document
 from kzgeo.qgis.qml import style_document
 from kzgeo.qgis.tables import check_names, junctions
 from kzgeo.spec import MapSpec, check_map_spec, read_map_spec
+from kzgeo.text import style_value_words
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ def export(
             write_geopackage(data, stage / GEOPACKAGE_NAME, lang)
             for name, spec in data.catalog.layers.items():
                 write_geojson(data, name, stage / f"{name}.geojson")
-                (stage / f"{name}.qml").write_text(style_document(spec, lang), encoding="utf-8")
+                (stage / f"{name}.qml").write_text(style_document(spec, lang, words=style_value_words(data, name, lang)), encoding="utf-8")
                 (stage / f"{name}.qmd").write_text(metadata_document(data, name), encoding="utf-8")
                 names += [f"{name}.geojson", f"{name}.qml", f"{name}.qmd"]
             (stage / PROJECT_NAME).write_text(project_document(data, specs, lang=lang), encoding="utf-8")

@@ -40,6 +40,7 @@ from kzgeo.qgis.tables import (
     BACKDROP, UNCERTAINTY, PRECISION_SUFFIX, PRECISION_VALUES, catalog_rows, export_columns, export_frame,
     junction_frame, junction_lists, junctions, uncertainty_frame,
 )
+from kzgeo.text import style_value_words
 
 GEOMETRY_COLUMN = "geom"
 STYLE_NAME = "kzgeo"
@@ -84,9 +85,10 @@ def timestamp(data: Dataset) -> pd.Timestamp:
 
 def _style_rows(data: Dataset, lang: str) -> pd.DataFrame:
     """One default ``layer_styles`` row per spatial table, as QGIS itself writes them."""
+    words = {name: style_value_words(data, name, lang) for name in data.catalog.layers}
     styles = {
-        name: style_document(spec, lang, export_columns(spec)) for name, spec in data.catalog.layers.items()
-    } | {UNCERTAINTY: plain_style_document(uncertainty_renderer(data.catalog.layers, lang)), BACKDROP: plain_style_document(backdrop_renderer())}
+        name: style_document(spec, lang, export_columns(spec), words[name]) for name, spec in data.catalog.layers.items()
+    } | {UNCERTAINTY: plain_style_document(uncertainty_renderer(data.catalog.layers, lang, words=words)), BACKDROP: plain_style_document(backdrop_renderer())}
     rows = [
         {
             "f_table_catalog": "", "f_table_schema": "", "f_table_name": name, "f_geometry_column": GEOMETRY_COLUMN,

@@ -33,6 +33,7 @@ from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, relation_id, PO
 from kzgeo.qgis.words import word
 from kzgeo.qgis.xml import QGIS_VERSION, document, number, ogr_source, quote_field, quote_literal, spatialrefsys, sub
 from kzgeo.spec import MapSpec, check_map_spec, kept_ids, restyled
+from kzgeo.text import style_value_words
 from kzgeo.backdrop import WATER
 
 GEOPACKAGE_NAME = "kzgeo.gpkg"
@@ -198,11 +199,12 @@ def _style_content(parent: ET.Element, data: Dataset, name: str, lang: str, spec
         parent.set("labelsEnabled", "0")
         return
     if name == UNCERTAINTY:
-        parent.append(uncertainty_renderer(data.catalog.layers, lang, only=ids))
+        words = {layer: style_value_words(data, layer, lang) for layer in data.catalog.layers}
+        parent.append(uncertainty_renderer(data.catalog.layers, lang, only=ids, words=words))
         parent.set("labelsEnabled", "0")
         return
     spec = spec or data.catalog.layers[name]
-    parent.append(renderer(spec, lang, only_ids=ids))
+    parent.append(renderer(spec, lang, only_ids=ids, words=style_value_words(data, name, lang, spec)))
     labels = labeling(spec, lang, only_ids=ids)
     parent.set("labelsEnabled", "1" if labels is not None else "0")
     if labels is not None:

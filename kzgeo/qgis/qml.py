@@ -10,7 +10,11 @@ millimetres (a Leaflet pixel is a CSS pixel, 1/96 inch), so a layout prints
 markers the size the screen shows them.
 
 Labels show each feature's name in the export language; field captions
-(aliases) and enum dropdowns (value maps) are in that language too. A style
+(aliases) and enum dropdowns (value maps) are in that language too, and so are
+rule labels: a catalog word through :func:`kzgeo.labels.term`, a data value
+with translation columns (a map spec colouring route variants) through the
+data's own translation (``words``, from :func:`kzgeo.text.style_value_words`),
+as the HTML and print legends show it. A style
 never names a field of the shipped data: it asks the catalog (types, roles,
 style) which field plays which part.
 """
@@ -18,7 +22,7 @@ style) which field plays which part.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from kzgeo.backdrop import BORDER, LAND
 from kzgeo.catalog import FieldSpec, LayerSpec, TableSpec
@@ -66,6 +70,25 @@ def caption(f: FieldSpec, lang: str) -> str:
 
 def _is(field: str, value: str) -> str:
     return f"{quote_field(field)} = {quote_literal(value)}"
+
+
+def _both(a: str | None, b: str | None) -> str | None:
+    """Two rule filters that must both hold (either may be absent)."""
+    return f"({a}) AND ({b})" if a and b else a or b
+
+
+def drawn_as_point(spec: LayerSpec) -> str | None:
+    """A filter true where a feature's point means its location; None when every point does.
+
+    A location known only as a distance from somewhere (a field with role ``uncertainty_min``,
+    the ring's inner radius: North Katpar, 20-30 km from Upper Kairakty) has no point of its
+    own: its geometry is the ring's centre, the *other* deposit's spot. As the HTML and print
+    maps do, QGIS draws only the ring (the uncertainty areas layer) for it, and neither a
+    marker nor a name at the centre; the feature stays in the layer (attributes, relations,
+    identify, and so edits come back through ``kzgeo import``).
+    """
+    inner = field_for(spec, "uncertainty_min") if spec.geometry_type == "Point" else None
+    return f"{quote_field(inner)} IS NULL" if inner else None
 
 
 def _none_of(field: str, values) -> str:
@@ -163,10 +186,21 @@ def _categories(spec: LayerSpec) -> list[tuple[str | None, str]]:
     return [*((value, value) for value in spec.style.colors), ("ELSE", "other")]
 
 
-def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None = None) -> ET.Element:
-    """The rule-based ``<renderer-v2>`` of a catalog layer (``only_ids``: draw just these features)."""
+def _shown(value: str, lang: str, words: Mapping[str, str]) -> str:
+    """A style value as a rule label in ``lang``: the data's translation where it has one, else kzgeo's word."""
+    return words.get(value) or term(value, lang)
+
+
+def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None = None, words: Mapping[str, str] | None = None) -> ET.Element:
+    """The rule-based ``<renderer-v2>`` of a catalog layer (``only_ids``: draw just these features).
+
+    ``words``: the data's translations of the values the style colours and dashes by
+    (:func:`kzgeo.text.style_value_words`); other values are catalog words (:func:`term`).
+    """
+    words = words or {}
     rules = _Rules()
     parent = rules.rules
+    point = drawn_as_point(spec)
     if only_ids is not None:
         ids = ", ".join(quote_literal(str(i)) for i in only_ids)
         parent = rules.group(parent, "", f"{quote_field(spec.key)} IN ({ids})")
@@ -175,14 +209,15 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     for value, text in _categories(spec):
         props = {by: value} if by and value not in (None, "ELSE") else {}
         filter_ = _none_of(by, spec.style.colors) if value == "ELSE" else _is(by, value) if by and value is not None else None
-        shown = term(text, lang)
+        filter_ = _both(filter_, point)
+        shown = word("other", lang) if value == "ELSE" else _shown(text, lang, words)
         if spec.geometry_type in LINE_TYPES:
             dash_by = spec.style.dash_by if spec.style else None
             if dash_by and spec.style.dashes:
                 group = rules.group(parent, shown, filter_) if filter_ else parent
                 for dvalue in spec.style.dashes:
                     style = path_style(spec, {**props, dash_by: dvalue})
-                    rules.leaf(group, term(dvalue, lang), _is(dash_by, dvalue), lambda s, n, st=style: _line(s, n, st))
+                    rules.leaf(group, _shown(dvalue, lang, words), _is(dash_by, dvalue), lambda s, n, st=style: _line(s, n, st))
                 style = path_style(spec, props)
                 rules.leaf(group, word("other", lang), _none_of(dash_by, spec.style.dashes), lambda s, n, st=style: _line(s, n, st))
             else:
@@ -204,12 +239,13 @@ def renderer(spec: LayerSpec, lang: str = "en", only_ids: Iterable[str] | None =
     return rules.root
 
 
-def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: dict[str, list[str] | None] | None = None) -> ET.Element:
+def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: dict[str, list[str] | None] | None = None,
+                         words: Mapping[str, Mapping[str, str]] | None = None) -> ET.Element:
     """Uncertainty areas drawn as the HTML map draws its circles: per layer and category colour, dashed.
 
     Only approximate locations are drawn (as on the HTML map); every area stays in the table.
     ``only`` (a map theme's selection) draws just these layers, each limited to the listed ids
-    (``None``: all of its features).
+    (``None``: all of its features). ``words``: per layer, as for :func:`renderer`.
     """
     rules = _Rules()
     for name, spec in layers.items():
@@ -225,7 +261,7 @@ def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: d
             props = {spec.style.by: value} if spec.style and value not in (None, "ELSE") else {}
             style = uncertainty_style(spec, props)
             filter_ = _none_of("category", spec.style.colors) if value == "ELSE" else _is("category", value) if value else None
-            text = term(value, lang) if value and value != "ELSE" else word("other", lang)
+            text = _shown(value, lang, (words or {}).get(name, {})) if value and value != "ELSE" else word("other", lang)
             full = f"{base} AND ({filter_})" if filter_ else base
             rules.leaf(rules.rules, text, full, lambda s, n, st=style: _fill(s, n, st["color"], st["fillOpacity"], st["color"], st["weight"], dashed=True))
     return rules.root
@@ -241,15 +277,14 @@ def backdrop_renderer() -> ET.Element:
 # ------------------------------------------------------------------ labels
 
 
-def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) -> ET.Element | None:
-    """Feature names in ``lang`` beside points and along lines, with a white halo; None without a name field."""
-    field = name_field(spec, lang)
-    if field is None or spec.geometry_type in AREA_TYPES:
-        return None
-    line = spec.geometry_type in LINE_TYPES
+def _label_node(text: str, is_expression: bool, kind: str, show: str | None) -> ET.Element:
+    """A simple labelling with a white halo: ``kind`` "point" (beside it) or "line" (along it);
+    ``show``: an expression limiting which features are named."""
+    line = kind != "point"
     node = ET.Element("labeling", type="simple")
     settings = sub(node, "settings", calloutType="simple")
-    style = sub(settings, "text-style", fieldName=field, isExpression="0", fontFamily=LABEL_FONT, fontSize=str(LABEL_POINTS.get(spec.geometry_type, 8.0)),
+    size = LABEL_POINTS["LineString"] if line else LABEL_POINTS["Point"]
+    style = sub(settings, "text-style", fieldName=text, isExpression="1" if is_expression else "0", fontFamily=LABEL_FONT, fontSize=str(size),
                 fontSizeUnit="Point", fontItalic="1" if line else "0", fontWeight="50", textColor="40,40,40,255" if not line else "90,90,90,255",
                 textOpacity="1", multilineHeight="1", blendMode="0", allowHtml="0")
     sub(style, "families")
@@ -261,11 +296,21 @@ def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) 
         sub(settings, "placement", placement="6", dist="1.2", distUnits="MM", predefinedPositionOrder="TR,TL,BR,BL,R,L,TSR,BSR", priority="7")
     sub(settings, "rendering", obstacle="1", obstacleFactor="1", obstacleType="1", displayAll="0", upsidedownLabels="0", labelPerPart="0", mergeLines="1" if line else "0",
         limitNumLabels="0", maxNumLabels="2000", minFeatureSize="0", scaleVisibility="0", fontLimitPixelSize="0", drawLabels="1", zIndex="1" if not line else "0")
-    shown = {}
-    if only_ids is not None:
-        shown = {"Show": {"active": True, "expression": f"{quote_field(spec.key)} IN ({', '.join(quote_literal(str(i)) for i in only_ids)})", "type": 3}}
+    shown = {"Show": {"active": True, "expression": show, "type": 3}} if show else {}
     option_map(sub(settings, "dd_properties"), {"name": "", "properties": shown, "type": "collection"})
     return node
+
+
+def labeling(spec: LayerSpec, lang: str, only_ids: Iterable[str] | None = None) -> ET.Element | None:
+    """Feature names in ``lang`` beside points and along lines, with a white halo; None without a name field.
+
+    A location known only as a ring is not named at the ring's centre (:func:`drawn_as_point`).
+    """
+    field = name_field(spec, lang)
+    if field is None or spec.geometry_type in AREA_TYPES:
+        return None
+    show = _both(f"{quote_field(spec.key)} IN ({', '.join(quote_literal(str(i)) for i in only_ids)})" if only_ids is not None else None, drawn_as_point(spec))
+    return _label_node(field, False, "line" if spec.geometry_type in LINE_TYPES else "point", show)
 
 
 # ------------------------------------------------------------------ fields and forms
@@ -345,12 +390,12 @@ def junction_form(junction: Junction, lang: str) -> list[ET.Element]:
     return [config, aliases]
 
 
-def style_document(spec: LayerSpec, lang: str = "en", columns: list[str] | None = None) -> str:
-    """The complete ``.qml`` of a catalog layer: renderer, labels, captions and forms."""
+def style_document(spec: LayerSpec, lang: str = "en", columns: list[str] | None = None, words: Mapping[str, str] | None = None) -> str:
+    """The complete ``.qml`` of a catalog layer: renderer, labels, captions and forms (``words``: as for :func:`renderer`)."""
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories=STYLE_CATEGORIES)
     labels = labeling(spec, lang)
     root.set("labelsEnabled", "1" if labels is not None else "0")
-    root.append(renderer(spec, lang))
+    root.append(renderer(spec, lang, words=words))
     if labels is not None:
         root.append(labels)
     for element in form_elements(spec, columns or spec.field_names, lang):
