@@ -31,6 +31,7 @@ from qgis.core import (
     QgsLayoutItemMap,
     QgsLayoutItemPicture,
     QgsLayoutItemScaleBar,
+    QgsNumericFormatContext,
     QgsNativeMetadataValidator,
     QgsNativeProjectMetadataValidator,
     QgsProject,
@@ -130,6 +131,8 @@ def layout_report(project, layout, png_dir: str) -> dict:
         elif isinstance(item, QgsLayoutItemScaleBar):
             report["scalebars"] += 1
             report["scalebar_units"] = QgsUnitTypes.toString(item.units())
+            # How the bar writes a distance of four digits, by the number format QGIS read from the file.
+            report["scalebar_1400"] = item.numericFormat().formatDouble(1400.0, QgsNumericFormatContext())
         elif isinstance(item, QgsLayoutItemPicture):
             report["pictures"].append({"north_mode": int(item.northMode()), "linked": item.linkedMap() is not None, "path": item.picturePath()})
     exporter = QgsLayoutExporter(layout)

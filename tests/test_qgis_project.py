@@ -391,3 +391,15 @@ def test_an_invalid_edit_is_refused_and_nothing_is_written(edited):
     first = result.output.splitlines()[0]
     assert catalog.layers[deposits].attributes in first and deposit_id in first and status in first and "abandoned by QGIS" in first
     assert {p.name: p.read_bytes() for p in edited.layers.iterdir()} == edited.files
+
+
+def test_russian_layouts_have_no_english_outside_the_legend(project, project_ru):
+    """Beyond the legend a Russian layout's credits and scale bar are Russian too: the backdrop's
+    credit line is translated, and the bar writes 1400 (no English thousands comma), as QGIS
+    formats it from the number format in the file, whatever the reader's locale."""
+    for spec_name, layout in project_ru.report["layouts"].items():
+        sources = next(text for text in layout["labels"] if text.startswith("Источники"))
+        assert "Backdrop" not in sources and "Подложка: Natural Earth" in sources, (spec_name, sources)
+        assert layout["scalebar_1400"] == "1400", (spec_name, layout["scalebar_1400"])
+    for spec_name, layout in project.report["layouts"].items():
+        assert layout["scalebar_1400"] == "1,400", (spec_name, layout["scalebar_1400"])

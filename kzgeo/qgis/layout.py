@@ -13,7 +13,7 @@ from __future__ import annotations
 import textwrap
 import xml.etree.ElementTree as ET
 
-from kzgeo.backdrop import ATTRIBUTION, WATER
+from kzgeo.backdrop import WATER
 from kzgeo.labels import label
 from kzgeo.qgis.crs import fit_aspect, project_box
 from kzgeo.qgis.words import word
@@ -113,11 +113,16 @@ def layout_element(
     text_style = sub(scalebar, "text-style", fontFamily=FONT, fontSize="7", fontSizeUnit="Point", textColor="34,34,34,255", textOpacity="1", fontWeight="50")
     sub(text_style, "families")
     sub(text_style, "text-buffer", bufferDraw="0")
+    # Left to itself QGIS writes the scale's numbers in the reader's locale ("1,400 км" on an
+    # English system); Russian and Kazakh group thousands with a space, and a four-digit
+    # distance is correct in both without one.
+    option_map(sub(scalebar, "numericFormat", id="basic"),
+               {"decimals": 0, "rounding_type": 0, "show_plus": False, "show_thousand_separator": lang == "en", "show_trailing_zeros": False})
     _label(layout, f"{{{name}-date}}", (legend_frame[0], 167.0, legend_frame[2], 13.0),
            f"{label('as_of', lang)}: {as_of}\n{word('printed', lang)}: [% format_date(now(), 'yyyy-MM-dd') %]\n{word('projection', lang)}",
            6)
     cited = "; ".join(sources) if sources else "none"
-    _label(layout, f"{{{name}-sources}}", (10.0, 181.0, 277.0, 26.0), f"{label('source_list', lang)}: {cited}. {word('sources_note', lang)} {ATTRIBUTION}.", 6)
+    _label(layout, f"{{{name}-sources}}", (10.0, 181.0, 277.0, 26.0), f"{label('source_list', lang)}: {cited}. {word('sources_note', lang)} {label('backdrop_only_credit', lang)}.", 6)
     atlas = sub(layout, "Atlas", enabled="0", hideCoverage="0", filterFeatures="0", sortFeatures="0", coverageLayer="", pageNameExpression="", filenamePattern="'output_'||@atlas_featurenumber")
     del atlas
     return layout
