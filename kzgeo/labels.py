@@ -182,7 +182,7 @@ LABELS: dict[str, dict[str, str]] = {
         "source_list": "Дереккөздер",
         "in_english": "(ағылшынша)",
         "backdrop_credit": "Негіз карта және жер атаулары: Natural Earth (қоғамдық игілік)",
-        "backdrop_credit_osm": "Негіз карта және жер атаулары: Natural Earth (қоғамдық игілік); Арас бойындағы шекара: © OpenStreetMap қатысушылары (ODbL)",
+        "backdrop_credit_osm": "Негіз карта және жер атаулары: Natural Earth (қоғамдық игілік); Арас шекарасы: © OpenStreetMap қатысушылары (ODbL)",
         "tiles_credit": "Тайлдар © Esri — Esri, DeLorme, NAVTEQ",
         "m": "м",
         "drawn_leg": "Картадағы бұл учаске: {km} (геодезиялық)",
