@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pyproj import Geod
+from shapely.geometry import Point
 
 import kzgeo
 from kzgeo import geography
@@ -148,13 +149,26 @@ def test_corridor_town_lies_on_its_line(shipped, town, leg):
 
 
 def test_every_leg_passes_its_stations_and_ends_on_its_nodes(shipped):
-    nodes = {r["id"]: (g.y, g.x) for r, g in zip(shipped.layers["nodes"].to_dict("records"), shipped.layers["nodes"].geometry)}
+    """A leg ends on its nodes and passes each station it names: through the station's point, or,
+    where the point only stands in for the station (a town's coordinate, with an uncertainty
+    radius), within that radius -- as along the Aras, where the line keeps to the bank below the
+    towns instead of running up to each town point and back."""
+    records = shipped.layers["nodes"].to_dict("records")
+    nodes = {r["id"]: (g.y, g.x) for r, g in zip(records, shipped.layers["nodes"].geometry)}
+    radius = {r["id"]: r["uncertainty_km"] if r["uncertainty_km"] == r["uncertainty_km"] and r["uncertainty_km"] else 0.01 for r in records}
+    passed_below = []
     for row, line in zip(shipped.layers["corridors"].to_dict("records"), shipped.layers["corridors"].geometry):
         coords = list(line.coords)
         assert _km(nodes[row["from_node"]], coords[0][::-1]) < 0.01, row["id"]
         assert _km(nodes[row["to_node"]], coords[-1][::-1]) < 0.01, row["id"]
         for stop in split_refs(row["via"]):
-            assert any(_km(nodes[stop], c[::-1]) < 0.01 for c in coords), f"{row['id']} does not pass {stop}"
+            nearest = line.interpolate(line.project(Point(nodes[stop][::-1])))
+            off = _km(nodes[stop], (nearest.y, nearest.x))
+            assert off < radius[stop], f"{row['id']} passes {stop} {off:.2f} km off, beyond its {radius[stop]} km"
+            if off >= 0.1:  # a stop inside a bank stretch is passed within rounding (Bartaz: 33 m)
+                passed_below.append(stop)
+    # Only the Aras towns are passed at a distance; every other station is on its line.
+    assert set(passed_below) <= {"nrnadzor", "meghri", "agarak", "shukurbayli", "soltanli"}, passed_below
 
 
 def test_every_rail_leg_names_its_stations_and_says_how_it_was_drawn(shipped):
@@ -237,7 +251,7 @@ def test_shipped_iran_armenia_border_is_openstreetmaps_aras():
     vertex, and the redrawn outlines are valid, meet with no gap and do not overlap there."""
     import shapely
     from shapely import LineString, Point, box
-    from shapely.geometry import shape
+    from shapely.geometry import Point, shape
 
     from kzgeo.geography import _project
 

@@ -16,10 +16,13 @@ the shipped 1:10m outlines.
 
 The Aras stretches of the TRIPP route use ``{"along": "aras_osm"}`` instead: the
 line follows OpenStreetMap's Aras (tools/sources/aras_osm.json, the border the
-shipped outlines carry there) moved :data:`ARAS_BANK_KM` north and smoothed by
-:data:`ARAS_SMOOTH_KM`, from the point nearest one station to the point nearest
-the next. The old line ran, and the new one runs, on the river's north bank;
-sampling by longitude would cut the river's bends and lose about a tenth of its length.
+shipped outlines carry there) moved :data:`ARAS_BANK_KM` north, from the point
+nearest one station to the point nearest the next. The old line ran, and the new
+one runs, on the river's north bank; sampling by longitude would cut the river's
+bends and lose about a tenth of its length. A station between two such stretches
+is a town point a kilometre or two up from the river, where the station itself
+is not sourced: the line passes it on the bank instead of running up to the town
+and back, which would add track that does not exist.
 
     .venv/bin/python tools/build_corridors.py [layers_dir]
 
@@ -44,12 +47,6 @@ ARAS = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
 #: line); half a kilometre keeps the drawn track clear of the water at the map's closest
 #: zoom and well inside the 2 km tolerance of the checks.
 ARAS_BANK_KM = 0.5
-
-#: The moved river is simplified (Douglas-Peucker) with this tolerance, in km: a railway
-#: cannot follow the river's tightest bends (curve radii of a few hundred metres at least).
-#: Kept below ARAS_BANK_KM, so the smoothed line stays at least 250 m north of the river.
-ARAS_SMOOTH_KM = 0.25
-
 
 def north_of(country: str, lon_from: float, lon_to: float, offset_km: float, step_deg: float) -> list[list[float]]:
     """Points ``offset_km`` north of ``country``'s northern edge, every ``step_deg`` between two meridians."""
@@ -76,8 +73,8 @@ def north_of(country: str, lon_from: float, lon_to: float, offset_km: float, ste
     return points
 
 
-def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BANK_KM, smooth_km: float = ARAS_SMOOTH_KM) -> list[list[float]]:
-    """Points of OpenStreetMap's Aras moved ``offset_km`` north and smoothed, from the point nearest ``start`` to the one nearest ``end``."""
+def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BANK_KM) -> list[list[float]]:
+    """Points of OpenStreetMap's Aras moved ``offset_km`` north, from the point nearest ``start`` to the one nearest ``end``."""
     from shapely import LineString, Point
     from shapely.ops import substring
 
@@ -88,7 +85,6 @@ def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BAN
     bank = river.offset_curve(offset_km * 1000, join_style="round")
     if bank.geom_type != "LineString":
         raise SystemExit(f"{ARAS}: the river moved {offset_km} km north is not one line")
-    bank = bank.simplify(smooth_km * 1000)
     a, b = (bank.project(_apply(_to_metric(), Point(p))) for p in (start, end))
     part = substring(bank, a, b)
     lonlat = _apply(_to_lonlat(), part)
@@ -104,11 +100,17 @@ def build(layers: Path) -> str:
             stops = [row["from_node"], *[v for v in row["via"].split(";") if v], row["to_node"]]
             extra = shape.get(row["id"], {})
             coords = []
+            on_bank = False  # the stretch just drawn follows the river bank
             for stop, after in zip(stops, [*stops[1:], None]):
-                coords.append(nodes[stop])
                 shape_points = extra.get(stop, [])
-                if isinstance(shape_points, dict) and after is not None and "along" in shape_points:
+                follows = isinstance(shape_points, dict) and after is not None and "along" in shape_points
+                if not (on_bank and follows):
+                    coords.append(nodes[stop])
+                on_bank = follows
+                if follows:
                     shape_points = along_aras(nodes[stop], nodes[after])
+                    if coords[-1] == shape_points[0]:
+                        shape_points = shape_points[1:]
                 elif isinstance(shape_points, dict) and after is not None:
                     shape_points = north_of(shape_points["north_of"], nodes[stop][0], nodes[after][0], shape_points["offset_km"], shape_points["step_deg"])
                 coords.extend(shape_points)
