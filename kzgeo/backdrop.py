@@ -13,7 +13,9 @@ https://www.naturalearthdata.com/about/terms-of-use/):
   :data:`REGION` (the part of Eurasia the layers can show);
 * **detail** -- the 1:10m country shapes ``kzgeo validate`` checks against
   (``data/countries.geojson``), which replace the 1:50m outlines in close views
-  (Syunik, where TRIPP follows the Aras border, and the Caspian ports).
+  (Syunik, where TRIPP follows the Aras border, and the Caspian ports). Along the
+  Aras their border of Iran is OpenStreetMap's (© OpenStreetMap contributors,
+  ODbL 1.0), see ``tools/make_countries.py``.
 
 Every ring or line is stored as integer deltas of coordinates times a
 quantum's inverse (:data:`SCALE`, :data:`DETAIL_SCALE`), the same idea as
@@ -213,7 +215,9 @@ def derive_backdrop(countries_50m: dict, lakes_50m: dict, rivers_50m: dict, coun
             "Natural Earth (public domain, https://www.naturalearthdata.com/about/terms-of-use/): 1:50m Admin 0 countries "
             "(TopoJSON of the npm package world-atlas 2.0.2), 1:50m lakes and river centre lines "
             "(github.com/nvkelso/natural-earth-vector, as GeoJSON in github.com/martynafford/natural-earth-geojson), "
-            "and the 1:10m countries of kzgeo/data/countries.geojson; clipped, simplified and quantised by tools/make_backdrop.py"
+            "and the 1:10m countries of kzgeo/data/countries.geojson, whose border of Iran along the Aras is OpenStreetMap's "
+            "(\u00a9 OpenStreetMap contributors, ODbL 1.0, https://www.openstreetmap.org/copyright); "
+            "clipped, simplified and quantised by tools/make_backdrop.py"
         ),
         "extent": list(EXTENT),
         "region": list(REGION),

@@ -11,14 +11,16 @@ read and returns a :class:`~kzgeo.errors.Problem` for each of these faults:
   3 km however close to it;
 - a sea leg that crosses land away from its two ports.
 
-The country shapes are Natural Earth's 1:10m outlines shipped as package data
-(``kzgeo/data/countries.geojson``, built by ``tools/make_countries.py``). Areas
+The country shapes are Natural Earth's 1:10m outlines (public domain), with the
+border of Iran along the Aras from OpenStreetMap (© OpenStreetMap contributors,
+ODbL 1.0), shipped as package data (``kzgeo/data/countries.geojson``, built by
+``tools/make_countries.py``). Areas
 outside every country (the Caspian, the Black Sea) count as sea. Every test
 allows :data:`TOLERANCE_M` (2 km), about the error of a settlement centre that
 stands for a station and of the simplified outlines at a border or coast.
 Within that distance of a station a leg names, the station's own checked
-coordinate decides, not the outline: along the Aras, Natural Earth's border
-lies up to about 1.5 km off the river bank on which Agarak and Bartaz stand.
+coordinate decides, not the outline: a settlement point standing in for a
+station may lie on the wrong side of a simplified border.
 
 Distances are measured in an equidistant conic projection fitted to the region
 (standard parallels 38° and 52° N), whose scale error is under 2 % from
@@ -127,7 +129,7 @@ class Countries:
 
 @lru_cache(maxsize=1)
 def shipped_countries() -> Countries:
-    """The country outlines shipped with kzgeo (Natural Earth 1:10m, public domain)."""
+    """The country outlines shipped with kzgeo (Natural Earth 1:10m, public domain; the Aras border from OpenStreetMap, ODbL)."""
     text = resources.files("kzgeo").joinpath("data/countries.geojson").read_text(encoding="utf-8")
     return Countries(json.loads(text)["features"])
 

@@ -28,7 +28,8 @@ from conftest import ARTIFACTS  # noqa: E402  (screenshots for review go to a te
 MAP_JS = "Object.keys(window).filter(k => /^map_[0-9]+$/.test(k)).map(k => window[k])[0]"
 TESSERACT = Path("/usr/bin/tesseract")
 #: Latin words allowed on the Russian page's controls: proper names of data providers and software.
-PROPER_NAMES = {"Leaflet", "Esri", "DeLorme", "NAVTEQ", "Natural", "Earth", "TRIPP", "kzgeo"}
+# OpenStreetMap and its licence (ODbL) are credited for the Aras border of the close-view outlines.
+PROPER_NAMES = {"Leaflet", "Esri", "DeLorme", "NAVTEQ", "Natural", "Earth", "OpenStreetMap", "ODbL", "TRIPP", "kzgeo"}
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     assert "Route Dostyk – Moyynty: drawn about 790 km, published 836 km (-5 %)" in popup
     assert "Route Aktogay – Dostyk: drawn about 300 km, published 304 km (0 %)" in popup
     popup = page.evaluate(OPEN_CARD_JS, "tripp-armenia")
-    assert "drawn about 35 km (the part in Armenia), published 42–45 km (-16 %)" in popup
+    assert "drawn about 40 km (the part in Armenia), published 42–45 km (-4 %)" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
     assert "TRIPP" in legend and "Baku–Tbilisi–Kars" in legend and "Dostyk entry" in legend
 

@@ -18,9 +18,10 @@ to tools/sources/aras_osm.json with the SHA-256 of the file it was read from.
 
 The extract records how long the river is along Armenia (``along_armenia_km``: 44.3 km,
 against 35.6 km for Natural Earth's 1:10m border), the figure the TRIPP route's note
-quotes. No leg is drawn along it yet: in places it lies up to 3 km (along Armenia) and
-4.5 km (along Azerbaijan) inside Natural Earth's Iran, the outline ``kzgeo validate``
-checks against. Nothing at run time needs either file.
+quotes. In places it lies up to 3 km (along Armenia) and 4.5 km (along Azerbaijan) inside
+Natural Earth's Iran, so tools/make_countries.py puts it into the shipped outlines as the
+border of Iran there, and tools/build_corridors.py draws the TRIPP legs along the Aras
+0.5 km north of it. Nothing at run time reads either source file.
 """
 
 from __future__ import annotations

@@ -12,8 +12,17 @@ line kept on the shore); each such stretch is described in the leg's
 A stretch can also be told to follow a river border: ``{"north_of": "IR",
 "offset_km": 1.0, "step_deg": 0.02}`` places a point every ``step_deg`` of
 longitude, ``offset_km`` north of the northernmost edge of that country in
-the shipped Natural Earth 1:10m outlines (the Aras is the border with Iran
-along the TRIPP route, and the old line ran on its north bank).
+the shipped 1:10m outlines.
+
+The Aras stretches of the TRIPP route use ``{"along": "aras_osm"}`` instead: the
+line follows OpenStreetMap's Aras (tools/sources/aras_osm.json, the border the
+shipped outlines carry there) moved :data:`ARAS_BANK_KM` north, from the point
+nearest one station to the point nearest the next. The old line ran, and the new
+one runs, on the river's north bank; sampling by longitude would cut the river's
+bends and lose about a tenth of its length. A station between two such stretches
+is a town point a kilometre or two up from the river, where the station itself
+is not sourced: the line passes it on the bank instead of running up to the town
+and back, which would add track that does not exist.
 
     .venv/bin/python tools/build_corridors.py [layers_dir]
 
@@ -30,7 +39,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WAYPOINTS = Path(__file__).resolve().parent / "corridor_waypoints.json"
+ARAS = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
 
+#: How far north of OpenStreetMap's Aras (the border line) the Aras legs are drawn, in km.
+#: The river is some 50-150 m wide here and the track keeps to the terrace above its left
+#: bank (Bartaz and Nrnadzor, both on the old line, stand 0.4 and 1.9 km from the border
+#: line); half a kilometre keeps the drawn track clear of the water at the map's closest
+#: zoom and well inside the 2 km tolerance of the checks.
+ARAS_BANK_KM = 0.5
 
 def north_of(country: str, lon_from: float, lon_to: float, offset_km: float, step_deg: float) -> list[list[float]]:
     """Points ``offset_km`` north of ``country``'s northern edge, every ``step_deg`` between two meridians."""
@@ -57,6 +73,24 @@ def north_of(country: str, lon_from: float, lon_to: float, offset_km: float, ste
     return points
 
 
+def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BANK_KM) -> list[list[float]]:
+    """Points of OpenStreetMap's Aras moved ``offset_km`` north, from the point nearest ``start`` to the one nearest ``end``."""
+    from shapely import LineString, Point
+    from shapely.ops import substring
+
+    from kzgeo.geography import _apply, _to_lonlat, _to_metric
+
+    river = _apply(_to_metric(), LineString(json.loads(ARAS.read_text(encoding="utf-8"))["line"]))
+    # The line runs west to east, so its left side (a positive offset) is the north bank.
+    bank = river.offset_curve(offset_km * 1000, join_style="round")
+    if bank.geom_type != "LineString":
+        raise SystemExit(f"{ARAS}: the river moved {offset_km} km north is not one line")
+    a, b = (bank.project(_apply(_to_metric(), Point(p))) for p in (start, end))
+    part = substring(bank, a, b)
+    lonlat = _apply(_to_lonlat(), part)
+    return [[round(x, 4), round(y, 4)] for x, y in lonlat.coords]
+
+
 def build(layers: Path) -> str:
     nodes = {f["id"]: f["geometry"]["coordinates"] for f in json.loads((layers / "nodes.geojson").read_text(encoding="utf-8"))["features"]}
     shape = json.loads(WAYPOINTS.read_text(encoding="utf-8"))["legs"]
@@ -66,10 +100,18 @@ def build(layers: Path) -> str:
             stops = [row["from_node"], *[v for v in row["via"].split(";") if v], row["to_node"]]
             extra = shape.get(row["id"], {})
             coords = []
+            on_bank = False  # the stretch just drawn follows the river bank
             for stop, after in zip(stops, [*stops[1:], None]):
-                coords.append(nodes[stop])
                 shape_points = extra.get(stop, [])
-                if isinstance(shape_points, dict) and after is not None:
+                follows = isinstance(shape_points, dict) and after is not None and "along" in shape_points
+                if not (on_bank and follows):
+                    coords.append(nodes[stop])
+                on_bank = follows
+                if follows:
+                    shape_points = along_aras(nodes[stop], nodes[after])
+                    if coords[-1] == shape_points[0]:
+                        shape_points = shape_points[1:]
+                elif isinstance(shape_points, dict) and after is not None:
                     shape_points = north_of(shape_points["north_of"], nodes[stop][0], nodes[after][0], shape_points["offset_km"], shape_points["step_deg"])
                 coords.extend(shape_points)
             features.append({"type": "Feature", "id": row["id"], "properties": {"id": row["id"]}, "geometry": {"type": "LineString", "coordinates": coords}})

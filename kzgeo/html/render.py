@@ -435,7 +435,8 @@ def _base_map(map_title: str, subtitle: str, lang: str, self_contained: bool, ba
     page.add_child(fmap)
     ZoomControl(label("zoom_in", lang), label("zoom_out", lang)).add_to(fmap)
     OwnControlsCode().add_to(fmap)
-    style = {**_BACKDROP_STYLE, "attribution": label("backdrop_credit", lang)}
+    # The close views draw kzgeo/data/countries.geojson, whose border along the Aras is OpenStreetMap's.
+    style = {**_BACKDROP_STYLE, "attribution": label("backdrop_credit_osm", lang)}
     shapes = backdrop()
     del shapes["source"]  # the credit is on the map; the page need not carry the long form
     element = Backdrop(shapes, style)
