@@ -61,8 +61,9 @@ def test_changed_input_changes_the_manifest(layers_dir, tmp_path):
     assert before.read_bytes() != after.read_bytes()
 
 
-def _make_backdrop():
-    spec = importlib.util.spec_from_file_location("make_backdrop", ROOT / "tools" / "make_backdrop.py")
+def _tool(name: str):
+    """A script of tools/ loaded as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -70,7 +71,7 @@ def _make_backdrop():
 
 def test_committed_backdrop_is_what_the_script_derives():
     """kzgeo/data/backdrop.json is exactly tools/make_backdrop.py's output from the committed Natural Earth files."""
-    assert backdrop_text() == _make_backdrop().derive()
+    assert backdrop_text() == _tool("make_backdrop").derive()
     doc = json.loads(backdrop_text())
     names = {c["name"] for c in doc["countries"]}
     assert {"Kazakhstan", "Azerbaijan", "Georgia", "Armenia", "Turkey", "China", "Iran"} <= names
@@ -79,23 +80,16 @@ def test_committed_backdrop_is_what_the_script_derives():
     assert {"Irtysh", "Syr Darya", "Ural", "Volga"} <= {river["name"] for river in doc["rivers"]}
 
 
-def _make_countries():
-    spec = importlib.util.spec_from_file_location("make_countries", ROOT / "tools" / "make_countries.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_countries_are_what_the_script_derives():
     """kzgeo/data/countries.geojson is exactly tools/make_countries.py's output from the committed
     Natural Earth 1:10m TopoJSON and OpenStreetMap's Aras (tools/sources/aras_osm.json)."""
-    assert (ROOT / "kzgeo" / "data" / "countries.geojson").read_text(encoding="utf-8") == _make_countries().text()
+    assert (ROOT / "kzgeo" / "data" / "countries.geojson").read_text(encoding="utf-8") == _tool("make_countries").text()
 
 
 def test_countries_source_is_the_published_file(tmp_path):
     import gzip
 
-    tool = _make_countries()
+    tool = _tool("make_countries")
     (tmp_path / "countries-10m.json.gz").write_bytes(gzip.compress(b'{"type":"Topology","objects":{},"arcs":[]}'))
     tool.SOURCES = tmp_path
     with pytest.raises(SystemExit, match="not the published file"):
@@ -106,7 +100,7 @@ def test_backdrop_sources_are_the_published_files(tmp_path):
     """A changed source file is refused, not silently turned into a different backdrop."""
     import gzip
 
-    tool = _make_backdrop()
+    tool = _tool("make_backdrop")
     # countries-10m.json.gz is tools/make_countries.py's source (the backdrop reads its output).
     assert set(tool.SHA256) | {"countries-10m.json.gz"} == {p.name for p in tool.SOURCES.glob("*.json.gz")}
     tampered = tmp_path / "ne_50m_lakes.json.gz"
