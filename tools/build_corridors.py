@@ -2,17 +2,12 @@
 
 Each leg's line is drawn through its ``from_node``, every node listed in its
 ``via`` (in order) and its ``to_node``, using the node coordinates in
-layers/nodes.geojson, so a leg always passes the stations it names and ends
+layers/nodes.geojson, so a leg passes the stations it names (on the Aras, see below) and ends
 exactly on its nodes. Between two named nodes the line is straight unless
 tools/corridor_waypoints.json gives unnamed shape points for that stretch
 (sea lanes kept off the land, a planned link kept off the sea, a coastal
 line kept on the shore); each such stretch is described in the leg's
 ``geometry_note``.
-
-A stretch can also be told to follow a river border: ``{"north_of": "IR",
-"offset_km": 1.0, "step_deg": 0.02}`` places a point every ``step_deg`` of
-longitude, ``offset_km`` north of the northernmost edge of that country in
-the shipped 1:10m outlines.
 
 The Aras stretches of the TRIPP route use ``{"along": "aras_osm"}`` instead: the
 line follows OpenStreetMap's Aras (tools/sources/aras_osm.json, the border the
@@ -47,31 +42,6 @@ ARAS = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
 #: line); half a kilometre keeps the drawn track clear of the water at the map's closest
 #: zoom and well inside the 2 km tolerance of the checks.
 ARAS_BANK_KM = 0.5
-
-def north_of(country: str, lon_from: float, lon_to: float, offset_km: float, step_deg: float) -> list[list[float]]:
-    """Points ``offset_km`` north of ``country``'s northern edge, every ``step_deg`` between two meridians."""
-    from shapely import LineString, union_all
-
-    from kzgeo.geography import _to_lonlat, _to_metric, shipped_countries
-
-    countries = shipped_countries()
-    shape = union_all([s for s, code in zip(countries.shapes, countries.codes) if code == country])
-    fwd, inv = _to_metric(), _to_lonlat()
-    points = []
-    n = int(abs(lon_to - lon_from) / step_deg)
-    for k in range(1, n + 1):
-        lon = lon_from + (lon_to - lon_from) * k / (n + 1)
-        ray = LineString([fwd.transform(lon, 36.0), fwd.transform(lon, 42.0)])
-        edge = ray.intersection(shape)
-        if edge.is_empty:
-            continue
-        top = max(edge.bounds[3], 0)
-        along = max(ray.project(p) for p in (edge.boundary.geoms if hasattr(edge.boundary, "geoms") else [edge.boundary]) if p.y <= top + 1)
-        x, y = ray.interpolate(along + offset_km * 1000).coords[0]
-        lo, la = inv.transform(x, y)
-        points.append([round(lo, 4), round(la, 4)])
-    return points
-
 
 def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BANK_KM) -> list[list[float]]:
     """Points of OpenStreetMap's Aras moved ``offset_km`` north, from the point nearest ``start`` to the one nearest ``end``."""
@@ -111,8 +81,6 @@ def build(layers: Path) -> str:
                     shape_points = along_aras(nodes[stop], nodes[after])
                     if coords[-1] == shape_points[0]:
                         shape_points = shape_points[1:]
-                elif isinstance(shape_points, dict) and after is not None:
-                    shape_points = north_of(shape_points["north_of"], nodes[stop][0], nodes[after][0], shape_points["offset_km"], shape_points["step_deg"])
                 coords.extend(shape_points)
             features.append({"type": "Feature", "id": row["id"], "properties": {"id": row["id"]}, "geometry": {"type": "LineString", "coordinates": coords}})
     lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
