@@ -262,6 +262,12 @@ def test_a_location_known_only_as_a_ring_has_no_marker_and_no_name_at_the_centre
     # The ring itself is drawn, in the uncertainty areas layer.
     areas = case.report["geopackage"][UNCERTAINTY]["feature_styles"]
     assert areas[f"{deposits}/north-katpar"] is not None and areas[f"{deposits}/north-katpar"]["symbol_count"] == 1
+    # ...and it carries the name, beside the ring: the only label of that layer (other areas have markers).
+    for where, reports in (("geopackage", case.report["geopackage"]), ("project", project)):
+        shown = reports[UNCERTAINTY]["labels_shown"]
+        assert shown is not None and {k for k, v in shown.items() if v} == {f"{deposits}/north-katpar"}, where
+        names = [f["attributes"]["name"] for f in reports[UNCERTAINTY]["features"] if f["attributes"]["id"] == f"{deposits}/north-katpar"]
+        assert names == [frame.loc["north-katpar", "name_en"]], (where, names)
 
 
 def test_metadata_shows_title_abstract_sources_licence_and_date(case):

@@ -35,7 +35,7 @@ from kzgeo.catalog import Catalog
 from kzgeo.dataset import Dataset
 from kzgeo.errors import ExportError
 from kzgeo.qgis.qmd import metadata_document
-from kzgeo.qgis.qml import backdrop_renderer, caption, plain_style_document, style_document, uncertainty_renderer
+from kzgeo.qgis.qml import backdrop_renderer, caption, plain_style_document, ring_labeling, style_document, uncertainty_renderer
 from kzgeo.qgis.tables import (
     BACKDROP, UNCERTAINTY, PRECISION_SUFFIX, PRECISION_VALUES, catalog_rows, export_columns, export_frame,
     junction_frame, junction_lists, junctions, uncertainty_frame,
@@ -88,7 +88,7 @@ def _style_rows(data: Dataset, lang: str) -> pd.DataFrame:
     words = {name: style_value_words(data, name, lang) for name in data.catalog.layers}
     styles = {
         name: style_document(spec, lang, export_columns(spec), words[name]) for name, spec in data.catalog.layers.items()
-    } | {UNCERTAINTY: plain_style_document(uncertainty_renderer(data.catalog.layers, lang, words=words)), BACKDROP: plain_style_document(backdrop_renderer())}
+    } | {UNCERTAINTY: plain_style_document(uncertainty_renderer(data.catalog.layers, lang, words=words), ring_labeling()), BACKDROP: plain_style_document(backdrop_renderer())}
     rows = [
         {
             "f_table_catalog": "", "f_table_schema": "", "f_table_name": name, "f_geometry_column": GEOMETRY_COLUMN,
@@ -161,7 +161,7 @@ def write_geopackage(data: Dataset, path: Path, lang: str = "en") -> Path:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp(data).strftime("%Y-%m-%dT%H:%M:%SZ")})
     try:
         spatial = {name: export_frame(data, name) for name in catalog.layers}
-        spatial[UNCERTAINTY] = uncertainty_frame(data)
+        spatial[UNCERTAINTY] = uncertainty_frame(data, lang)
         countries = backdrop_frame()
         # Every exported table is keyed on a unique `id`; a country's is its name (ISO codes repeat as -99).
         spatial[BACKDROP] = countries.assign(id=countries["name"])[["id", "name", "iso_n3", "geometry"]]

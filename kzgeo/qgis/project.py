@@ -26,7 +26,7 @@ from kzgeo.qgis.crs import ELLIPSOID, project_box
 from kzgeo.qgis.layout import layout_element
 from kzgeo.qgis.qmd import metadata_element, project_metadata
 from kzgeo.qgis.qml import (
-    AREA_TYPES, LINE_TYPES, backdrop_renderer, caption, form_elements, junction_form, labeling, renderer, uncertainty_renderer,
+    AREA_TYPES, LINE_TYPES, backdrop_renderer, caption, form_elements, junction_form, labeling, renderer, ring_labeling, uncertainty_renderer,
 )
 from kzgeo.qgis.roles import field_for, name_field, source_fields
 from kzgeo.qgis.tables import PRECISION_SUFFIX, BACKDROP, OWNER, relation_id, POSITION, REF, UNCERTAINTY, export_columns, junctions
@@ -201,7 +201,8 @@ def _style_content(parent: ET.Element, data: Dataset, name: str, lang: str, spec
     if name == UNCERTAINTY:
         words = {layer: style_value_words(data, layer, lang) for layer in data.catalog.layers}
         parent.append(uncertainty_renderer(data.catalog.layers, lang, only=ids, words=words))
-        parent.set("labelsEnabled", "0")
+        parent.append(ring_labeling(only=ids))
+        parent.set("labelsEnabled", "1")
         return
     spec = spec or data.catalog.layers[name]
     parent.append(renderer(spec, lang, only_ids=ids, words=style_value_words(data, name, lang, spec)))

@@ -267,6 +267,19 @@ def uncertainty_renderer(layers: dict[str, LayerSpec], lang: str = "en", only: d
     return rules.root
 
 
+def ring_labeling(only: dict[str, list[str] | None] | None = None) -> ET.Element:
+    """Names of the locations known only as a ring (an inner radius), beside the ring: their points
+    draw no marker and no name (:func:`drawn_as_point`), so the ring is where a reader finds them.
+    ``only``, as for :func:`uncertainty_renderer`, keeps to a map theme's features; the table's
+    ``name`` is already in the export's language (``tables.uncertainty_frame``)."""
+    show = f"{quote_field('inner_km')} IS NOT NULL"
+    if only is not None:
+        kept = [_is("layer", name) + (f" AND {quote_field('feature')} IN ({', '.join(quote_literal(str(i)) for i in ids)})" if ids is not None else "")
+                for name, ids in only.items()]
+        show = _both(show, " OR ".join(f"({k})" for k in kept) or "FALSE")
+    return _label_node("name", False, "area", show)
+
+
 def backdrop_renderer() -> ET.Element:
     """Land in the HTML map's land colour with grey borders (the sea is the project's background)."""
     node = ET.Element("renderer-v2", type="singleSymbol", symbollevels="0", forceraster="0", enableorderby="0")
@@ -278,9 +291,9 @@ def backdrop_renderer() -> ET.Element:
 
 
 def _label_node(text: str, is_expression: bool, kind: str, show: str | None) -> ET.Element:
-    """A simple labelling with a white halo: ``kind`` "point" (beside it) or "line" (along it);
+    """A simple labelling with a white halo: ``kind`` "point" (beside it), "line" (along it) or "area" (outside it);
     ``show``: an expression limiting which features are named."""
-    line = kind != "point"
+    line = kind == "line"
     node = ET.Element("labeling", type="simple")
     settings = sub(node, "settings", calloutType="simple")
     size = LABEL_POINTS["LineString"] if line else LABEL_POINTS["Point"]
@@ -290,7 +303,9 @@ def _label_node(text: str, is_expression: bool, kind: str, show: str | None) -> 
     sub(style, "families")
     sub(style, "text-buffer", bufferDraw="1", bufferSize="0.7", bufferSizeUnits="MM", bufferColor="255,255,255,255", bufferOpacity="0.85", bufferJoinStyle="128", bufferNoFill="1")
     sub(settings, "text-format", wrapChar="", autoWrapLength="18" if not line else "0", multilineAlign="3", placeDirectionSymbol="0")
-    if line:
+    if kind == "area":  # beside the area (OutsidePolygons), never in a ring's hole, where another place stands
+        sub(settings, "placement", placement="8", dist="0.8", distUnits="MM", priority="7")
+    elif line:
         sub(settings, "placement", placement="3", placementFlags="10", dist="0.6", distUnits="MM", repeatDistance="0", overrunDistance="0", maxCurvedCharAngleIn="25", maxCurvedCharAngleOut="-25", priority="3")
     else:
         sub(settings, "placement", placement="6", dist="1.2", distUnits="MM", predefinedPositionOrder="TR,TL,BR,BL,R,L,TSR,BSR", priority="7")
@@ -403,8 +418,10 @@ def style_document(spec: LayerSpec, lang: str = "en", columns: list[str] | None 
     return document(root)
 
 
-def plain_style_document(node: ET.Element) -> str:
-    """A ``.qml`` holding just a renderer (backdrop, uncertainty areas)."""
-    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology", labelsEnabled="0")
+def plain_style_document(node: ET.Element, labels: ET.Element | None = None) -> str:
+    """A ``.qml`` holding a renderer and maybe labels (backdrop, uncertainty areas)."""
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology|Labeling", labelsEnabled="0" if labels is None else "1")
     root.append(node)
+    if labels is not None:
+        root.append(labels)
     return document(root)

@@ -197,8 +197,9 @@ def junction_lists(frame: pd.DataFrame) -> dict[str, list[str]]:
 
 
 
-def uncertainty_frame(data: Dataset):
-    """One area per located feature with an uncertainty radius, from every point layer that has one."""
+def uncertainty_frame(data: Dataset, lang: str = "en"):
+    """One area per located feature with an uncertainty radius, from every point layer that has one;
+    ``name`` in ``lang`` (English where a name has no translation), for the rings' labels."""
     import geopandas as gpd
 
     from kzgeo.analysis.geodesy import uncertainty_area
@@ -209,7 +210,7 @@ def uncertainty_frame(data: Dataset):
         accuracy, radius, inner = field_for(spec, "accuracy"), field_for(spec, "uncertainty"), field_for(spec, "uncertainty_min")
         if radius is None or spec.geometry_type != "Point":
             continue
-        label = name_field(spec, "en")
+        label, english = name_field(spec, lang), name_field(spec, "en")
         for record, point in zip(frame.to_dict("records"), frame.geometry, strict=True):
             km = _plain(record[radius])
             if km is None or km <= 0:
@@ -219,7 +220,7 @@ def uncertainty_frame(data: Dataset):
                 "id": f"{name}/{record['id']}",
                 "layer": name,
                 "feature": record["id"],
-                "name": record.get(label) if label else record["id"],
+                "name": next((_plain(record.get(f)) for f in (label, english) if f and _plain(record.get(f))), record["id"]),
                 "accuracy": record.get(accuracy) if accuracy else None,
                 "radius_km": float(km),
                 "inner_km": float(inner_km) if inner_km else None,
