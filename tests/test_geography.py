@@ -32,7 +32,12 @@ GEOD = Geod(ellps="WGS84")
 #: article), and the leg each must lie on. A node moved or a leg redrawn as a
 #: chord again fails here.
 TOWNS_ON_LEGS = {
-    ("Sayak", 47.0, 77.26667): "kz-aktogay-moyynty",
+    # Sayak is not here: GeoNames puts it at 47°00'N 77°16'E, a point rounded to the
+    # minute 12 km from OpenStreetMap's station node, which the node layer now uses.
+    # No GeoNames town lies on Balkhash-Sayak, so Ashchyozek stands at OpenStreetMap's
+    # station node (tools/sources/osm_stations.json): a chord from Balkhash to Sayak
+    # would pass it 20 km off.
+    ("Ashchyozek", 46.70794, 76.5058): "kz-aktogay-moyynty",
     ("Balkhash", 46.84806, 74.995): "kz-aktogay-moyynty",
     ("Aktogay", 46.9494, 79.6736): "kz-dostyk-aktogay",
     ("Atasu", 48.68659, 71.64469): "kz-zharyk-zhezkazgan",
@@ -66,10 +71,6 @@ TOWNS_ON_LEGS = {
 #: reason (also in routes.csv) and the band its drawn length must stay in.
 #: Only adding sourced station coordinates may move a route out of this list.
 KNOWN_GAPS_PCT = {
-    # Balkhash-Sayak: the Great Soviet Encyclopedia puts Sayak 250 km east of Balkhash,
-    # the chord is 174 km; no station between them has a sourced coordinate (Sarykum,
-    # between Moyynty and Balkhash, is drawn: -5.4 %).
-    "route-dostyk-moyynty": (-5.5, -5.0),
     # Tetritskaro-Tsalka: a 31.6 km chord where the track (49.7 km) winds up to the Tsalka
     # plateau, no station between them sourced; Marabda is a point on the Marabda plain.
     "route-btk": (-7.5, -6.5),

@@ -86,6 +86,34 @@ def test_committed_countries_are_what_the_script_derives():
     assert (ROOT / "kzgeo" / "data" / "countries.geojson").read_text(encoding="utf-8") == _tool("make_countries").text()
 
 
+def test_committed_corridors_are_what_the_script_draws():
+    """layers/corridors.geojson is exactly tools/build_corridors.py's drawing from the node layer,
+    the leg table, corridor_waypoints.json, OpenStreetMap's Aras and its station extract."""
+    layers = ROOT / "layers"
+    assert (layers / "corridors.geojson").read_text(encoding="utf-8") == _tool("build_corridors").build(layers)
+
+
+def test_every_openstreetmap_station_drawn_is_cited_and_named():
+    """A leg drawn through OpenStreetMap's station nodes cites the extract and says so in its note,
+    and the extract records what it was read from."""
+    import csv
+
+    extract = json.loads((ROOT / "tools" / "sources" / "osm_stations.json").read_text(encoding="utf-8"))
+    assert extract["commit"] and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in extract["files_sha256"].values())
+    known = {s["id"] for s in extract["stations"]}
+    legs = json.loads((ROOT / "tools" / "corridor_waypoints.json").read_text(encoding="utf-8"))["legs"]
+    with (ROOT / "layers" / "corridors.csv").open(encoding="utf-8", newline="") as f:
+        rows = {r["id"]: r for r in csv.DictReader(f)}
+    drawn = {leg: [i for stretch in stops.values() if isinstance(stretch, dict) for i in stretch.get("osm_stations", [])] for leg, stops in legs.items()}
+    assert any(drawn.values())
+    for leg, ids in drawn.items():
+        if ids:
+            assert set(ids) <= known, leg
+            assert "osm-stations-2026-02" in rows[leg]["sources"].split(";"), leg
+            for lang in ("", "_ru", "_kk"):
+                assert "OpenStreetMap" in rows[leg][f"geometry_note{lang}"], (leg, lang)
+
+
 def test_countries_source_is_the_published_file(tmp_path):
     import gzip
 

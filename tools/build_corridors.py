@@ -7,7 +7,9 @@ exactly on its nodes. Between two named nodes the line is straight unless
 tools/corridor_waypoints.json gives unnamed shape points for that stretch
 (sea lanes kept off the land, a planned link kept off the sea, a coastal
 line kept on the shore); each such stretch is described in the leg's
-``geometry_note``.
+``geometry_note``. A stretch may instead name OpenStreetMap station nodes,
+``{"osm_stations": [id, ...]}``, which are drawn at their positions in
+tools/sources/osm_stations.json (see tools/osm_stations.py).
 
 The Aras stretches of the TRIPP route use ``{"along": "aras_osm"}`` instead: the
 line follows OpenStreetMap's Aras (tools/sources/aras_osm.json, the border the
@@ -35,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WAYPOINTS = Path(__file__).resolve().parent / "corridor_waypoints.json"
 ARAS = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
+OSM_STATIONS = Path(__file__).resolve().parent / "sources" / "osm_stations.json"
 
 #: How far north of OpenStreetMap's Aras (the border line) the Aras legs are drawn, in km.
 #: The river is some 50-150 m wide here and the track keeps to the terrace above its left
@@ -61,6 +64,20 @@ def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BAN
     return [[round(x, 4), round(y, 4)] for x, y in lonlat.coords]
 
 
+def osm_station_points(ids: list[int]) -> list[list[float]]:
+    """The positions of the OpenStreetMap stations ``ids`` (tools/sources/osm_stations.json), in order.
+
+    Where the stations between two named nodes have no other sourced coordinate, the line
+    is drawn through OpenStreetMap's station nodes; each is kept by id, so the drawn line
+    can be traced back to the node it passes.
+    """
+    known = {s["id"]: [s["lon"], s["lat"]] for s in json.loads(OSM_STATIONS.read_text(encoding="utf-8"))["stations"]}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise SystemExit(f"{WAYPOINTS}: OpenStreetMap stations {missing} are not in {OSM_STATIONS}")
+    return [known[i] for i in ids]
+
+
 def build(layers: Path) -> str:
     nodes = {f["id"]: f["geometry"]["coordinates"] for f in json.loads((layers / "nodes.geojson").read_text(encoding="utf-8"))["features"]}
     shape = json.loads(WAYPOINTS.read_text(encoding="utf-8"))["legs"]
@@ -73,6 +90,8 @@ def build(layers: Path) -> str:
             on_bank = False  # the stretch just drawn follows the river bank
             for stop, after in zip(stops, [*stops[1:], None]):
                 shape_points = extra.get(stop, [])
+                if isinstance(shape_points, dict) and "osm_stations" in shape_points:
+                    shape_points = osm_station_points(shape_points["osm_stations"])
                 follows = isinstance(shape_points, dict) and after is not None and "along" in shape_points
                 if not (on_bank and follows):
                     coords.append(nodes[stop])
