@@ -56,7 +56,8 @@ TOWNS_ON_LEGS = {
     ("Aghstafa", 41.11889, 45.45389): "az-ganja-gardabani",
     ("Tsalka", 41.5946, 44.08909): "ge-tbilisi-akhalkalaki",
     ("Tetritskaro", 41.54448, 44.46153): "ge-tbilisi-akhalkalaki",
-    ("Kartsakhi", 41.24583, 43.27889): "ge-akhalkalaki-kars",
+    # Kartsakhi is not here: its Wikipedia coordinate is the village's, 4 km north-west of
+    # the railway yard OpenStreetMap names Kartsakhi, which the node layer now uses.
     ("Karsakpay", 47.83278, 66.73167): "kz-zhezkazgan-saksaulskaya",
     ("Gori", 41.98422, 44.11578): "ge-tbilisi-samtredia",
     ("Samtredia", 42.1537, 42.33517): "ge-tbilisi-samtredia",
@@ -71,9 +72,9 @@ TOWNS_ON_LEGS = {
 #: reason (also in routes.csv) and the band its drawn length must stay in.
 #: Only adding sourced station coordinates may move a route out of this list.
 KNOWN_GAPS_PCT = {
-    # Tetritskaro-Tsalka: a 31.6 km chord where the track (49.7 km) winds up to the Tsalka
-    # plateau, no station between them sourced; Marabda is a point on the Marabda plain.
-    "route-btk": (-7.5, -6.5),
+    # Tetritskaro-Tsalka: a 34.6 km chord where the track (49.7 km) winds up to the Tsalka
+    # plateau; no source places a station between them (OpenStreetMap's extract has none).
+    "route-btk": (-6.75, -6.0),
 }
 # TRIPP through Armenia and Horadiz-Aghband left this list when their Aras stretches were
 # drawn along OpenStreetMap's river (Natural Earth 1:10m's smoothed one made them -15.9 % and -8.3 %).
