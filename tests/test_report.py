@@ -23,6 +23,7 @@ from test_geography import KNOWN_GAPS_PCT
 ROUTE_TOLERANCE_PCT = {**{rid: band for rid, band in KNOWN_GAPS_PCT.items()}}
 WITHIN_5_PCT = (
     "route-dostyk-moyynty",
+    "route-moyynty-kyzylzhar",
     "route-zhezkazgan-beyneu",
     "route-arkalyk-shubarkol",
     "route-aktogay-dostyk",
