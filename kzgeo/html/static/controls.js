@@ -322,7 +322,9 @@
   var AREA_OFFSETS = [[0, 0], [0, -1], [0, 1], [0, -2], [0, 2], [-0.5, 0], [0.5, 0], [-0.5, -1], [0.5, -1], [-0.5, 1], [0.5, 1]];
   function labels(map, items) {
     var pane = map.createPane("kzLabels");
-    pane.style.zIndex = 450;
+    /* Above the point layers (kzFastPoints, 450): where stations crowd a line, a name stays
+       readable over their markers; the pane takes no clicks, so the markers stay clickable. */
+    pane.style.zIndex = 455;
     pane.style.pointerEvents = "none";
     var layer = L.layerGroup();
     function rect(node) { return node.getBoundingClientRect(); }
@@ -349,7 +351,15 @@
         var q = map.latLngToContainerPoint([item.lat, item.lon]);
         return {item: item, left: q.x - 7, right: q.x + 7, top: q.y - 7, bottom: q.y + 7};
       });
+      /* A deposit's name also keeps off the stations' markers where a line's stations crowd
+         (Aktay, Karazhal and Zhairem beside Upper Kairakty at the opening zoom); when no place
+         is clear it still takes one below ("always"). */
+      var stations = items.filter(function (item) { return item.kind === "node"; }).map(function (item) {
+        var q = map.latLngToContainerPoint([item.lat, item.lon]);
+        return {item: item, left: q.x - 5, right: q.x + 5, top: q.y - 5, bottom: q.y + 5};
+      });
       function hitsMarker(r, item) {
+        if (item.kind === "deposit" && overlaps(r, stations)) { return true; }
         return markers.some(function (m) { return m.item !== item && overlaps(r, [m]); });
       }
       items.forEach(function (item) {
@@ -373,13 +383,16 @@
           if (inside && !overlaps(r, placed) && !overlaps(r, obstacles) && !hitsMarker(r, item)) { chosen = r; break; }
         }
         if (!chosen && item.always) {
-          /* A deposit is always named: take the first place clear of other labels, else the first one. */
-          for (var j = 0; j < LABEL_OFFSETS.length && !chosen; j++) {
-            var ox = LABEL_OFFSETS[j][0], oy = LABEL_OFFSETS[j][1];
-            var l2 = ox > 0 ? p.x + gap : ox < 0 ? p.x - gap - w : p.x - w / 2;
-            var t2 = oy > 0 ? p.y + gap : oy < 0 ? p.y - gap - h : p.y - h / 2;
-            var r2 = {left: l2, top: t2, right: l2 + w, bottom: t2 + h};
-            if (!overlaps(r2, placed)) { chosen = r2; }
+          /* A deposit is always named: take the first place clear of other labels and of stations'
+             markers (a name over a row of stations does not read), else clear of labels, else the first. */
+          for (var pass = 0; pass < 2 && !chosen; pass++) {
+            for (var j = 0; j < LABEL_OFFSETS.length && !chosen; j++) {
+              var ox = LABEL_OFFSETS[j][0], oy = LABEL_OFFSETS[j][1];
+              var l2 = ox > 0 ? p.x + gap : ox < 0 ? p.x - gap - w : p.x - w / 2;
+              var t2 = oy > 0 ? p.y + gap : oy < 0 ? p.y - gap - h : p.y - h / 2;
+              var r2 = {left: l2, top: t2, right: l2 + w, bottom: t2 + h};
+              if (!overlaps(r2, placed) && (pass === 1 || !overlaps(r2, stations))) { chosen = r2; }
+            }
           }
           chosen = chosen || {left: p.x + gap, top: p.y - h / 2, right: p.x + gap + w, bottom: p.y + h / 2};
         }
