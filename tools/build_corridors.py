@@ -30,6 +30,7 @@ The output is deterministic: rebuild after editing nodes or legs, then run
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from pathlib import Path
@@ -64,6 +65,12 @@ def along_aras(start: list[float], end: list[float], offset_km: float = ARAS_BAN
     return [[round(x, 4), round(y, 4)] for x, y in lonlat.coords]
 
 
+@functools.cache
+def _osm_positions() -> dict[int, list[float]]:
+    """OpenStreetMap station id -> [lon, lat], read once per run."""
+    return {s["id"]: [s["lon"], s["lat"]] for s in json.loads(OSM_STATIONS.read_text(encoding="utf-8"))["stations"]}
+
+
 def osm_station_points(ids: list[int]) -> list[list[float]]:
     """The positions of the OpenStreetMap stations ``ids`` (tools/sources/osm_stations.json), in order.
 
@@ -71,7 +78,7 @@ def osm_station_points(ids: list[int]) -> list[list[float]]:
     is drawn through OpenStreetMap's station nodes; each is kept by id, so the drawn line
     can be traced back to the node it passes.
     """
-    known = {s["id"]: [s["lon"], s["lat"]] for s in json.loads(OSM_STATIONS.read_text(encoding="utf-8"))["stations"]}
+    known = _osm_positions()
     missing = [i for i in ids if i not in known]
     if missing:
         raise SystemExit(f"{WAYPOINTS}: OpenStreetMap stations {missing} are not in {OSM_STATIONS}")

@@ -38,12 +38,12 @@ AREA = (39.5, 36.5, 88.0, 56.0)
 def extract(git_dir: Path) -> dict:
     stations: dict[int, dict] = {}
     files = {}
+    west, south, east, north = AREA
     for name in FILES:
         path = f"data/stations/{name}.json"
         raw = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True).stdout
         files[path] = hashlib.sha256(raw).hexdigest()
         for s in json.loads(raw):
-            west, south, east, north = AREA
             if not (west <= s["lon"] <= east and south <= s["lat"] <= north):
                 continue
             row = {"id": s["id"], "lon": s["lon"], "lat": s["lat"], "name": s["name"], "type": s.get("type", "station")}
