@@ -114,6 +114,40 @@ def test_every_openstreetmap_station_drawn_is_cited_and_named():
                 assert "OpenStreetMap" in rows[leg][f"geometry_note{lang}"], (leg, lang)
 
 
+def test_every_leg_drawn_along_openstreetmaps_track_cites_it_and_says_so():
+    """A leg with a stretch along OpenStreetMap's track cites the extract and says so in all three
+    languages, and the extract records the commit and the hash of the file it was read from."""
+    import csv
+    import gzip
+
+    extract = json.loads(gzip.decompress((ROOT / "tools" / "sources" / "osm_railways_caucasus.json.gz").read_bytes()))
+    assert extract["commit"] and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in extract["file_sha256"].values())
+    legs = json.loads((ROOT / "tools" / "corridor_waypoints.json").read_text(encoding="utf-8"))["legs"]
+    with (ROOT / "layers" / "corridors.csv").open(encoding="utf-8", newline="") as f:
+        rows = {r["id"]: r for r in csv.DictReader(f)}
+    traced = {leg for leg, stops in legs.items() if any(isinstance(s, dict) and s.get("track") == "osm" for s in stops.values())}
+    assert {"az-baku-alat", "az-alat-ganja", "az-ganja-gardabani", "ge-gardabani-tbilisi", "ge-tbilisi-akhalkalaki"} <= traced
+    says = {"": "along OpenStreetMap's track", "_ru": "по пути из OpenStreetMap", "_kk": "OpenStreetMap-тағы жол бойымен"}
+    for leg in traced:
+        assert "osm-railways-2026-02" in rows[leg]["sources"].split(";"), leg
+        for lang, words in says.items():
+            assert words in rows[leg][f"geometry_note{lang}"], (leg, lang)
+
+
+def test_following_the_track_refuses_a_point_off_it_and_a_detour():
+    """The builder stops rather than draw a wrong line: a point far from any track, or a way between
+    two points that runs round by another line (Baku's station to Abşeron without the stations
+    between is 26 km of track against an 8 km chord), is an error naming the leg."""
+    tool = _tool("build_corridors")
+    with pytest.raises(SystemExit, match="from OpenStreetMap's track"):
+        tool.along_track([[49.84984, 40.38051], [48.5, 41.5]], "test-leg")
+    with pytest.raises(SystemExit, match="another line"):
+        tool.along_track([[49.84984, 40.38051], [49.77476, 40.33691]], "test-leg")
+    # Through Keşlə and Biləcəri, the stations OpenStreetMap has between them, it is drawn.
+    line = tool.along_track([[49.84984, 40.38051], [49.87378, 40.41271], [49.80468, 40.43248], [49.77476, 40.33691]], "test-leg")
+    assert len(line) > 20
+
+
 def test_countries_source_is_the_published_file(tmp_path):
     import gzip
 
@@ -129,8 +163,9 @@ def test_backdrop_sources_are_the_published_files(tmp_path):
     import gzip
 
     tool = _tool("make_backdrop")
-    # countries-10m.json.gz is tools/make_countries.py's source (the backdrop reads its output).
-    assert set(tool.SHA256) | {"countries-10m.json.gz"} == {p.name for p in tool.SOURCES.glob("*.json.gz")}
+    # countries-10m.json.gz is tools/make_countries.py's source (the backdrop reads its output), and
+    # osm_railways_caucasus.json.gz tools/build_corridors.py's (checked below).
+    assert set(tool.SHA256) | {"countries-10m.json.gz", "osm_railways_caucasus.json.gz"} == {p.name for p in tool.SOURCES.glob("*.json.gz")}
     tampered = tmp_path / "ne_50m_lakes.json.gz"
     tampered.write_bytes(gzip.compress(b'{"type":"FeatureCollection","features":[]}'))
     tool.SOURCES = tmp_path

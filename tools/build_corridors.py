@@ -11,6 +11,16 @@ line kept on the shore); each such stretch is described in the leg's
 ``{"osm_stations": [id, ...]}``, which are drawn at their positions in
 tools/sources/osm_stations.json (see tools/osm_stations.py).
 
+A stretch with ``"track": "osm"`` (and, optionally, ``"osm_stations"``) follows
+OpenStreetMap's track instead (tools/sources/osm_railways_caucasus.json.gz, see
+tools/osm_railways.py): from the node to each listed station in turn and on to the next
+node, along the shortest way over the ways tagged ``railway=rail``. The stations keep
+the search on the line where a junction offers a shorter branch; a way more than
+:data:`TRACK_DETOUR` times the chord, or a point more than :data:`TRACK_SNAP_KM` from
+the track, stops the build instead of drawing a wrong line. The path is simplified to
+:data:`TRACK_TOLERANCE_M`, which keeps the file small and the length to within a few
+metres a kilometre.
+
 The Aras stretches of the TRIPP route use ``{"along": "aras_osm"}`` instead: the
 line follows OpenStreetMap's Aras (tools/sources/aras_osm.json, the border the
 shipped outlines carry there) moved :data:`ARAS_BANK_KM` north, from the point
@@ -39,6 +49,17 @@ ROOT = Path(__file__).resolve().parent.parent
 WAYPOINTS = Path(__file__).resolve().parent / "corridor_waypoints.json"
 ARAS = Path(__file__).resolve().parent / "sources" / "aras_osm.json"
 OSM_STATIONS = Path(__file__).resolve().parent / "sources" / "osm_stations.json"
+OSM_RAILWAYS = Path(__file__).resolve().parent / "sources" / "osm_railways_caucasus.json.gz"
+
+#: Furthest a station or node may stand from OpenStreetMap's track for a stretch to follow it, in km.
+#: A station node stands beside its tracks (at most 0.4 km here); a town centre further off is
+#: not a point on the line.
+TRACK_SNAP_KM = 1.5
+#: Longest a followed stretch may be against its chord (plus 3 km, for a line that leaves a
+#: station the other way round a city): more means the search took another line.
+TRACK_DETOUR = 1.6
+#: Douglas-Peucker tolerance for a followed stretch, in metres (the map's closest zoom shows ~5 m a pixel).
+TRACK_TOLERANCE_M = 15.0
 
 #: How far north of OpenStreetMap's Aras (the border line) the Aras legs are drawn, in km.
 #: The river is some 50-150 m wide here and the track keeps to the terrace above its left
@@ -85,6 +106,86 @@ def osm_station_points(ids: list[int]) -> list[list[float]]:
     return [known[i] for i in ids]
 
 
+@functools.cache
+def _track() -> tuple:
+    """OpenStreetMap's operating track as a graph: vertex array (lon, lat) and adjacency lists with lengths in km.
+
+    Ways that meet share a point, so two ways join where their points are equal.
+    """
+    import gzip
+
+    import numpy as np
+
+    ways = json.loads(gzip.decompress(OSM_RAILWAYS.read_bytes()))["ways"]
+    index: dict[tuple[float, float], int] = {}
+    edges = []
+    for way in ways:
+        if way["railway"] != "rail":
+            continue
+        ids = [index.setdefault((x, y), len(index)) for x, y in way["points"]]
+        edges.extend(zip(ids, ids[1:]))
+    vertices = np.array(list(index), dtype=float)
+    adjacency: list[list[tuple[int, float]]] = [[] for _ in index]
+    for a, b in edges:
+        km = _km(*vertices[a], *vertices[b])
+        adjacency[a].append((b, km))
+        adjacency[b].append((a, km))
+    return vertices, adjacency
+
+
+def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km (the graph's edges are metres to a few km long)."""
+    from math import asin, cos, radians, sin, sqrt
+
+    h = sin(radians(lat2 - lat1) / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * asin(sqrt(h))
+
+
+def along_track(points: list[list[float]], where: str) -> list[list[float]]:
+    """OpenStreetMap's track from ``points[0]`` through each point in turn to ``points[-1]``, without the two ends."""
+    import heapq
+
+    import numpy as np
+    from shapely import LineString
+
+    from kzgeo.geography import _apply, _to_lonlat, _to_metric
+
+    vertices, adjacency = _track()
+    scale = np.cos(np.radians(vertices[:, 1]))
+    snapped = []
+    for p in points:
+        i = int(np.argmin(((vertices[:, 0] - p[0]) * scale) ** 2 + (vertices[:, 1] - p[1]) ** 2))
+        off = _km(*p, *vertices[i])
+        if off > TRACK_SNAP_KM:
+            raise SystemExit(f"{WAYPOINTS}: {where}: {p} is {off:.1f} km from OpenStreetMap's track (at most {TRACK_SNAP_KM})")
+        snapped.append(i)
+    path = [snapped[0]]
+    for (a, b), (p, q) in zip(zip(snapped, snapped[1:]), zip(points, points[1:])):
+        dist, prev, queue = {a: 0.0}, {}, [(0.0, a)]
+        while queue:
+            d, u = heapq.heappop(queue)
+            if u == b:
+                break
+            if d > dist[u]:
+                continue
+            for v, km in adjacency[u]:
+                if d + km < dist.get(v, float("inf")):
+                    dist[v], prev[v] = d + km, u
+                    heapq.heappush(queue, (d + km, v))
+        if b not in dist:
+            raise SystemExit(f"{WAYPOINTS}: {where}: no OpenStreetMap track joins {p} and {q}")
+        chord = _km(*p, *q)
+        if dist[b] > TRACK_DETOUR * chord + 3.0:
+            raise SystemExit(f"{WAYPOINTS}: {where}: the track from {p} to {q} is {dist[b]:.1f} km against a {chord:.1f} km chord: another line?")
+        step = [b]
+        while step[-1] != a:
+            step.append(prev[step[-1]])
+        path.extend(step[::-1][1:])
+    line = LineString([vertices[i] for i in path])
+    simple = _apply(_to_lonlat(), _apply(_to_metric(), line).simplify(TRACK_TOLERANCE_M))
+    return [[round(x, 5), round(y, 5)] for x, y in simple.coords]
+
+
 def build(layers: Path) -> str:
     nodes = {f["id"]: f["geometry"]["coordinates"] for f in json.loads((layers / "nodes.geojson").read_text(encoding="utf-8"))["features"]}
     shape = json.loads(WAYPOINTS.read_text(encoding="utf-8"))["legs"]
@@ -97,7 +198,10 @@ def build(layers: Path) -> str:
             on_bank = False  # the stretch just drawn follows the river bank
             for stop, after in zip(stops, [*stops[1:], None]):
                 shape_points = extra.get(stop, [])
-                if isinstance(shape_points, dict) and "osm_stations" in shape_points:
+                if isinstance(shape_points, dict) and shape_points.get("track") == "osm":
+                    stations = osm_station_points(shape_points.get("osm_stations", []))
+                    shape_points = along_track([nodes[stop], *stations, nodes[after]], f"{row['id']} after {stop}")
+                elif isinstance(shape_points, dict) and "osm_stations" in shape_points:
                     shape_points = osm_station_points(shape_points["osm_stations"])
                 follows = isinstance(shape_points, dict) and after is not None and "along" in shape_points
                 if not (on_bank and follows):

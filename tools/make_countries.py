@@ -154,6 +154,14 @@ def with_osm_aras(features: list[dict], aras: dict) -> None:
     for code in kept:
         whole = shapely.union_all([shapely.difference(old[code], band, grid_size=grid), kept[code], *strips[code]], grid_size=grid)
         new[code] = shapely.difference(whole, new["IR"], grid_size=grid)
+    # A strip cut at a column edge can come out of the grid snapping a few metres short of its
+    # neighbours (one did at 45.425 E, by Nakhchivan): give what is left over to the neighbour
+    # it borders most, so no gap opens along the river.
+    covered = shapely.union_all(list(new.values()), grid_size=grid)
+    for piece in _polygons(shapely.difference(north, covered, grid_size=grid)):
+        touch = {code: piece.buffer(0.002).intersection(new[code]).area for code in kept}
+        code = max(touch, key=lambda c: (touch[c], c))
+        new[code] = shapely.union_all([new[code], piece], grid_size=grid)
     for code, geom in new.items():
         by_code[code]["geometry"] = _rounded(make_valid(geom))
 
