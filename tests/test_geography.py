@@ -48,7 +48,11 @@ TOWNS_ON_LEGS = {
     ("Taraz", 42.9, 71.36667): "kz-almaty-kyzylorda",
     ("Arys", 42.42965, 68.80463): "kz-almaty-kyzylorda",
     ("Turkestan", 43.33333, 68.25): "kz-almaty-kyzylorda",
-    ("Kazaly", 45.76278, 62.1075): "kz-kyzylorda-saksaulskaya",
+    # Kazaly is not here: the railway passes Ayteke Bi, where Kazalinsk station stands, and the
+    # town of Kazaly lies 10 km to the south-west of it, off the line.
+    ("Ayteke Bi", 45.84607, 62.15264): "kz-kyzylorda-saksaulskaya",
+    ("Terenozek", 45.05053, 64.98395): "kz-kyzylorda-saksaulskaya",
+    ("Dzhalagash", 45.08333, 64.66667): "kz-kyzylorda-saksaulskaya",
     ("Aral", 46.8, 61.66667): "kz-kyzylorda-saksaulskaya",
     ("Shetpe", 44.16667, 52.11667): "kz-beyneu-shetpe",
     ("Zhetybai", 43.59417, 52.07889): "kz-shetpe-kuryk",
