@@ -159,6 +159,28 @@ def test_corridor_town_lies_on_its_line(shipped, town, leg):
     assert gap_km <= 3.0, f"{name} is {gap_km:.1f} km from {leg}"
 
 
+def test_no_rail_leg_crosses_a_lake_the_map_draws(shipped):
+    """A line over a lake is a wrong map even where the checks against country outlines pass
+    (lakes lie inside their countries): no rail leg enters a lake of the map's backdrop, Natural
+    Earth's 1:50m lakes. The chord Akzhaidak-Ashchyozek, 45 km with no station between, cut a bay
+    of Lake Balkhash for 9.5 km until a shape point kept it on land."""
+    from shapely import LineString
+
+    from kzgeo.backdrop import backdrop_frame
+
+    lakes = backdrop_frame("lakes")
+    balkhash = lakes[lakes["name"] == "Lake Balkhash"].geometry.iloc[0]
+    assert LineString([(75.93802, 46.83263), (76.5058, 46.70794)]).intersects(balkhash)
+    crossings = [
+        (row["id"], name)
+        for row, line in zip(shipped.layers["corridors"].to_dict("records"), shipped.layers["corridors"].geometry)
+        if row["mode"] == "rail"
+        for name, lake in zip(lakes["name"], lakes.geometry)
+        if line.intersects(lake)
+    ]
+    assert crossings == []
+
+
 def test_every_leg_passes_its_stations_and_ends_on_its_nodes(shipped):
     """A leg ends on its nodes and passes each station it names: through the station's point, or,
     where the point only stands in for the station (a town's coordinate, with an uncertainty

@@ -79,10 +79,10 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     assert {"tripp-armenia", "kz-dostyk-aktogay", "kz-aktogay-moyynty", "ge-akhalkalaki-kars"} <= ids
     assert not ids & {"north-katpar", "upper-kairakty"}
     popup = page.evaluate(OPEN_CARD_JS, "kz-dostyk-aktogay")
-    # Drawn between sourced points and along Lake Alakol: two significant figures, not tenths of a km.
+    # Drawn straight between stations: two significant figures, not tenths of a km.
     assert "This leg as drawn: about 300 km (geodesic)" in popup
     assert "Route Dostyk – Moyynty: drawn about 800 km, published 836 km (-4 %)" in popup
-    assert "Route Aktogay – Dostyk: drawn about 300 km, published 304 km (-1 %)" in popup
+    assert "Route Aktogay – Dostyk: drawn about 300 km, published 304 km (-3 %)" in popup
     popup = page.evaluate(OPEN_CARD_JS, "tripp-armenia")
     assert "drawn about 40 km (the part in Armenia), published 42–45 km (-4 %)" in popup
     legend = page.locator('.kz-legend[data-layer="Transport corridors"]').inner_text()
