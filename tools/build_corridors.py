@@ -108,13 +108,16 @@ def osm_station_points(ids: list[int]) -> list[list[float]]:
 
 @functools.cache
 def _track() -> tuple:
-    """OpenStreetMap's operating track as a graph: vertex array (lon, lat) and adjacency lists with lengths in km.
+    """OpenStreetMap's operating track as a networkx graph (edge weight ``km``, WGS84 geodesics) and its vertices (lon, lat).
 
     Ways that meet share a point, so two ways join where their points are equal.
     """
     import gzip
 
+    import networkx as nx
     import numpy as np
+
+    from kzgeo.analysis import geodesy
 
     ways = json.loads(gzip.decompress(OSM_RAILWAYS.read_bytes()))["ways"]
     index: dict[tuple[float, float], int] = {}
@@ -125,63 +128,42 @@ def _track() -> tuple:
         ids = [index.setdefault((x, y), len(index)) for x, y in way["points"]]
         edges.extend(zip(ids, ids[1:]))
     vertices = np.array(list(index), dtype=float)
-    adjacency: list[list[tuple[int, float]]] = [[] for _ in index]
-    for a, b in edges:
-        km = _km(*vertices[a], *vertices[b])
-        adjacency[a].append((b, km))
-        adjacency[b].append((a, km))
-    return vertices, adjacency
-
-
-def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in km (the graph's edges are metres to a few km long)."""
-    from math import asin, cos, radians, sin, sqrt
-
-    h = sin(radians(lat2 - lat1) / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * asin(sqrt(h))
+    a, b = np.array(edges).T
+    km = geodesy.inv(vertices[a, 0], vertices[a, 1], vertices[b, 0], vertices[b, 1])[2] / 1000
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(zip(a.tolist(), b.tolist(), km.tolist()), weight="km")
+    return graph, vertices
 
 
 def along_track(points: list[list[float]], where: str) -> list[list[float]]:
     """OpenStreetMap's track from ``points[0]`` through each point in turn to ``points[-1]``, without the two ends."""
-    import heapq
-
+    import networkx as nx
     import numpy as np
     from shapely import LineString
 
+    from kzgeo.analysis import geodesy
     from kzgeo.geography import _apply, _to_lonlat, _to_metric
 
-    vertices, adjacency = _track()
+    graph, vertices = _track()
+    lon, lat = np.array(points, dtype=float).T
     scale = np.cos(np.radians(vertices[:, 1]))
-    snapped = []
-    for p in points:
-        i = int(np.argmin(((vertices[:, 0] - p[0]) * scale) ** 2 + (vertices[:, 1] - p[1]) ** 2))
-        off = _km(*p, *vertices[i])
-        if off > TRACK_SNAP_KM:
-            raise SystemExit(f"{WAYPOINTS}: {where}: {p} is {off:.1f} km from OpenStreetMap's track (at most {TRACK_SNAP_KM})")
-        snapped.append(i)
+    # The nearest vertex in a locally scaled plane, then its true (geodesic) distance.
+    snapped = [int(np.argmin(((vertices[:, 0] - x) * scale) ** 2 + (vertices[:, 1] - y) ** 2)) for x, y in zip(lon, lat)]
+    off = geodesy.inv(lon, lat, vertices[snapped, 0], vertices[snapped, 1])[2] / 1000
+    for p, km in zip(points, off):
+        if km > TRACK_SNAP_KM:
+            raise SystemExit(f"{WAYPOINTS}: {where}: {p} is {km:.1f} km from OpenStreetMap's track (at most {TRACK_SNAP_KM})")
+    chords = geodesy.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2] / 1000
     path = [snapped[0]]
-    for (a, b), (p, q) in zip(zip(snapped, snapped[1:]), zip(points, points[1:])):
-        dist, prev, queue = {a: 0.0}, {}, [(0.0, a)]
-        while queue:
-            d, u = heapq.heappop(queue)
-            if u == b:
-                break
-            if d > dist[u]:
-                continue
-            for v, km in adjacency[u]:
-                if d + km < dist.get(v, float("inf")):
-                    dist[v], prev[v] = d + km, u
-                    heapq.heappush(queue, (d + km, v))
-        if b not in dist:
-            raise SystemExit(f"{WAYPOINTS}: {where}: no OpenStreetMap track joins {p} and {q}")
-        chord = _km(*p, *q)
-        if dist[b] > TRACK_DETOUR * chord + 3.0:
-            raise SystemExit(f"{WAYPOINTS}: {where}: the track from {p} to {q} is {dist[b]:.1f} km against a {chord:.1f} km chord: another line?")
-        step = [b]
-        while step[-1] != a:
-            step.append(prev[step[-1]])
-        path.extend(step[::-1][1:])
-    line = LineString([vertices[i] for i in path])
+    for a, b, p, q, chord in zip(snapped, snapped[1:], points, points[1:], chords):
+        try:
+            km, step = nx.bidirectional_dijkstra(graph, a, b, weight="km")
+        except nx.NetworkXNoPath:
+            raise SystemExit(f"{WAYPOINTS}: {where}: no OpenStreetMap track joins {p} and {q}") from None
+        if km > TRACK_DETOUR * chord + 3.0:
+            raise SystemExit(f"{WAYPOINTS}: {where}: the track from {p} to {q} is {km:.1f} km against a {chord:.1f} km chord: another line?")
+        path.extend(step[1:])
+    line = LineString(vertices[path])
     simple = _apply(_to_lonlat(), _apply(_to_metric(), line).simplify(TRACK_TOLERANCE_M))
     return [[round(x, 5), round(y, 5)] for x, y in simple.coords]
 

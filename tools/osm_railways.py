@@ -26,10 +26,9 @@ import argparse
 import gzip
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
-from osm_stations import COMMIT, REPOSITORY
+from osm_stations import COMMIT, REPOSITORY, read_blob
 
 OUT = Path(__file__).resolve().parent / "sources" / "osm_railways_caucasus.json.gz"
 FILE = "data/railways/azerbaijan.json"
@@ -38,7 +37,7 @@ AREA = (44.7, 38.3, 50.5, 42.0)
 
 
 def extract(git_dir: Path) -> dict:
-    raw = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{FILE}"], check=True, capture_output=True).stdout
+    raw = read_blob(git_dir, FILE)
     west, south, east, north = AREA
     ways = []
     for way in json.loads(raw):

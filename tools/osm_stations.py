@@ -35,13 +35,18 @@ FILES = ("kazakhstan", "azerbaijan", "turkey", "uzbekistan", "turkmenistan", "ru
 AREA = (39.5, 36.5, 88.0, 56.0)
 
 
+def read_blob(git_dir: Path, path: str) -> bytes:
+    """The bytes of ``path`` at :data:`COMMIT` in the snapshot ``git_dir`` (no work tree needed)."""
+    return subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True).stdout
+
+
 def extract(git_dir: Path) -> dict:
     stations: dict[int, dict] = {}
     files = {}
     west, south, east, north = AREA
     for name in FILES:
         path = f"data/stations/{name}.json"
-        raw = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{COMMIT}:{path}"], check=True, capture_output=True).stdout
+        raw = read_blob(git_dir, path)
         files[path] = hashlib.sha256(raw).hexdigest()
         for s in json.loads(raw):
             if not (west <= s["lon"] <= east and south <= s["lat"] <= north):
