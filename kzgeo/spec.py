@@ -276,6 +276,14 @@ def approx_km(km: float, lang: str) -> str:
     return label("approx_km", lang).format(n=formats.number(round(km, digits), lang, digits=max(0, digits)))
 
 
+def _whole_percent(computed_km: float, low: float, high: float) -> int:
+    """How far a drawn length lies outside its published range, in whole percent, from the lengths
+    themselves: rounding ``diff_pct`` (already rounded to tenths) again would turn -4.52 % into -4.5
+    and then, rounding half to even, into -4 %."""
+    bound = min(max(computed_km, low), high)
+    return int(round((computed_km - bound) / bound * 100))
+
+
 def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
     """Per corridor leg: its drawn length and every route it belongs to, with drawn and published lengths, in ``lang``."""
     lines = {row["id"]: [label("drawn_leg", lang).format(km=approx_km(row["computed_km"], lang))] for row in leg_lengths(data).to_dict("records")}
@@ -298,7 +306,8 @@ def _length_lines(data: Dataset, lang: str = "en") -> dict[str, list[str]]:
                 published = f"{formats.number(route['published_km'], lang)} {label('km', lang)}"
             if isinstance(route.get("measured_in"), str) and route["measured_in"]:
                 drawn += " " + label("measured_part", lang).format(country=country_names(route["measured_in"], lang))
-            diff = ("+" if route["diff_pct"] > 0 else "") + formats.number(round(route["diff_pct"]), lang, digits=0) + " %"
+            whole = _whole_percent(route["computed_km"], low, high)
+            diff = ("+" if whole > 0 else "") + formats.number(whole, lang, digits=0) + " %"
             text = label("route_both", lang).format(name=name, drawn=drawn, published=published, diff=diff)
         for leg in split_refs(route["legs"]):
             lines[leg].append(text)

@@ -81,7 +81,8 @@ def test_corridors_map_shows_lengths_and_variant_colours(built, offline_page):
     popup = page.evaluate(OPEN_CARD_JS, "kz-dostyk-aktogay")
     # Drawn straight between stations: two significant figures, not tenths of a km.
     assert "This leg as drawn: about 300 km (geodesic)" in popup
-    assert "Route Dostyk – Moyynty: drawn about 800 km, published 836 km (-4 %)" in popup
+    # -4.52 %: whole percent from the lengths, not from diff_pct rounded twice (-4.5, then -4).
+    assert "Route Dostyk – Moyynty: drawn about 800 km, published 836 km (-5 %)" in popup
     assert "Route Aktogay – Dostyk: drawn about 300 km, published 304 km (-3 %)" in popup
     popup = page.evaluate(OPEN_CARD_JS, "tripp-armenia")
     assert "drawn about 40 km (the part in Armenia), published 42–45 km (-4 %)" in popup
